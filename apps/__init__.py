@@ -1,0 +1,1 @@
+"""Reference apps built on the public nrdp API only."""

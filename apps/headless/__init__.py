@@ -1,0 +1,1 @@
+"""The headless QA player (issue 8): not built yet."""

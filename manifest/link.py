@@ -1,0 +1,141 @@
+"""Derive what the model infers: Period timing, inherited attributes, merged addressing,
+BaseURL candidates. Run after parsing and after building a model by hand, so both agree."""
+
+from __future__ import annotations
+
+from manifest.baseurl import resolve_level
+from manifest.model import (
+    AdaptationSet,
+    AddressingContext,
+    Manifest,
+    Period,
+    Representation,
+    SegmentInfo,
+    UrlCandidate,
+    evolve,
+)
+
+__all__ = ["link"]
+
+_INHERITED = (
+    "codecs",
+    "mime_type",
+    "width",
+    "height",
+    "frame_rate",
+    "sar",
+    "audio_sampling_rate",
+    "audio_channels",
+    "content_protection",
+    "essential_properties",
+    "supplemental_properties",
+    "inband_event_streams",
+)
+
+
+def _period_times(m: Manifest) -> list[tuple[float, float | None]]:
+    """(start, end) per Period (ISO/IEC 23009-1 5.3.2.1 inference rules)."""
+    out: list[tuple[float, float | None]] = []
+    periods = m.periods
+    starts: list[float | None] = []
+    prev_end: float | None = 0.0
+    for i, p in enumerate(periods):
+        if p.start is not None:
+            start: float | None = p.start
+        elif i == 0:
+            start = 0.0
+        else:
+            start = prev_end
+        starts.append(start)
+        prev_end = (start + p.duration) if (start is not None and p.duration is not None) else None
+    for i, p in enumerate(periods):
+        start = starts[i] if starts[i] is not None else 0.0
+        if p.duration is not None:
+            end: float | None = start + p.duration
+        elif i + 1 < len(periods) and starts[i + 1] is not None:
+            end = starts[i + 1]
+        elif i + 1 == len(periods) and m.media_presentation_duration is not None:
+            end = m.media_presentation_duration
+        else:
+            end = None
+        out.append((start, end))
+    return out
+
+
+def _merged(info: SegmentInfo, *parents: SegmentInfo | None) -> SegmentInfo:
+    """``info`` merged over the same-typed ``parents`` (outermost first)."""
+    result: SegmentInfo | None = None
+    for parent in parents:
+        if parent is not None and type(parent) is type(info):
+            result = parent if result is None else parent.merged_over(result)
+    return info if result is None else info.merged_over(result)
+
+
+def _set_level(period_info: SegmentInfo | None, aset: AdaptationSet) -> SegmentInfo | None:
+    """What a Representation without its own segment element uses."""
+    if aset.segment_info is None:
+        return period_info
+    return _merged(aset.segment_info, period_info)
+
+
+def _link_rep(
+    rep: Representation,
+    inherit: dict[str, object],
+    period_info: SegmentInfo | None,
+    aset: AdaptationSet,
+    set_level: SegmentInfo | None,
+    cands: tuple[UrlCandidate, ...],
+    context: AddressingContext,
+) -> Representation:
+    d = rep.__dict__
+    changes: dict[str, object] = {k: v for k, v in inherit.items() if d[k] is None or d[k] == ()}
+    own = rep.segment_info
+    changes["addressing"] = (
+        set_level if own is None else _merged(own, period_info, aset.segment_info)
+    )
+    if rep.base_urls:
+        rep_cands = resolve_level(cands, rep.base_urls)
+        if len(rep_cands) > 1:
+            rep_cands = tuple(sorted(rep_cands, key=lambda c: c.priority))
+    else:
+        rep_cands = cands
+    changes["base_url_candidates"] = rep_cands
+    changes["context"] = context
+    return evolve(rep, changes)
+
+
+def link(m: Manifest) -> Manifest:
+    """A copy of ``m`` with every derived field (re)computed."""
+    doc = (UrlCandidate(url=m.url),) if m.url else ()
+    mpd_cands = resolve_level(doc, m.base_urls)
+    periods: list[Period] = []
+    dynamic = m.is_dynamic
+    for p, (start, end) in zip(m.periods, _period_times(m), strict=True):
+        context = AddressingContext(
+            period_start=start,
+            period_duration=None if end is None else end - start,
+            dynamic=dynamic,
+            availability_start_time=m.availability_start_time,
+            time_shift_buffer_depth=m.time_shift_buffer_depth,
+        )
+        p_cands = resolve_level(mpd_cands, p.base_urls)
+        sets = []
+        for a in p.adaptation_sets:
+            a_cands = resolve_level(p_cands, a.base_urls)
+            if len(a_cands) > 1:
+                a_cands = tuple(sorted(a_cands, key=lambda c: c.priority))
+            inherit = {}
+            for name in _INHERITED:
+                value = a.__dict__[name]
+                if value is not None and value != ():
+                    inherit[name] = value
+            level = _set_level(p.segment_info, a)
+            reps = tuple(
+                _link_rep(r, inherit, p.segment_info, a, level, a_cands, context)
+                for r in a.representations
+            )
+            sets.append(evolve(a, {"representations": reps}))
+        periods.append(
+            evolve(p, {"adaptation_sets": tuple(sets), "start_time": start, "end_time": end})
+        )
+    return evolve(m, {"periods": tuple(periods)})

@@ -1,0 +1,268 @@
+"""SegmentTimeline storage: S entries as compact integer arrays, decoded lazily from XML.
+
+A 20,000-entry timeline is kept as four ``array('q')`` columns (t, d, r, n) rather than one
+object per ``S``; segment references are built only when asked for. Entries parsed from a
+document stay as the lxml element until first use, so parsing a big MPD costs little more
+than building its element tree.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Iterable
+from typing import Any
+
+from manifest.diagnostics import ManifestWarning, WarningKind
+from manifest.errors import InvalidValue, MissingAttribute
+
+__all__ = ["SegmentTimeline", "TimelineEntry", "TimelineRuns"]
+
+TimelineEntry = tuple[int, int, int]
+"""One ``S``: (t, d, r). ``r == -1`` means "repeat until the next S or the end"."""
+
+_NO_N = -1
+_LIMIT = 1 << 62
+
+
+class TimelineRuns:
+    """Resolved runs: run i covers ``counts[i]`` segments of ``durs[i]`` ticks from ``starts[i]``.
+
+    ``cums[i]`` is the number of segments before run i and ``numbers[i]`` the explicit
+    ``S@n`` of run i (or -1), so a segment's position and number come from one bisect.
+    """
+
+    __slots__ = ("counts", "cums", "durs", "numbers", "starts", "total")
+
+    def __init__(
+        self, starts: array, durs: array, counts: array, cums: array, numbers: array
+    ) -> None:
+        self.starts = starts
+        self.durs = durs
+        self.counts = counts
+        self.cums = cums
+        self.numbers = numbers
+        self.total = (cums[-1] + counts[-1]) if len(cums) else 0
+
+
+class SegmentTimeline:
+    """An immutable SegmentTimeline; equal when the decoded entries are equal."""
+
+    __slots__ = ("_d", "_element", "_line", "_n", "_path", "_r", "_t", "_warnings")
+
+    def __init__(
+        self,
+        t: array,
+        d: array,
+        r: array,
+        n: array | None = None,
+        warnings: tuple[ManifestWarning, ...] = (),
+    ) -> None:
+        self._t = t
+        self._d = d
+        self._r = r
+        self._n = n if n is not None else array("q", [_NO_N]) * len(t)
+        self._warnings = warnings
+        self._element: Any = None
+        self._path = ""
+        self._line: int | None = None
+
+    @classmethod
+    def from_entries(
+        cls, entries: Iterable[tuple[int | None, int, int]], numbers: Iterable[int] | None = None
+    ) -> SegmentTimeline:
+        """Build from (t or None, d, r) triples; a None t continues from the previous end."""
+        tl = cls(array("q"), array("q"), array("q"), array("q"))
+        raw = [(t, d, r, _NO_N) for t, d, r in entries]
+        if numbers is not None:
+            nums = list(numbers)
+            raw = [(t, d, r, nums[i]) for i, (t, d, r, _) in enumerate(raw)]
+        tl._fill(raw, "SegmentTimeline", None)
+        return tl
+
+    @classmethod
+    def lazy(cls, element: Any, path: str) -> SegmentTimeline:
+        """Wrap an lxml ``SegmentTimeline`` element; its S children are read on first use."""
+        tl = cls(array("q"), array("q"), array("q"), array("q"))
+        tl._element = element
+        tl._path = path
+        tl._line = element.sourceline
+        return tl
+
+    # ------------------------------------------------------------------ decoding
+    def _ensure(self) -> None:
+        el = self._element
+        if el is None:
+            return
+        raw: list[tuple[int | None, int, int, int]] = []
+        path = self._path
+        i = 0
+        for s in el:
+            tag = s.tag
+            if not isinstance(tag, str) or not (tag == "S" or tag.endswith(("}S", ":S"))):
+                continue
+            i += 1
+            get = s.get
+            dv = get("d")
+            if dv is None:
+                raise MissingAttribute(path=f"{path}/S[{i}]", attribute="d", line=s.sourceline)
+            try:
+                d = int(dv)
+                tv = get("t")
+                t = int(tv) if tv is not None else None
+                rv = get("r")
+                r = int(rv) if rv is not None else 0
+                nv = get("n")
+                n = int(nv) if nv is not None else _NO_N
+            except ValueError as exc:
+                raise InvalidValue(
+                    path=f"{path}/S[{i}]",
+                    attribute="t/d/r/n",
+                    value=str(dict(s.attrib)),
+                    reason="not an integer",
+                    line=s.sourceline,
+                ) from exc
+            if d <= 0:
+                raise InvalidValue(
+                    path=f"{path}/S[{i}]",
+                    attribute="d",
+                    value=dv,
+                    reason="must be > 0",
+                    line=s.sourceline,
+                )
+            if r < -1 or (t is not None and t < 0) or max(d, r, t or 0, n) >= _LIMIT:
+                raise InvalidValue(
+                    path=f"{path}/S[{i}]",
+                    attribute="r/t",
+                    value=str(dict(s.attrib)),
+                    reason="negative or out of range",
+                    line=s.sourceline,
+                )
+            raw.append((t, d, r, n))
+        self._fill(raw, path, self._line)
+        self._element = None
+
+    def _fill(
+        self, raw: list[tuple[int | None, int, int, int]], path: str, line: int | None
+    ) -> None:
+        ts, ds, rs, ns = array("q"), array("q"), array("q"), array("q")
+        warnings: list[ManifestWarning] = []
+        end: int | None = None
+        count = len(raw)
+        for i, (t, d, r, n) in enumerate(raw):
+            if t is None:
+                t = end if end is not None else 0
+            elif end is not None and t != end:
+                kind = WarningKind.TIMELINE_GAP if t > end else WarningKind.TIMELINE_OVERLAP
+                warnings.append(
+                    ManifestWarning(kind, f"{path}/S[{i + 1}]", f"t={t}, previous end={end}", line)
+                )
+            if r == -1:
+                if i + 1 < count:
+                    nxt = raw[i + 1][0]
+                    # Repeat up to the next S (rounding up, as shaka/dash.js do).
+                    r = -(-(nxt - t) // d) - 1 if nxt is not None and nxt > t else 0
+                    end = t + (r + 1) * d
+                else:
+                    end = None
+            else:
+                end = t + (r + 1) * d
+            if t >= _LIMIT or (end is not None and end >= _LIMIT):
+                raise InvalidValue(
+                    path=f"{path}/S[{i + 1}]",
+                    attribute="t",
+                    value=str(t),
+                    reason="timeline runs past 2^62 ticks",
+                    line=line,
+                )
+            ts.append(t)
+            ds.append(d)
+            rs.append(r)
+            ns.append(n)
+        self._t, self._d, self._r, self._n = ts, ds, rs, ns
+        self._warnings = self._warnings + tuple(warnings)
+
+    # ------------------------------------------------------------------ access
+    @property
+    def entries(self) -> list[tuple[int, int, int]]:
+        """Decoded (t, d, r) for every S (t always explicit)."""
+        self._ensure()
+        return list(zip(self._t, self._d, self._r, strict=True))
+
+    @property
+    def numbers(self) -> list[int | None]:
+        self._ensure()
+        return [None if n == _NO_N else n for n in self._n]
+
+    @property
+    def warnings(self) -> tuple[ManifestWarning, ...]:
+        """Gaps and overlaps between consecutive S entries (decodes the timeline)."""
+        self._ensure()
+        return self._warnings
+
+    @property
+    def open_ended(self) -> bool:
+        """True when the last S has ``r="-1"``: its length depends on period end or ``now``."""
+        self._ensure()
+        return bool(len(self._r)) and self._r[-1] == -1
+
+    @property
+    def first_time(self) -> int | None:
+        self._ensure()
+        return self._t[0] if len(self._t) else None
+
+    def runs(self, end_ticks: int | None, *, partial_last: bool = True) -> TimelineRuns:
+        """Runs with an open last S bounded by ``end_ticks`` (period end or live edge).
+
+        ``partial_last`` keeps a segment that starts before the bound and ends after it
+        (right at a period end); at a live edge only complete segments exist.
+        """
+        self._ensure()
+        counts = array("q", (r + 1 for r in self._r))
+        if len(counts) and self._r[-1] == -1:
+            last_t, last_d = self._t[-1], self._d[-1]
+            if end_ticks is None:
+                open_count = 1
+            elif partial_last:
+                open_count = max(0, -(-(end_ticks - last_t) // last_d))
+            else:
+                open_count = max(0, (end_ticks - last_t) // last_d)
+            counts[-1] = min(open_count, _LIMIT)
+        cums = array("q", bytes(8 * len(counts)))
+        acc = 0
+        for i, c in enumerate(counts):
+            cums[i] = acc
+            acc += c
+            if acc >= _LIMIT:
+                raise InvalidValue(
+                    path=self._path or "SegmentTimeline",
+                    attribute="r",
+                    value=str(c),
+                    reason="more than 2^62 segments",
+                    line=self._line,
+                )
+        return TimelineRuns(self._t, self._d, counts, cums, self._n)
+
+    def __len__(self) -> int:
+        self._ensure()
+        return len(self._t)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, SegmentTimeline):
+            return NotImplemented
+        self._ensure()
+        other._ensure()
+        return (
+            self._t == other._t
+            and self._d == other._d
+            and self._r == other._r
+            and (self._n == other._n)
+        )
+
+    def __hash__(self) -> int:
+        self._ensure()
+        return hash((bytes(self._t), bytes(self._d), bytes(self._r)))
+
+    def __repr__(self) -> str:
+        if self._element is not None:
+            return f"SegmentTimeline(<undecoded {self._path}>)"
+        return f"SegmentTimeline({len(self._t)} S entries)"

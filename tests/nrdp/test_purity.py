@@ -1,0 +1,69 @@
+"""The sans-I/O core of nrdp never imports I/O, an event loop, a decoder or a clock."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+NRDP = Path(__file__).resolve().parents[2] / "nrdp"
+
+PURE = [
+    "errors.py",
+    "config.py",
+    "state.py",
+    "events.py",
+    "stats.py",
+    "cmcd.py",
+    "testing.py",
+    "channels/retry.py",
+    "channels/breaker.py",
+    "delivery/oca.py",
+    "delivery/policy.py",
+    "delivery/reasons.py",
+    "delivery/resume.py",
+    "scheduler/buffer.py",
+    "scheduler/planner.py",
+]
+FORBIDDEN = {
+    "asyncio",
+    "aiohttp",
+    "av",
+    "PySide6",
+    "socket",
+    "fake_backend",
+    "apps",
+    "time",
+    "datetime",
+    "threading",
+    "subprocess",
+    "os",
+}
+
+
+def imported(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names.update(a.name.split(".")[0] for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+@pytest.mark.parametrize("rel", PURE)
+def test_pure_modules_import_no_io_and_no_clock(rel: str) -> None:
+    bad = imported(NRDP / rel) & FORBIDDEN
+    assert not bad, f"nrdp/{rel} imports {sorted(bad)}"
+
+
+# Modules of the I/O shell: they may await, sleep and read the clock.
+IO = {"clock.py"}
+
+
+def test_every_module_is_classified_as_pure_or_io() -> None:
+    modules = {p.relative_to(NRDP).as_posix() for p in NRDP.rglob("*.py")}
+    modules = {m for m in modules if not m.endswith("__init__.py")}
+    unclassified = modules - set(PURE) - IO
+    assert not unclassified, f"add to PURE or IO in this test: {sorted(unclassified)}"

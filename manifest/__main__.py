@@ -60,10 +60,11 @@ def _print_text(s: dict[str, Any]) -> None:
                 )
             for r in a["representations"]:
                 res = f"{r['width']}x{r['height']}" if r["width"] else "-"
+                total = "-" if r["total_duration"] is None else f"{r['total_duration']}s"
                 w(
                     f"    Representation id={r['id']} bw={r['bandwidth']} codecs={r['codecs']} "
                     f"mime={r['mime_type']} res={res} {r['addressing']} "
-                    f"segments={r['segment_count']} total={r['total_duration']}s\n"
+                    f"segments={r['segment_count']} total={total}\n"
                 )
                 if r["addressing_error"]:
                     w(f"      addressing: {r['addressing_error']['message']}\n")

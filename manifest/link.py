@@ -49,16 +49,17 @@ def _period_times(m: Manifest) -> list[tuple[float, float | None]]:
         starts.append(start)
         prev_end = (start + p.duration) if (start is not None and p.duration is not None) else None
     for i, p in enumerate(periods):
-        start = starts[i] if starts[i] is not None else 0.0
+        known = starts[i]
+        begin = known if known is not None else 0.0
         if p.duration is not None:
-            end: float | None = start + p.duration
+            end: float | None = begin + p.duration
         elif i + 1 < len(periods) and starts[i + 1] is not None:
             end = starts[i + 1]
         elif i + 1 == len(periods) and m.media_presentation_duration is not None:
             end = m.media_presentation_duration
         else:
             end = None
-        out.append((start, end))
+        out.append((begin, end))
     return out
 
 
@@ -86,6 +87,7 @@ def _link_rep(
     set_level: SegmentInfo | None,
     cands: tuple[UrlCandidate, ...],
     context: AddressingContext,
+    in_place: bool,
 ) -> Representation:
     d = rep.__dict__
     changes: dict[str, object] = {k: v for k, v in inherit.items() if d[k] is None or d[k] == ()}
@@ -101,11 +103,18 @@ def _link_rep(
         rep_cands = cands
     changes["base_url_candidates"] = rep_cands
     changes["context"] = context
+    if in_place:
+        d.update(changes)
+        return rep
     return evolve(rep, changes)
 
 
-def link(m: Manifest) -> Manifest:
-    """A copy of ``m`` with every derived field (re)computed."""
+def link(m: Manifest, *, _in_place: bool = False) -> Manifest:
+    """A copy of ``m`` with every derived field (re)computed.
+
+    ``_in_place`` is for the parser only: its freshly built objects are not shared yet, so
+    they are completed instead of copied.
+    """
     doc = (UrlCandidate(url=m.url),) if m.url else ()
     mpd_cands = resolve_level(doc, m.base_urls)
     periods: list[Period] = []
@@ -131,11 +140,14 @@ def link(m: Manifest) -> Manifest:
                     inherit[name] = value
             level = _set_level(p.segment_info, a)
             reps = tuple(
-                _link_rep(r, inherit, p.segment_info, a, level, a_cands, context)
+                _link_rep(r, inherit, p.segment_info, a, level, a_cands, context, _in_place)
                 for r in a.representations
             )
-            sets.append(evolve(a, {"representations": reps}))
-        periods.append(
-            evolve(p, {"adaptation_sets": tuple(sets), "start_time": start, "end_time": end})
-        )
-    return evolve(m, {"periods": tuple(periods)})
+            sets.append(a if _in_place else evolve(a, {"representations": reps}))
+        changes = {"start_time": start, "end_time": end}
+        if _in_place:
+            p.__dict__.update(changes)
+            periods.append(p)
+        else:
+            periods.append(evolve(p, {"adaptation_sets": tuple(sets), **changes}))
+    return m if _in_place else evolve(m, {"periods": tuple(periods)})

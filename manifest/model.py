@@ -14,7 +14,7 @@ from datetime import datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
-from manifest.diagnostics import ManifestWarning
+from manifest.diagnostics import ManifestWarning, WarningKind
 from manifest.timeline import SegmentTimeline
 
 if TYPE_CHECKING:
@@ -522,14 +522,25 @@ class Manifest:
 
     @property
     def warnings(self) -> tuple[ManifestWarning, ...]:
-        """Parse warnings plus timeline gaps/overlaps (decodes lazy timelines)."""
+        """Parse warnings plus timeline gaps/overlaps (decodes lazy timelines).
+
+        Never raises: a timeline that cannot be decoded is listed here as INVALID_VALUE and
+        raises its typed error where segments are asked for.
+        """
+        from manifest.errors import ManifestError
+
         seen: set[int] = set()
         extra: list[ManifestWarning] = []
         for rep in self.representations():
             tl = getattr(rep.addressing, "timeline", None)
             if tl is not None and id(tl) not in seen:
                 seen.add(id(tl))
-                extra.extend(tl.warnings)
+                try:
+                    extra.extend(tl.warnings)
+                except ManifestError as exc:
+                    path = getattr(exc, "path", "SegmentTimeline")
+                    line = getattr(exc, "line", None)
+                    extra.append(ManifestWarning(WarningKind.INVALID_VALUE, path, str(exc), line))
         return self.parse_warnings + tuple(extra)
 
     def representations(self) -> Iterator[Representation]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -15,6 +16,7 @@ from manifest.model import (
     AdaptationSet,
     BaseUrl,
     ByteRange,
+    ContentProtection,
     Descriptor,
     Event,
     EventStream,
@@ -73,7 +75,7 @@ def parse_mpd(
     ctx = _Ctx(eager_timelines)
     if recovered:
         ctx.warn(WarningKind.RECOVERED_XML, "MPD", "document is not namespace-well-formed", None)
-    model = link(_mpd(root, url, ctx))
+    model = link(_mpd(root, url, ctx), _in_place=True)
     if eager_timelines:
         model = _with_warnings(model, model.warnings)
     return model
@@ -97,7 +99,6 @@ def _int(el: Any, name: str, path: str, ctx: _Ctx, *, fatal: bool, minimum: int 
     try:
         n = int(v.strip())
     except ValueError:
-        n = None
         reason = "not an integer"
     else:
         if minimum <= n < _MAX_INT:
@@ -323,7 +324,7 @@ def _segment_base(el: Any, path: str, ctx: _Ctx) -> SegmentBase:
     )
 
 
-_SEGMENT_PARSERS = {
+_SEGMENT_PARSERS: dict[str, Callable[[Any, str, _Ctx], SegmentInfo]] = {
     "SegmentTemplate": _segment_template,
     "SegmentList": _segment_list,
     "SegmentBase": _segment_base,
@@ -385,7 +386,7 @@ def _mpd(el: Any, url: str, ctx: _Ctx) -> Manifest:
 
 
 def _event_stream(el: Any, path: str, ctx: _Ctx) -> EventStream:
-    events = []
+    events: list[Event] = []
     for ch in el:
         if isinstance(ch.tag, str) and local_name(ch.tag) == "Event":
             p = f"{path}/Event[{len(events) + 1}]"
@@ -462,7 +463,7 @@ _COMMON_DESCRIPTORS = {
 def _adaptation_set(el: Any, path: str, ctx: _Ctx) -> AdaptationSet:
     lists: dict[str, list[Any]] = {k: [] for k in _COMMON_DESCRIPTORS.values()}
     labels: list[Label] = []
-    protection = []
+    protection: list[ContentProtection] = []
     base_urls: list[BaseUrl] = []
     reps: list[Representation] = []
     seg: SegmentInfo | None = None
@@ -528,7 +529,7 @@ def _representation(el: Any, path: str, ctx: _Ctx) -> Representation:
         "audio_channels": [],
         "inband_event_streams": [],
     }
-    protection = []
+    protection: list[ContentProtection] = []
     base_urls: list[BaseUrl] = []
     seg: SegmentInfo | None = None
     for ch in el:

@@ -47,7 +47,7 @@ class TimelineRuns:
 class SegmentTimeline:
     """An immutable SegmentTimeline; equal when the decoded entries are equal."""
 
-    __slots__ = ("_d", "_element", "_line", "_n", "_path", "_r", "_t", "_warnings")
+    __slots__ = ("_d", "_element", "_k", "_line", "_n", "_path", "_r", "_t", "_warnings")
 
     def __init__(
         self,
@@ -61,6 +61,7 @@ class SegmentTimeline:
         self._d = d
         self._r = r
         self._n = n if n is not None else array("q", [_NO_N]) * len(t)
+        self._k = array("q", [_NO_N]) * len(t)
         self._warnings = warnings
         self._element: Any = None
         self._path = ""
@@ -68,14 +69,20 @@ class SegmentTimeline:
 
     @classmethod
     def from_entries(
-        cls, entries: Iterable[tuple[int | None, int, int]], numbers: Iterable[int] | None = None
+        cls,
+        entries: Iterable[tuple[int | None, int, int]],
+        numbers: Iterable[int | None] | None = None,
+        subsegments: Iterable[int | None] | None = None,
     ) -> SegmentTimeline:
         """Build from (t or None, d, r) triples; a None t continues from the previous end."""
         tl = cls(array("q"), array("q"), array("q"), array("q"))
-        raw = [(t, d, r, _NO_N) for t, d, r in entries]
-        if numbers is not None:
-            nums = list(numbers)
-            raw = [(t, d, r, nums[i]) for i, (t, d, r, _) in enumerate(raw)]
+        triples = list(entries)
+        nums = list(numbers) if numbers is not None else [None] * len(triples)
+        ks = list(subsegments) if subsegments is not None else [None] * len(triples)
+        raw = [
+            (t, d, r, _NO_N if n is None else n, _NO_N if k is None else k)
+            for (t, d, r), n, k in zip(triples, nums, ks, strict=True)
+        ]
         tl._fill(raw, "SegmentTimeline", None)
         return tl
 
@@ -93,7 +100,7 @@ class SegmentTimeline:
         el = self._element
         if el is None:
             return
-        raw: list[tuple[int | None, int, int, int]] = []
+        raw: list[tuple[int | None, int, int, int, int]] = []
         path = self._path
         i = 0
         for s in el:
@@ -113,6 +120,8 @@ class SegmentTimeline:
                 r = int(rv) if rv is not None else 0
                 nv = get("n")
                 n = int(nv) if nv is not None else _NO_N
+                kv = get("k")
+                k = int(kv) if kv is not None else _NO_N
             except ValueError as exc:
                 raise InvalidValue(
                     path=f"{path}/S[{i}]",
@@ -137,18 +146,26 @@ class SegmentTimeline:
                     reason="negative or out of range",
                     line=s.sourceline,
                 )
-            raw.append((t, d, r, n))
+            if k != _NO_N and not 0 < k < _LIMIT:
+                raise InvalidValue(
+                    path=f"{path}/S[{i}]",
+                    attribute="k",
+                    value=str(k),
+                    reason="must be > 0",
+                    line=s.sourceline,
+                )
+            raw.append((t, d, r, n, k))
         self._fill(raw, path, self._line)
         self._element = None
 
     def _fill(
-        self, raw: list[tuple[int | None, int, int, int]], path: str, line: int | None
+        self, raw: list[tuple[int | None, int, int, int, int]], path: str, line: int | None
     ) -> None:
         ts, ds, rs, ns = array("q"), array("q"), array("q"), array("q")
         warnings: list[ManifestWarning] = []
         end: int | None = None
         count = len(raw)
-        for i, (t, d, r, n) in enumerate(raw):
+        for i, (t, d, r, n, _k) in enumerate(raw):
             if t is None:
                 t = end if end is not None else 0
             elif end is not None and t != end:
@@ -179,6 +196,7 @@ class SegmentTimeline:
             rs.append(r)
             ns.append(n)
         self._t, self._d, self._r, self._n = ts, ds, rs, ns
+        self._k = array("q", (e[4] for e in raw))
         self._warnings = self._warnings + tuple(warnings)
 
     # ------------------------------------------------------------------ access
@@ -187,6 +205,12 @@ class SegmentTimeline:
         """Decoded (t, d, r) for every S (t always explicit)."""
         self._ensure()
         return list(zip(self._t, self._d, self._r, strict=True))
+
+    @property
+    def subsegments(self) -> list[int | None]:
+        """``S@k`` per S: sub-segments (chunks) per segment, None when absent."""
+        self._ensure()
+        return [None if k == _NO_N else k for k in self._k]
 
     @property
     def numbers(self) -> list[int | None]:
@@ -256,6 +280,7 @@ class SegmentTimeline:
             and self._d == other._d
             and self._r == other._r
             and (self._n == other._n)
+            and (self._k == other._k)
         )
 
     def __hash__(self) -> int:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
 from manifest.addressing import availability_time_offset
 from manifest.errors import SegmentNotFound, UpdateMismatch
@@ -22,7 +23,6 @@ from manifest.model import (
     Period,
     Representation,
     SegmentInfo,
-    SegmentList,
     SegmentRef,
     SegmentTemplate,
     SegmentTimeline,
@@ -51,21 +51,26 @@ class AvailabilityWindow:
         return (self.start is None or self.start <= now) and (self.end is None or now < self.end)
 
 
+def _shift(dt: datetime, seconds: float) -> datetime:
+    """``dt + seconds``, saturating at the datetime range (year 1 / 9999) instead of raising."""
+    try:
+        return dt + timedelta(seconds=seconds)
+    except OverflowError:
+        edge = datetime.max if seconds > 0 else datetime.min
+        return edge.replace(tzinfo=UTC)
+
+
 def segment_availability(rep: Representation, ref: SegmentRef) -> AvailabilityWindow:
     """The availability window of ``ref`` (a segment of ``rep``)."""
     ctx = rep.context
-    if not ctx.dynamic or ctx.availability_start_time is None:
+    ast = ctx.availability_start_time
+    if not ctx.dynamic or ast is None:
         return AvailabilityWindow(None, None)
     ato = availability_time_offset(rep)
-    if math.isinf(ato):
-        start = None
-    else:
-        start = ctx.availability_start_time + timedelta(seconds=ref.end - ato)
-    if ctx.time_shift_buffer_depth is None or math.isinf(ctx.time_shift_buffer_depth):
-        end = None
-    else:
-        base = ctx.availability_start_time + timedelta(seconds=ref.end)
-        end = base + timedelta(seconds=ctx.time_shift_buffer_depth + ref.duration)
+    start = None if math.isinf(ato) else _shift(ast, ref.end - ato)
+    tsbd = ctx.time_shift_buffer_depth
+    open_ended = tsbd is None or math.isinf(tsbd)
+    end = None if open_ended else _shift(ast, ref.end + (tsbd or 0.0) + ref.duration)
     return AvailabilityWindow(start, end)
 
 
@@ -157,23 +162,25 @@ def merge_timelines(old: SegmentTimeline, new: SegmentTimeline) -> SegmentTimeli
 
 
 def _merge_info(old: SegmentInfo | None, new: SegmentInfo | None) -> SegmentInfo | None:
-    if (
-        isinstance(new, SegmentTemplate | SegmentList)
-        and type(old) is type(new)
-        and new.timeline is not None
-        and old.timeline is not None  # type: ignore[union-attr]
-        and (new.presentation_time_offset or 0) == (old.presentation_time_offset or 0)  # type: ignore[union-attr]
-        and (new.timescale or 1) == (old.timescale or 1)  # type: ignore[union-attr]
-        and (new.timeline.entries[0][0] if len(new.timeline) else 0)
-        > (old.timeline.entries[0][0] if len(old.timeline) else 0)  # type: ignore[union-attr]
-        and not isinstance(new, SegmentList)
-    ):
-        merged = merge_timelines(old.timeline, new.timeline)  # type: ignore[union-attr]
-        return replace(new, timeline=merged)
-    return new
+    """``new`` with ``old``'s earlier timeline entries, when both are compatible timelines."""
+    if not isinstance(new, SegmentTemplate) or not isinstance(old, SegmentTemplate):
+        return new
+    if new.timeline is None or old.timeline is None:
+        return new
+    if (new.presentation_time_offset or 0) != (old.presentation_time_offset or 0) or (
+        new.timescale or 1
+    ) != (old.timescale or 1):
+        return new
+    new_first, old_first = new.timeline.first_time, old.timeline.first_time
+    if new_first is None or old_first is None or new_first <= old_first:
+        return new
+    return replace(new, timeline=merge_timelines(old.timeline, new.timeline))
 
 
-def _by_id(items: tuple, key: str) -> dict[object, object]:
+_V = TypeVar("_V")
+
+
+def _by_id(items: tuple[_V, ...], key: str) -> dict[object, _V]:
     return {getattr(x, key): x for x in items if getattr(x, key) is not None}
 
 
@@ -201,14 +208,14 @@ def apply_update(current: Manifest, update: Manifest) -> Manifest:
     periods: list[Period] = []
     for p in update.periods:
         old_p = old_periods.get(p.id)
-        if not isinstance(old_p, Period):
+        if old_p is None:
             periods.append(p)
             continue
         old_sets = _by_id(old_p.adaptation_sets, "id")
         sets: list[AdaptationSet] = []
         for a in p.adaptation_sets:
             old_a = old_sets.get(a.id)
-            if not isinstance(old_a, AdaptationSet):
+            if old_a is None:
                 sets.append(a)
                 continue
             old_reps = _by_id(old_a.representations, "id")

@@ -144,7 +144,7 @@ def _url_range(parent: Any, name: str, u: UrlRange | None) -> None:
 def _timeline(parent: Any, tl: SegmentTimeline) -> None:
     el = _sub(parent, "SegmentTimeline")
     end = None
-    for (t, d, r), n in zip(tl.entries, tl.numbers, strict=True):
+    for (t, d, r), n, k in zip(tl.entries, tl.numbers, tl.subsegments, strict=True):
         s = etree.SubElement(el, _q("S"))
         if t != end:
             s.set("t", str(t))
@@ -153,6 +153,8 @@ def _timeline(parent: Any, tl: SegmentTimeline) -> None:
         s.set("d", str(d))
         if r:
             s.set("r", str(r))
+        if k is not None:
+            s.set("k", str(k))
         end = None if r == -1 else t + (r + 1) * d
 
 

@@ -234,3 +234,16 @@ def test_timeline_equals_explicit_segment_list(
         probe = ref.start + ref.duration / 2
         assert template.segment_at(probe) == ref
         assert listed.segment_at(probe).url == ref.url
+
+
+def test_s_n_renumbers_and_s_k_is_kept() -> None:
+    rep = _rep(
+        '<Period><AdaptationSet><Representation id="r" bandwidth="1">'
+        '<SegmentTemplate media="$Number$"><SegmentTimeline>'
+        '<S t="0" d="2" r="1" n="10" k="4"/><S d="2" n="20"/></SegmentTimeline>'
+        "</SegmentTemplate></Representation></AdaptationSet></Period>"
+    )
+    assert [r.number for r in rep.segments()] == [10, 11, 20]
+    assert rep.segment_at(4.5).path == "20"
+    tl = rep.addressing.timeline
+    assert tl.numbers == [10, 20] and tl.subsegments == [4, None]

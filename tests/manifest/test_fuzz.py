@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -10,6 +11,7 @@ from hypothesis import strategies as st
 
 from manifest import Manifest, ManifestError, parse_mpd
 from manifest.summary import summarize
+from manifest.timing import available_segments, segment_availability
 from manifest.writer import write_mpd
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -19,6 +21,8 @@ SAMPLES = [
     (_CORPUS / name).read_bytes()
     for name in (
         "mpd/androidx__sample_mpd_segment_template.mpd",
+        "mpd/livesim2__segtimeline_multiper_full_min.mpd",
+        "mpd/androidx__sample_mpd_live.mpd",
         "mpd/androidx__sample_mpd_clear_key_license_url.mpd",
         "mpd/androidx__sample_mpd_dashif_license_url.mpd",
         "mpd/androidx__sample_mpd_availabilityTimeOffset_segmentList.mpd",
@@ -116,9 +120,17 @@ def _mutate(data: bytes, muts: list[tuple[str, float, int, bytes]]) -> bytes:
     return bytes(buf)
 
 
+NOW = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)
+
+
 def _exercise(m: Manifest) -> None:
     for rep in m.representations():
         try:
+            if m.is_dynamic:
+                live = available_segments(rep, NOW)
+                if len(live):
+                    segment_availability(rep, rep.index(NOW)[live.start])
+                    rep.segment_count(NOW)
             n = rep.segment_count()
             if n:
                 index = rep.index()

@@ -133,3 +133,11 @@ def test_every_error_is_a_manifest_error_with_code_in_range() -> None:
         assert issubclass(cls, ManifestError)
         if cls is not ManifestError:
             assert 3001 <= cls.code <= 3999
+
+
+def test_undecodable_timeline_is_a_warning_until_used() -> None:
+    m = parse_mpd(_timeline('<S t="0" d="2"/>\n<S t="2" d="x"/>'), "")
+    (w,) = m.warnings
+    assert w.kind is WarningKind.INVALID_VALUE and w.line == 8 and w.path.endswith("S[2]")
+    with pytest.raises(InvalidValue):
+        next(m.representations()).segment_count()

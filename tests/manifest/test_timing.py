@@ -109,3 +109,14 @@ def test_live_corpus_with_now(corpus_dir: Path) -> None:
         rng = available_segments(rep, now)
         for pos in (rng.start, rng.stop - 1) if len(rng) else ():
             assert segment_availability(rep, rep.index(now)[pos]).contains(now)
+
+
+def test_far_future_availability_start_does_not_overflow() -> None:
+    data = _live('<S t="0" d="2000" r="9"/>').replace(
+        b"2024-05-01T12:00:00Z", b"9999-12-31T23:59:00Z"
+    )
+    rep = next(parse_mpd(data, "").representations())
+    window = segment_availability(rep, rep.index()[9])
+    assert window.start is not None and window.start.year == 9999
+    assert not window.contains(AST)
+    assert len(available_segments(rep, AST)) == 0

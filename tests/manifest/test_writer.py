@@ -164,10 +164,20 @@ _descriptor = st.builds(
     value=st.none() | _name,
 )
 _timeline = st.lists(
-    st.tuples(st.none() | st.integers(0, 10**6), st.integers(1, 10**5), st.integers(0, 20)),
+    st.tuples(
+        st.tuples(st.none() | st.integers(0, 10**6), st.integers(1, 10**5), st.integers(0, 20)),
+        st.none() | st.integers(0, 10**4),
+        st.none() | st.integers(1, 8),
+    ),
     min_size=1,
     max_size=6,
-).map(SegmentTimeline.from_entries)
+).map(
+    lambda items: SegmentTimeline.from_entries(
+        [e for e, _, _ in items],
+        numbers=[n for _, n, _ in items],
+        subsegments=[k for _, _, k in items],
+    )
+)
 _template = st.builds(
     SegmentTemplate,
     media=st.sampled_from(["$Number$.m4s", "$RepresentationID$/$Time$.mp4", "s-$Number%03d$"]),

@@ -171,40 +171,58 @@ def _jsonable(value: Any) -> Any:
 
 
 class PlayerError(SdkError):
+    """API misuse, player state and configuration (1xxx)."""
+
     category = Category.PLAYER
 
 
 class NetworkError(SdkError):
+    """Connect, timeout, HTTP status, truncated body, OCA exhaustion (2xxx); retried by policy."""
+
     category = Category.NETWORK
     severity = Severity.RECOVERABLE
     retriable = True
 
 
 class ManifestError(SdkError):
+    """MPD parsing and segment addressing (3xxx)."""
+
     category = Category.MANIFEST
 
 
 class DecodeError(SdkError):
+    """Demux and decode (4xxx)."""
+
     category = Category.DECODE
 
 
 class ContainerError(SdkError):
+    """ISO-BMFF box structure (5xxx)."""
+
     category = Category.CONTAINER
 
 
 class DrmError(SdkError):
+    """CENC protection boxes and decryption (6xxx)."""
+
     category = Category.DRM
 
 
 class LicenseError(SdkError):
+    """License acquisition and key delivery (7xxx)."""
+
     category = Category.LICENSE
 
 
 class BackendError(SdkError):
+    """Fake backend services and their API (8xxx)."""
+
     category = Category.BACKEND
 
 
 class AbrError(SdkError):
+    """Traces, ladders and ABR algorithm configuration (9xxx)."""
+
     category = Category.ABR
 
 

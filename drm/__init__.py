@@ -4,6 +4,14 @@ A pure library: bytes in, bytes out, no I/O and no clock. Decrypt an init segmen
 :func:`decrypt_init`, then each media segment with :func:`decrypt_segment`.
 """
 
+from drm.cenc import (
+    decrypt,
+    decrypt_init,
+    decrypt_init_into,
+    decrypt_into,
+    decrypt_segment,
+    decrypt_segment_into,
+)
 from drm.clearkey import (
     CLEARKEY_SYSTEM_ID,
     CLEARKEY_SYSTEM_ID_BYTES,
@@ -17,6 +25,7 @@ from drm.clearkey import (
     parse_license_request,
     parse_license_response,
 )
+from drm.encrypt import EncryptionPlan, encrypt_init, encrypt_segment, plan_from_init
 from drm.errors import (
     DecryptionFailed,
     KeyNotFound,
@@ -26,12 +35,16 @@ from drm.errors import (
     SampleLayoutError,
     UnsupportedScheme,
 )
+from drm.info import describe
+from drm.protection import InitProtection, TrackProtection, parse_fragment, parse_init
 from drm.pssh import Pssh, build_pssh, find_pssh, parse_pssh
 
 __all__ = [
     "CLEARKEY_SYSTEM_ID",
     "CLEARKEY_SYSTEM_ID_BYTES",
     "DecryptionFailed",
+    "EncryptionPlan",
+    "InitProtection",
     "KeyNotFound",
     "KeyStore",
     "LicenseRequest",
@@ -40,6 +53,7 @@ __all__ = [
     "MalformedProtectionBox",
     "Pssh",
     "SampleLayoutError",
+    "TrackProtection",
     "UnsupportedScheme",
     "b64url_decode",
     "b64url_encode",
@@ -47,8 +61,20 @@ __all__ = [
     "build_license_response",
     "build_pssh",
     "clearkey_pssh",
+    "decrypt",
+    "decrypt_init",
+    "decrypt_init_into",
+    "decrypt_into",
+    "decrypt_segment",
+    "decrypt_segment_into",
+    "describe",
+    "encrypt_init",
+    "encrypt_segment",
     "find_pssh",
+    "parse_fragment",
+    "parse_init",
     "parse_license_request",
     "parse_license_response",
     "parse_pssh",
+    "plan_from_init",
 ]

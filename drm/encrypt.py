@@ -13,9 +13,12 @@ prefix and NAL header are clear and
 
 * cenc, cens, cbc1: the protected range is the largest multiple of 16 bytes at the end of
   the NAL unit (the remainder joins the clear bytes at its start);
-* cbcs: the first :data:`CBCS_CLEAR_LEADING` bytes of the NAL unit stay clear (NAL header and
-  slice header, the HLS SAMPLE-AES convention) and the rest is protected; its trailing partial
-  block stays clear by the scheme's own rule.
+* cbcs: the protected range starts at the first byte after the slice header (H.264: parsed
+  with the SPS/PPS from avcC and in-band, :mod:`drm.h264`; the same layout shaka-packager
+  writes) and runs to the end of the NAL unit; its trailing partial block stays clear by the
+  scheme's own rule. Where the slice header cannot be parsed (HEVC, unknown parameter sets,
+  slice groups) the first :data:`CBCS_CLEAR_LEADING` bytes stay clear instead (the HLS
+  SAMPLE-AES convention).
 
 Audio and other tracks are encrypted whole-sample (no subsamples).
 """
@@ -30,6 +33,7 @@ from dataclasses import dataclass
 from drm.cenc import crypt_sample
 from drm.clearkey import CLEARKEY_SYSTEM_ID_BYTES
 from drm.errors import InvalidKey, MissingProtectionInfo, SampleLayoutError, UnsupportedScheme
+from drm.h264 import SliceHeaderParser, avcc_parameter_sets
 from drm.protection import (
     SCHEMES,
     EncryptionParams,
@@ -55,7 +59,7 @@ __all__ = [
 ]
 
 CBCS_CLEAR_LEADING = 32
-"""cbcs: bytes of each VCL NAL unit (from its header) left clear to cover the slice header."""
+"""cbcs fallback: bytes of a VCL NAL unit left clear when its slice header is not parsed."""
 
 _NAL_FORMATS = {"avc1": 1, "avc3": 1, "hvc1": 2, "hev1": 2}
 """Sample entry -> NAL unit header size, for the formats whose samples are NAL units."""
@@ -75,6 +79,8 @@ class TrackPlan:
     nal_length_size: int
     """0 when samples are not length-prefixed NAL units (audio, AV1...): whole-sample."""
     nal_header_size: int
+    parameter_sets: tuple[bytes, ...] = ()
+    """SPS/PPS from avcC: cbcs needs them to find where each slice header ends."""
 
 
 @dataclass(frozen=True)
@@ -264,14 +270,16 @@ def _encrypt_trak(
     return _rebuild(trak, b"".join(walk(c) for c in trak.children()))
 
 
-def _nal_length_size(entry: Box, handler: str) -> int:
+def _nal_config(entry: Box, handler: str) -> tuple[int, tuple[bytes, ...]]:
+    """(NAL length size, AVC parameter sets) from the entry's avcC or hvcC."""
     skip = find_sample_entry_children_offset(entry, handler)
     for c in entry.children(skip):
         if c.type == "avcC":
-            return (c.payload[4] & 3) + 1 if len(c.payload) > 4 else 4
+            size = (c.payload[4] & 3) + 1 if len(c.payload) > 4 else 4
+            return size, tuple(avcc_parameter_sets(c.payload))
         if c.type == "hvcC":
-            return (c.payload[21] & 3) + 1 if len(c.payload) > 21 else 4
-    return 4
+            return ((c.payload[21] & 3) + 1 if len(c.payload) > 21 else 4), ()
+    return 4, ()
 
 
 def plan_from_init(encrypted_init: bytes | bytearray | memoryview) -> EncryptionPlan:
@@ -297,10 +305,17 @@ def plan_from_init(encrypted_init: bytes | bytearray | memoryview) -> Encryption
         stsd = next(iter(_find(trak, "mdia/minf/stbl/stsd")), None)
         entry = next(iter(stsd.children(8)), None) if stsd is not None else None
         nal_hdr = _NAL_FORMATS.get(prot.original_format, 0)
-        nal_len = _nal_length_size(entry, t.handler) if entry is not None and nal_hdr else 0
+        nal_len, sets = _nal_config(entry, t.handler) if entry is not None and nal_hdr else (0, ())
         plans.append(
             TrackPlan(
-                tid, t.handler, prot.original_format, prot.scheme, prot.tenc, nal_len, nal_hdr
+                tid,
+                t.handler,
+                prot.original_format,
+                prot.scheme,
+                prot.tenc,
+                nal_len,
+                nal_hdr,
+                sets,
             )
         )
     return EncryptionPlan(info, tuple(plans))
@@ -323,9 +338,18 @@ def _is_vcl(first_byte: int, header_size: int) -> bool:
 
 
 def video_subsamples(
-    sample: memoryview, nal_length_size: int, nal_header_size: int, scheme: str
+    sample: memoryview,
+    nal_length_size: int,
+    nal_header_size: int,
+    scheme: str,
+    slice_headers: SliceHeaderParser | None = None,
 ) -> list[tuple[int, int]]:
-    """(clear, protected) pairs for one sample of length-prefixed NAL units."""
+    """(clear, protected) pairs for one sample of length-prefixed NAL units.
+
+    With ``slice_headers`` (H.264), cbcs protection starts right after each slice header and
+    in-band SPS/PPS update the parser; without it, cbcs leaves :data:`CBCS_CLEAR_LEADING`
+    bytes clear.
+    """
     out: list[tuple[int, int]] = []
     clear = 0
     pos = 0
@@ -340,11 +364,19 @@ def video_subsamples(
                 f"NAL unit of {size} bytes at byte {pos} overruns the {n}-byte sample"
             )
         protected = 0
-        if _is_vcl(sample[pos + nal_length_size], nal_header_size):
+        first = sample[pos + nal_length_size]
+        if slice_headers is not None and nal_header_size == 1 and (first & 0x1F) in (7, 8):
+            slice_headers.process(sample[pos + nal_length_size : pos + total])
+        if _is_vcl(first, nal_header_size):
             if scheme == "cbcs":
-                lead = max(nal_header_size, min(CBCS_CLEAR_LEADING, size))
-                body = size - lead
-                protected = body if body >= 16 else 0
+                lead = None
+                if slice_headers is not None:
+                    lead = slice_headers.header_size(sample[pos + nal_length_size : pos + total])
+                if lead is None:
+                    lead = max(nal_header_size, min(CBCS_CLEAR_LEADING, size))
+                # Like shaka-packager: a slice always gets its own subsample, even when its
+                # data is shorter than a block (then nothing in it is actually encrypted).
+                protected = max(size - lead, 0)
             else:
                 body = size - nal_header_size
                 protected = body - body % 16
@@ -426,6 +458,7 @@ def encrypt_segment(
     buf = bytearray(segment)
     mv = memoryview(buf)
     ivs: dict[int, _IvSource] = {}
+    parsers: dict[int, SliceHeaderParser] = {}
     pieces: list[tuple[Box, bytes]] = []
     try:
         mdats = mdat_ranges(mv)
@@ -440,6 +473,9 @@ def encrypt_segment(
                 if src is None and tp.params.per_sample_iv_size:
                     src = ivs[tp.track_id] = _IvSource(tp.params.per_sample_iv_size, iv)
                 ctr16 = tp.scheme in ("cenc", "cens") and tp.params.per_sample_iv_size == 16
+                headers = parsers.get(tp.track_id)
+                if headers is None and tp.scheme == "cbcs" and tp.nal_header_size == 1:
+                    headers = parsers[tp.track_id] = SliceHeaderParser(list(tp.parameter_sets))
                 done: list[Sample] = []
                 for s in tf.samples:
                     subs: tuple[tuple[int, int], ...] = ()
@@ -450,6 +486,7 @@ def encrypt_segment(
                                 tp.nal_length_size,
                                 tp.nal_header_size,
                                 tp.scheme,
+                                headers,
                             )
                         )
                     sample_iv = src.next(s.size, ctr16) if src is not None else b""

@@ -81,8 +81,9 @@ def split_fmp4(data: bytes) -> tuple[bytes, list[bytes]]:
 FRAG = {"movflags": "frag_keyframe+empty_moov+default_base_moof"}
 
 
-def remux(data: bytes, options: dict[str, str]) -> bytes:
-    """The same packets muxed again with other mp4 muxer ``options`` (e.g. FFmpeg's CENC).
+def remux(data: bytes, options: dict[str, str], kind: str | None = None) -> bytes:
+    """The same packets muxed again with other mp4 muxer ``options`` (e.g. FFmpeg's CENC),
+    optionally only the streams of one ``kind`` ("video"/"audio").
 
     x264 output is not bit-exact from run to run, so a clear/encrypted pair must share one
     encode.
@@ -94,8 +95,12 @@ def remux(data: bytes, options: dict[str, str]) -> bytes:
         av.open(io.BytesIO(data)) as src,
         av.open(out, "w", format="mp4", options={**FRAG, **options}) as dst,
     ):
-        streams = {s.index: dst.add_stream_from_template(s) for s in src.streams}
-        for pkt in src.demux():
+        streams = {
+            s.index: dst.add_stream_from_template(s)
+            for s in src.streams
+            if kind is None or s.type == kind
+        }
+        for pkt in src.demux(*[s for s in src.streams if s.index in streams]):
             if pkt.dts is None:
                 continue
             pkt.stream = streams[pkt.stream.index]
@@ -103,7 +108,13 @@ def remux(data: bytes, options: dict[str, str]) -> bytes:
     return out.getvalue()
 
 
-def make_clip(frames: int = 24, audio: bool = True, width: int = 176, height: int = 144) -> bytes:
+def make_clip(
+    frames: int = 24,
+    audio: bool = True,
+    width: int = 176,
+    height: int = 144,
+    x264: dict[str, str] | None = None,
+) -> bytes:
     """An H.264 (+AAC) fragmented MP4 encoded by PyAV, in memory."""
     import av
     import numpy as np
@@ -113,7 +124,7 @@ def make_clip(frames: int = 24, audio: bool = True, width: int = 176, height: in
     with av.open(buf, "w", format="mp4", options=opts) as c:
         v = c.add_stream("libx264", rate=24)
         v.width, v.height, v.pix_fmt = width, height, "yuv420p"
-        v.options = {"g": "8", "bf": "2", "preset": "veryfast", "threads": "1"}
+        v.options = {"g": "8", "bf": "2", "preset": "veryfast", "threads": "1", **(x264 or {})}
         v.thread_count = 1
         a = c.add_stream("aac", rate=48000) if audio else None
         if a is not None:
@@ -147,9 +158,10 @@ def make_clip(frames: int = 24, audio: bool = True, width: int = 176, height: in
 
 
 def decode_hashes(
-    data: bytes | bytearray, options: dict[str, str] | None = None
+    data: bytes | bytearray, options: dict[str, str] | None = None, kind: str | None = None
 ) -> tuple[list[str], int]:
-    """(per-frame content hashes in decode order, decoder error log lines) via PyAV."""
+    """(per-frame content hashes in decode order, decoder error log lines) via PyAV;
+    ``kind`` ("video"/"audio") restricts to one stream type."""
     import av
     import av.logging
 
@@ -160,7 +172,8 @@ def decode_hashes(
         av.logging.Capture(True) as logs,
         av.open(io.BytesIO(bytes(data)), options=options or {}) as c,
     ):
-        for pkt in c.demux():
+        streams = [s for s in c.streams if kind is None or s.type == kind]
+        for pkt in c.demux(*streams):
             try:
                 frames = pkt.decode()
             except av.error.FFmpegError:

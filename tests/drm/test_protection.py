@@ -332,3 +332,39 @@ def test_fuzzed_corpus_segment_raises_only_typed_errors(
         seg[pos] = data.draw(st.integers(0, 255))
     with contextlib.suppress(SdkError):
         _fragments(bytes(seg), init)
+
+
+def test_two_truns_without_and_with_data_offset_and_saio_per_run() -> None:
+    """A traf with two runs: the second continues after the first (no data offset); aux
+    info comes from saiz/saio with one offset per run."""
+    sizes1, sizes2 = [40, 24], [32]
+    tfhd = _full("tfhd", 0, 0x20000 | 0x10, (1).to_bytes(4, "big") + (32).to_bytes(4, "big"))
+    # saiz: 8-byte IVs, no subsamples; 3 samples.
+    saiz = _full("saiz", 0, 0, bytes([8]) + (3).to_bytes(4, "big"))
+    ivs = [bytes([9, i, 0, 0, 0, 0, 0, 0]) for i in range(3)]
+
+    def build(data_offset: int, aux_at: tuple[int, int]) -> bytes:
+        trun1 = _full(
+            "trun",
+            0,
+            0x201,
+            struct.pack(">Ii", 2, data_offset) + b"".join(s.to_bytes(4, "big") for s in sizes1),
+        )
+        trun2 = _full("trun", 0, 0x000, (1).to_bytes(4, "big"))  # default size 32, no offset
+        saio = _full("saio", 0, 0, (2).to_bytes(4, "big") + struct.pack(">II", *aux_at))
+        traf = _box("traf", tfhd + trun1 + trun2 + saiz + saio)
+        return _box("moof", _full("mfhd", 0, 0, (1).to_bytes(4, "big")) + traf)
+
+    size = len(build(0, (0, 0)))
+    aux = b"".join(ivs)
+    payload_start = size + 8
+    # mdat: [aux for run 1 (16 bytes)][aux for run 2 (8 bytes)][samples]
+    moof = build(payload_start + len(aux), (payload_start, payload_start + 16))
+    seg = moof + _box("mdat", aux + bytes(sum(sizes1) + sum(sizes2)))
+    (frag,) = _fragments(seg, _init())
+    (tf,) = frag.trafs
+    assert tf.aux_source == "saio"
+    assert [s.size for s in tf.samples] == [40, 24, 32]
+    first = size + 8 + len(aux)
+    assert [s.offset for s in tf.samples] == [first, first + 40, first + 64]
+    assert [s.iv for s in tf.samples] == ivs

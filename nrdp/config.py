@@ -30,6 +30,7 @@ __all__ = [
     "DEFAULT_LOAD_ERROR_CONFIG",
     "DEFAULT_OCA_CONFIG",
     "DEFAULT_PLAYBACK_CHANNEL",
+    "DEFAULT_TELEMETRY_CHANNEL",
     "AbrConfig",
     "BreakerConfig",
     "BufferConfig",
@@ -44,6 +45,7 @@ __all__ = [
     "PlaybackChannelConfig",
     "PlayerConfig",
     "RetryPolicy",
+    "TelemetryChannelConfig",
     "Timeouts",
 ]
 
@@ -188,8 +190,22 @@ class DiscoveryChannelConfig(_ChannelConfig):
     breaker: BreakerConfig = BreakerConfig(failure_threshold=3, open_duration=30.0)
 
 
+@dataclass(frozen=True)
+class TelemetryChannelConfig(_ChannelConfig):
+    """Telemetry ingest: one connection, low priority, best effort (a lost batch is logged)."""
+
+    name: str = "telemetry"
+    timeouts: Timeouts = Timeouts(connect=1.0, read=2.0, total=3.0, pool=2.0)
+    limits: Limits = Limits(max_connections=1, max_connections_per_host=1)
+    retry: RetryPolicy = RetryPolicy(
+        max_attempts=2, base_delay=1.0, factor=2.0, max_delay=4.0, fuzz=0.5
+    )
+    breaker: BreakerConfig = BreakerConfig(failure_threshold=3, open_duration=30.0)
+
+
 DEFAULT_PLAYBACK_CHANNEL = PlaybackChannelConfig()
 DEFAULT_DISCOVERY_CHANNEL = DiscoveryChannelConfig()
+DEFAULT_TELEMETRY_CHANNEL = TelemetryChannelConfig()
 
 
 # ------------------------------------------------------------------------- playback
@@ -366,8 +382,18 @@ class PlayerConfig:
     oca: OcaConfig = DEFAULT_OCA_CONFIG
     autoplay: bool = True
     preferred_audio_language: str | None = None
+    realtime: bool = True
+    """Present frames at their presentation time; ``False`` runs as fast as possible (tests)."""
+    stall_timeout: float = 3.0
+    """Seconds without a body byte before a segment download counts as stalled."""
+    telemetry: bool = True
+    bookmarks: bool = True
 
     def __post_init__(self) -> None:
+        _typed("realtime", self.realtime, bool)
+        _typed("telemetry", self.telemetry, bool)
+        _typed("bookmarks", self.bookmarks, bool)
+        _finite("stall_timeout", self.stall_timeout, inclusive=False)
         _typed("buffer", self.buffer, BufferConfig)
         _typed("abr", self.abr, AbrConfig)
         _typed("cmcd", self.cmcd, CmcdConfig)
@@ -443,6 +469,7 @@ class DeviceConfig:
     capabilities: DeviceCapabilities = DeviceCapabilities()
     playback: PlaybackChannelConfig = DEFAULT_PLAYBACK_CHANNEL
     discovery: DiscoveryChannelConfig = DEFAULT_DISCOVERY_CHANNEL
+    telemetry: TelemetryChannelConfig = DEFAULT_TELEMETRY_CHANNEL
     model: str = "nrdp-reference"
 
     def __post_init__(self) -> None:
@@ -464,5 +491,6 @@ class DeviceConfig:
         _typed("capabilities", self.capabilities, DeviceCapabilities)
         _typed("playback", self.playback, PlaybackChannelConfig)
         _typed("discovery", self.discovery, DiscoveryChannelConfig)
+        _typed("telemetry", self.telemetry, TelemetryChannelConfig)
         if not isinstance(self.model, str) or not self.model:
             raise ConfigError("must be a non-empty string", field="model")

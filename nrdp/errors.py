@@ -24,8 +24,14 @@ Callers catch at any level (httpx ``_exceptions.py`` style)::
      │    └── AllOcasFailed         every OCA candidate is excluded (critical)
      ├── DecodeError 4001-4099
      │    ├── DemuxFailed / DecodeFailed / UnsupportedCodec
-     └── LicenseError 7100-7199      (7001-7099 belong to ``drm``)
-          ├── LicenseDenied / LicenseAcquisitionFailed / LicenseTimeout / KeysMissing
+     ├── LicenseError 7100-7199      (7001-7099 belong to ``drm``)
+     │    ├── LicenseDenied / LicenseAcquisitionFailed / LicenseTimeout / KeysMissing
+     │    └── NotEntitled        the account may not play this title (Play API said so)
+     └── BackendError 8200-8249      (the SDK's view of the services; 8000-8199 are theirs)
+          ├── ServiceError       a service answered with its JSON error (status, code, name)
+          ├── ResponseTampered   a signed response failed its HMAC / nonce / freshness check
+          ├── NotLoggedIn        a call needs a login first
+          └── MalformedResponse  a service answered 2xx with a body of the wrong shape
 
 No message or attribute carries a token or other secret: URLs pass through
 :func:`redact_url`, which drops the query string, fragment and user info.
@@ -41,6 +47,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from mediacore.errors import (
+    BackendError,
     DecodeError,
     LicenseError,
     NetworkError,
@@ -66,6 +73,11 @@ __all__ = [
     "LicenseAcquisitionFailed",
     "LicenseDenied",
     "LicenseTimeout",
+    "MalformedResponse",
+    "NotEntitled",
+    "NotLoggedIn",
+    "ResponseTampered",
+    "ServiceError",
     "NetworkTimeout",
     "NoPlayableTrack",
     "RangeMismatch",
@@ -391,6 +403,84 @@ class KeysMissing(LicenseError):
     def __init__(self, *, kids: tuple[str, ...]) -> None:
         super().__init__(f"license lacks keys for KIDs {', '.join(kids)}")
         self.kids = kids
+
+
+class NotEntitled(LicenseError):
+    """The Play API refused playback: the account has no plan that entitles it to play."""
+
+    code = 7104
+
+    def __init__(self, *, title_id: str, reason: str = "not entitled") -> None:
+        super().__init__(f"not entitled to play {title_id}: {reason}")
+        self.title_id = title_id
+        self.reason = reason
+
+
+# ---------------------------------------------------------------- backend (8200-8249)
+
+
+class ServiceError(BackendError):
+    """A service answered with its typed JSON error; 429 and 5xx are retriable."""
+
+    code = 8200
+
+    def __init__(
+        self,
+        *,
+        status: int,
+        url: str,
+        server_code: int | None = None,
+        server_name: str = "",
+        request_id: str = "",
+        retry_after_s: float | None = None,
+    ) -> None:
+        safe = redact_url(url)
+        name = f" {server_name}" if server_name else ""
+        super().__init__(
+            f"HTTP {status}{name} ({server_code}) from {safe}",
+            retriable=status in (408, 429) or status >= 500,
+            severity=Severity.RECOVERABLE,
+        )
+        self.status = status
+        self.url = safe
+        self.server_code = server_code
+        self.server_name = server_name
+        self.request_id = request_id
+        self.retry_after_s = retry_after_s
+
+
+class ResponseTampered(BackendError):
+    """A signed response failed verification (HMAC, nonce echo or timestamp skew)."""
+
+    code = 8201
+
+    def __init__(self, *, url: str, reason: str) -> None:
+        safe = redact_url(url)
+        super().__init__(f"response from {safe} failed integrity check: {reason}")
+        self.url = safe
+        self.reason = reason
+
+
+class NotLoggedIn(BackendError):
+    """A call needs a logged-in device session (``Device.login``) first."""
+
+    code = 8202
+
+    def __init__(self, *, operation: str) -> None:
+        super().__init__(f"{operation} needs a login first")
+        self.operation = operation
+
+
+class MalformedResponse(BackendError):
+    """A service answered 2xx with a body that is not the documented JSON shape."""
+
+    code = 8203
+
+    def __init__(self, *, url: str, reason: str) -> None:
+        safe = redact_url(url)
+        super().__init__(f"malformed response from {safe}: {reason}")
+        self.url = safe
+        self.reason = reason
 
 
 # ---------------------------------------------------------------- boundary translation

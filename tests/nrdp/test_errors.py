@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mediacore.errors import (
+    BackendError,
     DecodeError,
     LicenseError,
     NetworkError,
@@ -61,6 +62,11 @@ SAMPLES: dict[type[SdkError], dict[str, object]] = {
     errors.LicenseAcquisitionFailed: {"reason": "timeouts", "attempts": 3},
     errors.LicenseTimeout: {"timeout_s": 5.0},
     errors.KeysMissing: {"kids": ("00ff",)},
+    errors.NotEntitled: {"title_id": "t-1"},
+    errors.ServiceError: {"status": 503, "url": "http://h/p?token=x", "server_code": 8160},
+    errors.ResponseTampered: {"url": "http://h/p", "reason": "bad signature"},
+    errors.NotLoggedIn: {"operation": "play"},
+    errors.MalformedResponse: {"url": "http://h/p", "reason": "not JSON"},
 }
 
 RANGES = {
@@ -68,6 +74,7 @@ RANGES = {
     NetworkError: range(2001, 2100),
     DecodeError: range(4001, 4100),
     LicenseError: range(7100, 7200),
+    BackendError: range(8200, 8250),
 }
 
 

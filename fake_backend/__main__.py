@@ -1,0 +1,122 @@
+"""``python -m fake_backend serve``: run the whole backend until Ctrl-C."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from fake_backend.catalog import CATALOGS
+from fake_backend.packaged import PackagerMaterializer
+from fake_backend.runner import Backend
+
+__all__ = ["main"]
+
+
+def _port_base(text: str) -> int:
+    if text == "ephemeral":
+        return 0
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("a port number or 'ephemeral'") from None
+    if not 0 <= value <= 65000:
+        raise argparse.ArgumentTypeError("port base must be 0..65000")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m fake_backend", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+    s = sub.add_parser("serve", help="start every service and run until interrupted")
+    s.add_argument(
+        "--data-dir",
+        type=Path,
+        default=Path(".nrdp-backend"),
+        help="SQLite file, origin titles and OCA caches (default .nrdp-backend)",
+    )
+    s.add_argument("--catalog", choices=sorted(CATALOGS), default="demo")
+    s.add_argument("--ocas", type=int, default=3, help="number of OCAs (default 3)")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument(
+        "--port-base",
+        type=_port_base,
+        default=0,
+        help="gateway port P, control P+1, OCAs P+2..; 'ephemeral' or 0 = any",
+    )
+    s.add_argument(
+        "--chaos",
+        type=int,
+        metavar="SEED",
+        default=None,
+        help="take OCAs down and up at random, seeded",
+    )
+    s.add_argument("--chaos-interval", type=float, default=5.0, metavar="SECONDS")
+    s.add_argument(
+        "--media",
+        choices=["synthetic", "encoded"],
+        default="synthetic",
+        help="origin content: deterministic stand-in bytes (fast, default) or "
+        "real H.264/AAC from the packager, CENC-encrypted, with manifest.mpd (slow on "
+        "first start; use --reset when switching)",
+    )
+    s.add_argument("--reset", action="store_true", help="wipe the data dir's state first")
+    s.add_argument("--json", action="store_true", help="print endpoints as JSON only")
+    return p
+
+
+async def _serve(args: argparse.Namespace) -> int:
+    backend = Backend(
+        args.data_dir,
+        ocas=args.ocas,
+        host=args.host,
+        port_base=args.port_base,
+        catalog=args.catalog,
+        chaos_seed=args.chaos,
+        chaos_interval_s=args.chaos_interval,
+        reset=args.reset,
+        materializer=PackagerMaterializer() if args.media == "encoded" else None,
+    )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    async with backend:
+        ep = backend.endpoints()
+        if args.json:
+            print(json.dumps(ep), flush=True)
+        else:
+            print(f"gateway   {ep['gateway_url']}  (GET /health)")
+            print(f"control   {ep['control_url']}")
+            for oca_id, url in zip(ep["oca_ids"], ep["oca_urls"], strict=True):
+                print(f"{oca_id:<9} {url}")
+            print(f"demo login: {ep['demo']['email']} / {ep['demo']['password']}")
+            print(
+                f"endpoints written to {args.data_dir / 'endpoints.json'}; Ctrl-C to stop",
+                flush=True,
+            )
+        await stop.wait()
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.ocas < 1:
+        print("--ocas must be at least 1", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
+    try:
+        return asyncio.run(_serve(args))
+    except KeyboardInterrupt:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Auth: accounts, scrypt passwords, signed tokens, devices, profiles, plans, signup."""

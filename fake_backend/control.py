@@ -1,0 +1,169 @@
+"""The control plane (its own port): OCA fault control, placement view, steering, chaos,
+service faults and the experiment report. Operators and tests talk to it; players only
+fetch DASH content steering from it.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aiohttp import web
+
+from fake_backend.context import Context, ServiceFault, ServiceFaults
+from fake_backend.errors import (
+    InvalidFaultPlan,
+    MalformedJson,
+    OcaNotFound,
+    RouteNotFound,
+    TitleNotFound,
+)
+from fake_backend.experiments.allocation import qoe_report
+from fake_backend.http_errors import error_middleware
+from fake_backend.oca.chaos import Chaos
+from fake_backend.oca.faults import FaultPlan
+from fake_backend.oca.fleet import Fleet
+from fake_backend.oca.server import OcaNode
+from fake_backend.steering.service import Steering
+
+__all__ = ["ControlPlane"]
+
+
+async def _json_body(request: web.Request) -> Any:
+    raw = await request.read()
+    try:
+        return json.loads(raw) if raw else {}
+    except (ValueError, UnicodeDecodeError):
+        raise MalformedJson("body is not JSON") from None
+
+
+class ControlPlane:
+    def __init__(self, ctx: Context, fleet: Fleet, steering: Steering, chaos: Chaos) -> None:
+        self.ctx = ctx
+        self.fleet = fleet
+        self.steering = steering
+        self.chaos = chaos
+        app = web.Application(middlewares=[error_middleware(4 << 20)], client_max_size=4 << 20)
+        r = app.router
+        r.add_get("/health", self.health)
+        r.add_get("/control/v1/ocas", self.list_ocas)
+        r.add_get("/control/v1/ocas/{oca_id}", self.oca)
+        r.add_get("/control/v1/ocas/{oca_id}/faults", self.get_faults)
+        r.add_put("/control/v1/ocas/{oca_id}/faults", self.put_faults)
+        r.add_delete("/control/v1/ocas/{oca_id}/faults", self.clear_faults)
+        r.add_post("/control/v1/ocas/{oca_id}/down", self.down)
+        r.add_post("/control/v1/ocas/{oca_id}/up", self.up)
+        r.add_put("/control/v1/services/{name}/faults", self.put_service_fault)
+        r.add_get("/control/v1/chaos", self.get_chaos)
+        r.add_post("/control/v1/chaos/start", self.start_chaos)
+        r.add_post("/control/v1/chaos/stop", self.stop_chaos)
+        r.add_get("/control/v1/breakers", self.breakers)
+        r.add_get("/steering/v1/dash/{title_id}", self.dash)
+        r.add_get("/steering/v1/rank/{title_id}", self.rank)
+        r.add_get("/experiments/v1/report", self.report)
+        self.app = app
+        self.breaker_snapshot: Any = lambda: []
+
+    def _node(self, request: web.Request) -> OcaNode:
+        oca_id = request.match_info["oca_id"]
+        node = self.fleet.node(oca_id)
+        if node is None:
+            raise OcaNotFound(oca_id=oca_id[:64])
+        return node
+
+    def _describe(self, node: OcaNode) -> dict[str, Any]:
+        return {
+            "oca_id": node.id,
+            "url": node.url,
+            "up": node.up,
+            "active": node.active,
+            "faults": node.plan.to_json(),
+            "holdings": node.holdings()["titles"],
+            "stats": dict(node.stats),
+        }
+
+    async def health(self, request: web.Request) -> web.Response:
+        return web.json_response({"status": "ok"})
+
+    async def list_ocas(self, request: web.Request) -> web.Response:
+        return web.json_response({"ocas": [self._describe(n) for n in self.fleet.nodes]})
+
+    async def oca(self, request: web.Request) -> web.Response:
+        return web.json_response(self._describe(self._node(request)))
+
+    async def get_faults(self, request: web.Request) -> web.Response:
+        return web.json_response(self._node(request).plan.to_json())
+
+    async def put_faults(self, request: web.Request) -> web.Response:
+        node = self._node(request)
+        plan = FaultPlan.from_json(await _json_body(request))
+        node.set_plan(plan)
+        if plan.down and node.up:
+            await node.go_down()
+        elif not plan.down and not node.up:
+            await node.go_up()
+        return web.json_response(plan.to_json())
+
+    async def clear_faults(self, request: web.Request) -> web.Response:
+        node = self._node(request)
+        node.set_plan(FaultPlan())
+        if not node.up:
+            await node.go_up()
+        return web.json_response(node.plan.to_json())
+
+    async def down(self, request: web.Request) -> web.Response:
+        node = self._node(request)
+        await node.go_down()
+        return web.json_response({"oca_id": node.id, "up": node.up})
+
+    async def up(self, request: web.Request) -> web.Response:
+        node = self._node(request)
+        await node.go_up()
+        return web.json_response({"oca_id": node.id, "up": node.up})
+
+    async def put_service_fault(self, request: web.Request) -> web.Response:
+        name = request.match_info["name"]
+        if name not in ServiceFaults.NAMES:
+            raise RouteNotFound(path=request.path)
+        fault = ServiceFault.from_json(await _json_body(request))
+        self.ctx.faults.set(name, fault)
+        return web.json_response({"service": name, **fault.__dict__})
+
+    async def get_chaos(self, request: web.Request) -> web.Response:
+        return web.json_response(self.chaos.to_json())
+
+    async def start_chaos(self, request: web.Request) -> web.Response:
+        doc = await _json_body(request)
+        interval = doc.get("interval_s", self.chaos.interval_s) if isinstance(doc, dict) else None
+        if isinstance(interval, bool) or not isinstance(interval, int | float) or interval <= 0:
+            raise InvalidFaultPlan("interval_s must be a positive number")
+        self.chaos.interval_s = float(interval)
+        self.chaos.start()
+        return web.json_response(self.chaos.to_json())
+
+    async def stop_chaos(self, request: web.Request) -> web.Response:
+        await self.chaos.stop()
+        return web.json_response(self.chaos.to_json())
+
+    async def breakers(self, request: web.Request) -> web.Response:
+        return web.json_response({"breakers": self.breaker_snapshot()})
+
+    async def dash(self, request: web.Request) -> web.Response:
+        title_id = request.match_info["title_id"]
+        if self.ctx.store.title(title_id) is None:
+            raise TitleNotFound(title_id=title_id[:64])
+        client = request.query.get("client", request.remote or "anonymous")
+        reload_uri = str(request.url)
+        return web.json_response(self.steering.dash_steering(title_id, client, reload_uri))
+
+    async def rank(self, request: web.Request) -> web.Response:
+        title_id = request.match_info["title_id"]
+        client = request.query.get("client", request.remote or "anonymous")
+        ranked = self.steering.rank(title_id, client)
+        return web.json_response(
+            {"title_id": title_id, "candidates": [r.to_dict() for r in ranked]}
+        )
+
+    async def report(self, request: web.Request) -> web.Response:
+        exp = self.ctx.config.experiment
+        return web.json_response(qoe_report(exp, self.ctx.store.session_summaries(exp.id)))

@@ -1,0 +1,1 @@
+"""Discovery: home rows, title details, search, bookmarks, with a TTL cache."""

@@ -1,0 +1,1 @@
+"""A/B experiments: deterministic allocation of playbacks to cells and QoE per cell."""

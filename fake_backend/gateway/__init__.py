@@ -1,0 +1,1 @@
+"""API gateway: inbound filters, routing to in-process services, outbound filters."""

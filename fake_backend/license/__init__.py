@@ -1,0 +1,1 @@
+"""License: W3C ClearKey JSON, keys only for the playback token's title."""

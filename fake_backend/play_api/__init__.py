@@ -1,0 +1,1 @@
+"""Play API: entitlement check and the playback manifest."""

@@ -1,0 +1,224 @@
+"""Start the whole backend in one process: ``async with Backend(data_dir) as be: ...``.
+
+Ports (``port_base`` 0 = every port ephemeral): gateway ``P``, control plane ``P+1``, OCAs
+``P+2 .. P+1+N``. Each runs its own aiohttp ``AppRunner``/``TCPSite``. The gateway routes to
+auth, discovery, play API, license and telemetry in-process (see gateway/app.py); the
+control plane carries steering, OCA fault control, chaos and the experiment report.
+On start the backend writes ``<data_dir>/endpoints.json``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import secrets
+import shutil
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from aiohttp import web
+
+from fake_backend.auth.service import AuthService
+from fake_backend.catalog import CatalogTitle, catalog_titles, derive_keys
+from fake_backend.content import ContentStore, Materializer, SyntheticMaterializer
+from fake_backend.context import BackendConfig, Context
+from fake_backend.control import ControlPlane
+from fake_backend.discovery.service import DiscoveryService
+from fake_backend.gateway.app import Gateway
+from fake_backend.gateway.breaker import CircuitBreaker
+from fake_backend.license.service import LicenseService
+from fake_backend.oca.chaos import Chaos
+from fake_backend.oca.fleet import Fleet
+from fake_backend.play_api.service import PlayApiService
+from fake_backend.steering.service import Steering
+from fake_backend.store import Store
+from fake_backend.telemetry.service import TelemetryService
+
+__all__ = ["DEMO_EMAIL", "Backend"]
+
+log = logging.getLogger("fake_backend")
+DEMO_EMAIL = "demo@example.com"
+DEMO_PLAN = "standard"
+
+
+class Backend:
+    """The fake backend stack; an async context manager that cleans up everything it opened."""
+
+    def __init__(
+        self,
+        data_dir: Path | str,
+        *,
+        ocas: int = 3,
+        host: str = "127.0.0.1",
+        port_base: int = 0,
+        catalog: str | Sequence[CatalogTitle] = "demo",
+        materializer: Materializer | None = None,
+        content_scale: float = 0.25,
+        config: BackendConfig | None = None,
+        chaos_seed: int | None = None,
+        chaos_interval_s: float = 5.0,
+        clock: Callable[[], float] = time.time,
+        reset: bool = False,
+    ) -> None:
+        if ocas < 1:
+            raise ValueError("the fleet needs at least one OCA")
+        self.data_dir = Path(data_dir)
+        self.host = host
+        self.port_base = port_base
+        self.ocas = ocas
+        self.catalog = catalog_titles(catalog) if isinstance(catalog, str) else list(catalog)
+        self.materializer = materializer or SyntheticMaterializer(content_scale)
+        self.config = config or BackendConfig()
+        self.chaos_seed = chaos_seed
+        self.chaos_interval_s = chaos_interval_s
+        self.clock = clock
+        self.reset = reset
+        self.demo_email = DEMO_EMAIL
+        self.demo_password = ""
+        self._runners: list[web.AppRunner] = []
+        self._started = False
+
+    # -- URLs -------------------------------------------------------------------------
+    @property
+    def gateway_url(self) -> str:
+        return self.ctx.gateway_url
+
+    @property
+    def control_url(self) -> str:
+        return self.ctx.control_url
+
+    @property
+    def oca_urls(self) -> list[str]:
+        return [n.url for n in self.fleet.nodes]
+
+    @property
+    def control_urls(self) -> list[str]:
+        """Per-OCA control endpoints (``GET`` describes, ``/faults`` PUT/DELETE, ``/down``...)."""
+        return [f"{self.ctx.control_url}/control/v1/ocas/{n.id}" for n in self.fleet.nodes]
+
+    def endpoints(self) -> dict[str, Any]:
+        return {
+            "gateway_url": self.gateway_url,
+            "control_url": self.control_url,
+            "oca_urls": self.oca_urls,
+            "control_urls": self.control_urls,
+            "oca_ids": [n.id for n in self.fleet.nodes],
+            "demo": {"email": self.demo_email, "password": self.demo_password},
+            "titles": [t.id for t in self.catalog],
+        }
+
+    # -- lifecycle --------------------------------------------------------------------
+    async def __aenter__(self) -> Backend:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
+
+    def _prepare_dir(self) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        if self.reset:
+            for name in (
+                "backend.sqlite3",
+                "backend.sqlite3-wal",
+                "backend.sqlite3-shm",
+                "endpoints.json",
+            ):
+                (self.data_dir / name).unlink(missing_ok=True)
+            for sub in ("titles", "ocas"):
+                shutil.rmtree(self.data_dir / sub, ignore_errors=True)
+
+    def _seed(self) -> None:
+        """Blocking first-start work: catalog rows, origin content, placement, demo account."""
+        store, secret = self.ctx.store, self.secret
+        for t in self.catalog:
+            keys = derive_keys(secret, t)
+            if store.title(t.id) is None:
+                store.put_title(t, keys)
+            self.origin.ensure(t, keys)
+        for t in self.catalog:
+            self.fleet.place_title(t.id, self.config.replicas)
+        self.demo_password = store.secret(
+            "demo_password", secrets.token_urlsafe(9).encode()
+        ).decode()
+        if store.account_by_email(self.demo_email) is None:
+            self.auth.create_account(self.demo_email, self.demo_password, DEMO_PLAN, entitled=True)
+
+    async def start(self) -> None:
+        await asyncio.to_thread(self._prepare_dir)
+        store = Store(self.data_dir / "backend.sqlite3")
+        self.secret = store.secret("server_secret", os.urandom(32))
+        self.ctx = Context(store, self.config, self.clock, self.secret)
+        self.origin = ContentStore(self.data_dir / "titles", self.materializer)
+        self.fleet = Fleet(self.data_dir, self.origin, self.ocas, self.host)
+        self.auth = AuthService(self.ctx)
+        try:
+            await asyncio.to_thread(self._seed)
+            base = self.port_base
+            oca_ports = [base + 2 + i if base else 0 for i in range(self.ocas)]
+            await self.fleet.start(oca_ports)
+            self.steering = Steering(self.fleet, self.config.steering_ttl_s)
+            self.chaos = Chaos(self.fleet, self.chaos_seed or 0, self.chaos_interval_s)
+            gateway_holder: list[Gateway] = []
+
+            def breaker(name: str) -> CircuitBreaker:
+                return gateway_holder[0].breaker(name)
+
+            self.discovery = DiscoveryService(self.ctx, breaker)
+            services: list[Any] = [
+                self.auth,
+                self.discovery,
+                PlayApiService(self.ctx, self.steering),
+                LicenseService(self.ctx),
+                TelemetryService(self.ctx),
+            ]
+            self.gateway = Gateway(self.ctx, [ep for s in services for ep in s.endpoints()])
+            gateway_holder.append(self.gateway)
+            self.control = ControlPlane(self.ctx, self.fleet, self.steering, self.chaos)
+            self.control.breaker_snapshot = lambda: [
+                b.snapshot() for b in self.gateway.breakers.values()
+            ]
+            gw_port = await self._serve(self.gateway.app, base)
+            ctl_port = await self._serve(self.control.app, base + 1 if base else 0)
+            self.ctx.gateway_url = f"http://{self.host}:{gw_port}"
+            self.ctx.control_url = f"http://{self.host}:{ctl_port}"
+            if self.chaos_seed is not None:
+                self.chaos.start()
+            (self.data_dir / "endpoints.json").write_text(json.dumps(self.endpoints(), indent=2))
+        except BaseException:
+            await self.close()
+            raise
+        self._started = True
+
+    async def _serve(self, app: web.Application, port: int) -> int:
+        runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
+        await runner.setup()
+        self._runners.append(runner)
+        site = web.TCPSite(runner, self.host, port, reuse_address=True)
+        await site.start()
+        server = getattr(site, "_server", None)
+        if server is not None and server.sockets:
+            return int(server.sockets[0].getsockname()[1])
+        return port
+
+    async def close(self) -> None:
+        chaos = getattr(self, "chaos", None)
+        if chaos is not None:
+            await chaos.stop()
+        for runner in reversed(self._runners):
+            await runner.cleanup()
+        self._runners.clear()
+        fleet = getattr(self, "fleet", None)
+        if fleet is not None:
+            await fleet.close()
+        ctx = getattr(self, "ctx", None)
+        if ctx is not None:
+            ctx.store.close()
+        self._started = False

@@ -1,0 +1,1 @@
+"""Steering: OCA ranking per client and DASH-IF content steering."""

@@ -1,0 +1,1 @@
+"""Telemetry ingest: playback event batches appended durably."""

@@ -1,0 +1,1 @@
+"""Trace-driven ABR simulator: virtual time, chunk by chunk, no wall clock."""

@@ -1,0 +1,425 @@
+"""Package a title: encode (media factory), encrypt (``drm``), write the MPD (``manifest``).
+
+Output tree (every path relative, so the directory can be served from any OCA)::
+
+    <dest>/manifest.mpd
+    <dest>/<rendition id>/init.mp4          protected init (encv/enca + sinf/tenc + pssh)
+    <dest>/<rendition id>/seg-<n>.m4s       n = 1, 2, ... (senc/saiz/saio per fragment)
+    <dest>/<subtitle id>/subtitles.vtt      WebVTT sidecars
+    <dest>/poster.png
+    <dest>/title.json                       what was written (never keys)
+
+Keys: one KID for every video rung and one for every audio track (``kids["video"]``,
+``kids["audio"]``). IVs are derived from the content key and the segment's position, so
+the same spec and keys give byte-identical output (stable ETags, cacheable).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from drm.clearkey import CLEARKEY_SYSTEM_ID, clearkey_pssh
+from drm.encrypt import encrypt_init, encrypt_segment, plan_from_init
+from fake_backend.packager.catalog_specs import PackageSpec, SubtitleSpec
+from fake_backend.packager.media_factory import _encode_audio, encode_title
+from fake_backend.packager.package_errors import MissingContentKey
+from fake_backend.packager.poster import render_poster
+from fake_backend.packager.rendition import Rendition, SegmentInfo
+from fake_backend.packager.subtitles import webvtt
+from manifest.build import (
+    adaptation_set,
+    audio_representation,
+    mp4_protection,
+    number_template,
+    static_manifest,
+    timeline_template,
+    video_representation,
+)
+from manifest.model import (
+    AdaptationSet,
+    BaseUrl,
+    ContentProtection,
+    Label,
+    Manifest,
+    Representation,
+    SegmentTemplate,
+)
+from manifest.writer import write_mpd
+
+__all__ = [
+    "INIT_TEMPLATE",
+    "MEDIA_TEMPLATE",
+    "MPD_NAME",
+    "PackagedTitle",
+    "PackagedTrack",
+    "build_manifest",
+    "package_title",
+    "protect_rendition",
+]
+
+MPD_NAME = "manifest.mpd"
+POSTER_NAME = "poster.png"
+INIT_TEMPLATE = "$RepresentationID$/init.mp4"
+MEDIA_TEMPLATE = "$RepresentationID$/seg-$Number$.m4s"
+
+
+@dataclass(frozen=True)
+class PackagedTrack:
+    """One written track: a video rung, an audio track or a subtitle sidecar."""
+
+    id: str
+    kind: str  # "video" | "audio" | "text"
+    codecs: str | None
+    bandwidth: int
+    """Peak bits/s over the written (encrypted) segments."""
+    timescale: int = 1
+    init: str | None = None
+    segments: tuple[str, ...] = ()
+    segment_info: tuple[SegmentInfo, ...] = ()
+    kid: bytes | None = None
+    language: str | None = None
+    label: str | None = None
+    width: int | None = None
+    height: int | None = None
+    frame_rate: int | None = None
+    sample_rate: int | None = None
+    channels: int | None = None
+
+    def describe(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "id": self.id,
+            "kind": self.kind,
+            "codecs": self.codecs,
+            "bandwidth": self.bandwidth,
+            "timescale": self.timescale,
+            "init": self.init,
+            "kid": self.kid.hex() if self.kid else None,
+            "language": self.language,
+            "label": self.label,
+            "width": self.width,
+            "height": self.height,
+            "frame_rate": self.frame_rate,
+            "sample_rate": self.sample_rate,
+            "channels": self.channels,
+            "segments": [
+                {"number": i.number, "path": p, "start": i.start, "duration": i.duration}
+                for i, p in zip(self.segment_info, self.segments, strict=True)
+            ]
+            if self.segment_info
+            else [{"path": p} for p in self.segments],
+        }
+        return {k: v for k, v in d.items() if v is not None}
+
+
+@dataclass(frozen=True)
+class PackagedTitle:
+    """What :func:`package_title` wrote under ``root``."""
+
+    spec: PackageSpec
+    root: Path
+    tracks: tuple[PackagedTrack, ...]
+    kids: Mapping[str, bytes] = field(default_factory=dict)
+    mpd: str = MPD_NAME
+    poster: str | None = POSTER_NAME
+    files: tuple[str, ...] = ()
+
+    @property
+    def scheme(self) -> str:
+        return self.spec.scheme
+
+    @property
+    def mpd_path(self) -> Path:
+        return self.root / self.mpd
+
+    def track(self, track_id: str) -> PackagedTrack:
+        for t in self.tracks:
+            if t.id == track_id:
+                return t
+        raise KeyError(track_id)
+
+    def describe(self) -> dict[str, Any]:
+        s = self.spec
+        return {
+            "title_id": s.title_id,
+            "name": s.name,
+            "duration_s": s.duration_s,
+            "fps": s.fps,
+            "segment_duration_s": s.segment_duration_s,
+            "scheme": s.scheme,
+            "kids": {k: v.hex() for k, v in self.kids.items()} if s.encrypted else {},
+            "mpd": self.mpd,
+            "poster": self.poster,
+            "tracks": [t.describe() for t in self.tracks],
+        }
+
+
+def _derive(key: bytes, label: str, size: int) -> bytes:
+    return hmac.new(key, b"nrdp-iv:" + label.encode(), hashlib.sha256).digest()[:size]
+
+
+def _peak_bandwidth(sizes: Sequence[int], infos: Sequence[SegmentInfo]) -> int:
+    return max(math.ceil(n * 8 / i.duration_s) for n, i in zip(sizes, infos, strict=True))
+
+
+def protect_rendition(
+    spec: PackageSpec, r: Rendition, kid: bytes, key: bytes
+) -> tuple[bytes, list[bytes]]:
+    """The encrypted init and segments of one rendition, in ``spec.scheme``.
+
+    IVs are derived from the key, title, rendition and segment number (cenc: 8-byte
+    per-sample IVs counting up from the segment's IV; cbcs: one 16-byte constant IV per
+    rendition), so the same clear input always gives the same protected bytes.
+    """
+    label = f"{spec.title_id}/{r.id}"
+    constant_iv = _derive(key, label + "/constant", 16) if spec.scheme == "cbcs" else None
+    init = encrypt_init(r.init, spec.scheme, kid, constant_iv=constant_iv)
+    plan = plan_from_init(init)
+    iv_size = 0 if constant_iv is not None else 8
+    segments = [
+        encrypt_segment(
+            seg, plan, key, iv=_derive(key, f"{label}/{i.number}", iv_size) if iv_size else None
+        )
+        for i, seg in zip(r.segment_info, r.segments, strict=True)
+    ]
+    return init, segments
+
+
+def _write(root: Path, rel: str, data: bytes, files: list[str]) -> None:
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    files.append(rel)
+
+
+def package_title(
+    spec: PackageSpec,
+    dest: Path | str,
+    *,
+    keys: Mapping[bytes, bytes] | None = None,
+    kids: Mapping[str, bytes] | None = None,
+    license_url: str | None = None,
+    poster: bool = True,
+) -> PackagedTitle:
+    """Encode, protect and describe ``spec`` into ``dest`` (created if missing).
+
+    ``kids`` maps ``"video"``/``"audio"`` to a 16-byte KID, ``keys`` KID -> content key;
+    both are ignored for a ``clear`` spec. ``license_url`` becomes the ClearKey entry's
+    ``dashif:Laurl`` (left out when None: the Play API's playback manifest carries it).
+    Raises :class:`MissingContentKey` before encoding when a KID or key is missing.
+    """
+    root = Path(dest)
+    kids = dict(kids or {})
+    keys = dict(keys or {})
+    if spec.encrypted:
+        needed = ["video"] + (["audio"] if spec.audio else [])
+        for kind in needed:
+            kid = kids.get(kind)
+            if kid is None or len(kid) != 16:
+                raise MissingContentKey(
+                    f"{spec.title_id}: no 16-byte {kind} KID", title_id=spec.title_id, kind=kind
+                )
+            if kid not in keys:
+                raise MissingContentKey(
+                    f"{spec.title_id}: no content key for the {kind} KID {kid.hex()}",
+                    title_id=spec.title_id,
+                    kind=kind,
+                    kid=kid.hex(),
+                )
+    encoded = encode_title(spec.title_spec())
+    renditions: list[tuple[Rendition, str | None, str | None]] = [
+        (v, None, None) for v in encoded.video
+    ]
+    if encoded.audio is not None:
+        first = spec.audio[0]
+        renditions.append((encoded.audio, first.language, first.label))
+        for track in spec.audio[1:]:
+            renditions.append(
+                (_encode_audio(spec.audio_title_spec(track)), track.language, track.label)
+            )
+
+    root.mkdir(parents=True, exist_ok=True)
+    files: list[str] = []
+    tracks: list[PackagedTrack] = []
+    for r, language, label in renditions:
+        kid = kids[r.kind] if spec.encrypted else None
+        if kid is not None:
+            init, segments = protect_rendition(spec, r, kid, keys[kid])
+        else:
+            init, segments = r.init, list(r.segments)
+        init_rel = f"{r.id}/init.mp4"
+        _write(root, init_rel, init, files)
+        seg_rels = []
+        for info, data in zip(r.segment_info, segments, strict=True):
+            rel = f"{r.id}/seg-{info.number}.m4s"
+            _write(root, rel, data, files)
+            seg_rels.append(rel)
+        tracks.append(
+            PackagedTrack(
+                id=r.id,
+                kind=r.kind,
+                codecs=r.codecs,
+                bandwidth=_peak_bandwidth([len(s) for s in segments], r.segment_info),
+                timescale=r.timescale,
+                init=init_rel,
+                segments=tuple(seg_rels),
+                segment_info=r.segment_info,
+                kid=kid,
+                language=language,
+                label=label,
+                width=r.width,
+                height=r.height,
+                frame_rate=r.frame_rate,
+                sample_rate=r.sample_rate,
+                channels=r.channels,
+            )
+        )
+    for sub in spec.subtitles:
+        tracks.append(_write_subtitles(spec, sub, root, files))
+    poster_rel = None
+    if poster:
+        poster_rel = POSTER_NAME
+        _write(root, poster_rel, render_poster(spec.title_id, spec.name), files)
+    packaged = PackagedTitle(
+        spec=spec,
+        root=root,
+        tracks=tuple(tracks),
+        kids={k: v for k, v in kids.items() if k in ("video", "audio")} if spec.encrypted else {},
+        poster=poster_rel,
+    )
+    _write(root, MPD_NAME, write_mpd(build_manifest(packaged, license_url=license_url)), files)
+    files.append("title.json")
+    result = PackagedTitle(
+        spec=packaged.spec,
+        root=root,
+        tracks=packaged.tracks,
+        kids=packaged.kids,
+        poster=poster_rel,
+        files=tuple(sorted(files)),
+    )
+    (root / "title.json").write_text(json.dumps(result.describe(), indent=2) + "\n")
+    return result
+
+
+def _write_subtitles(
+    spec: PackageSpec, sub: SubtitleSpec, root: Path, files: list[str]
+) -> PackagedTrack:
+    text = webvtt(spec.name, sub.language, spec.duration_s, spec.segment_duration_s).encode()
+    _write(root, sub.path, text, files)
+    return PackagedTrack(
+        id=sub.id,
+        kind="text",
+        codecs=None,
+        bandwidth=max(256, math.ceil(len(text) * 8 / spec.duration_s)),
+        segments=(sub.path,),
+        language=sub.language,
+        label=sub.label,
+    )
+
+
+# ------------------------------------------------------------------------------ MPD
+
+
+def _template(track: PackagedTrack) -> SegmentTemplate:
+    """``$Number$`` with @duration when every segment has the same length, else a timeline."""
+    durations = [i.duration for i in track.segment_info]
+    if len(set(durations)) == 1:
+        return number_template(
+            MEDIA_TEMPLATE, INIT_TEMPLATE, timescale=track.timescale, duration=durations[0]
+        )
+    return timeline_template(
+        MEDIA_TEMPLATE, INIT_TEMPLATE, timescale=track.timescale, durations=durations
+    )
+
+
+def _protection(
+    scheme: str, kid: bytes | None, license_url: str | None
+) -> tuple[ContentProtection, ...]:
+    if kid is None:
+        return ()
+    clearkey = ContentProtection(
+        scheme_id_uri=f"urn:uuid:{CLEARKEY_SYSTEM_ID}",
+        value="ClearKey1.0",
+        pssh=clearkey_pssh([kid]),
+        license_urls=(license_url,) if license_url is not None else (),
+    )
+    return (mp4_protection(scheme, kid), clearkey)
+
+
+def _labelled(aset: AdaptationSet, label: str | None) -> AdaptationSet:
+    return replace(aset, labels=(Label(label),)) if label else aset
+
+
+def build_manifest(packaged: PackagedTitle, *, license_url: str | None = None) -> Manifest:
+    """The static MPD model of a packaged title (one Period; numeric AdaptationSet ids).
+
+    Video: one AdaptationSet with every rung. Audio: one AdaptationSet per track (``lang``,
+    Role ``main`` for the first, ``dub`` for the others). Text: one per WebVTT sidecar
+    (``text/vtt``, Role ``subtitle``, the file as the Representation's BaseURL).
+    Every encrypted AdaptationSet carries the mp4protection entry (scheme +
+    ``cenc:default_KID``) and the ClearKey entry under the W3C common system ID
+    (``urn:uuid:1077efec-...``, the system ID of its ``cenc:pssh``; Shaka and dash.js map it
+    to ``org.w3.clearkey``) with ``dashif:Laurl``.
+    """
+    spec = packaged.spec
+    scheme = spec.scheme
+    sets: list[AdaptationSet] = []
+    video = [t for t in packaged.tracks if t.kind == "video"]
+    if video:
+        template = _template(video[0])
+        reps = [
+            video_representation(
+                t.id,
+                bandwidth=t.bandwidth,
+                codecs=t.codecs or "",
+                width=t.width or 0,
+                height=t.height or 0,
+                frame_rate=str(t.frame_rate or spec.fps),
+            )
+            for t in video
+        ]
+        sets.append(
+            adaptation_set(
+                "video",
+                reps,
+                id=str(len(sets) + 1),
+                segment=template,
+                protection=_protection(scheme, video[0].kid, license_url),
+            )
+        )
+    for n, t in enumerate(t for t in packaged.tracks if t.kind == "audio"):
+        rep = audio_representation(
+            t.id,
+            bandwidth=t.bandwidth,
+            codecs=t.codecs or "",
+            sampling_rate=t.sample_rate or 48_000,
+            channels=t.channels or 2,
+        )
+        aset = adaptation_set(
+            "audio",
+            [rep],
+            id=str(len(sets) + 1),
+            lang=t.language,
+            segment=_template(t),
+            protection=_protection(scheme, t.kid, license_url),
+            roles=("main" if n == 0 else "dub",),
+        )
+        sets.append(_labelled(aset, t.label))
+    for t in (t for t in packaged.tracks if t.kind == "text"):
+        rep = Representation(
+            id=t.id,
+            bandwidth=t.bandwidth,
+            mime_type="text/vtt",
+            base_urls=(BaseUrl(t.segments[0]),),
+        )
+        aset = adaptation_set(
+            "text", [rep], id=str(len(sets) + 1), lang=t.language, roles=("subtitle",)
+        )
+        sets.append(_labelled(aset, t.label))
+    return static_manifest(sets, duration=spec.duration_s, base_url="./")

@@ -43,14 +43,32 @@ async def test_endpoints_json_and_restart(tmp_path, http):
             assert r.status == 401
 
 
-async def test_fixed_port_base(tmp_path, http):
+def _free_port_run(count: int) -> int:
+    """A base port P with P..P+count-1 all free, below the kernel's ephemeral range so that
+    client sockets of tests running in parallel cannot take them in between."""
+    import random
     import socket
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        base = s.getsockname()[1]
-    if base > 60000:
-        base -= 5000
+    rng = random.Random()
+    for _ in range(50):
+        base = rng.randrange(20000, 30000)
+        socks = []
+        try:
+            for port in range(base, base + count):
+                s = socket.socket()
+                socks.append(s)
+                s.bind(("127.0.0.1", port))
+            return base
+        except OSError:
+            continue
+        finally:
+            for s in socks:
+                s.close()
+    raise RuntimeError("no free run of ports found")
+
+
+async def test_fixed_port_base(tmp_path, http):
+    base = _free_port_run(4)
     async with Backend(tmp_path, catalog="tiny", content_scale=0.02, ocas=2, port_base=base) as be:
         assert be.gateway_url.endswith(f":{base}")
         assert be.control_url.endswith(f":{base + 1}")

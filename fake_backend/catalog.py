@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -80,6 +81,8 @@ class CatalogTitle:
     renditions: tuple[Rendition, ...] = field(default=(*VIDEO_LADDER, AUDIO_RUNG))
     segment_duration_s: float = 2.0
     kids: tuple[bytes, ...] = ()
+    scheme: str = "cenc"
+    """CENC scheme of the packaged media (cenc, cens, cbc1, cbcs) or ``clear``."""
 
     @property
     def max_height(self) -> int:
@@ -87,7 +90,8 @@ class CatalogTitle:
 
     @property
     def segment_count(self) -> int:
-        return max(1, round(self.duration_s / self.segment_duration_s))
+        # A short last segment is still a segment.
+        return max(1, math.ceil(self.duration_s / self.segment_duration_s - 1e-9))
 
     def kid_for(self, kind: str) -> bytes:
         return self.kids[0] if kind == "video" or len(self.kids) < 2 else self.kids[1]

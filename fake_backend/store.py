@@ -98,7 +98,7 @@ CREATE TABLE IF NOT EXISTS profiles (
   id TEXT PRIMARY KEY, account_id TEXT NOT NULL, name TEXT NOT NULL, kids INT NOT NULL);
 CREATE TABLE IF NOT EXISTS titles (
   id TEXT PRIMARY KEY, name TEXT, synopsis TEXT, genres TEXT, year INT, duration_s REAL,
-  maturity TEXT, renditions TEXT, segment_duration_s REAL, kids TEXT);
+  maturity TEXT, renditions TEXT, segment_duration_s REAL, kids TEXT, scheme TEXT);
 CREATE TABLE IF NOT EXISTS title_keys (kid TEXT PRIMARY KEY, title_id TEXT, key BLOB);
 CREATE VIRTUAL TABLE IF NOT EXISTS titles_fts USING fts5(
   title_id UNINDEXED, name, synopsis, genres, tokenize = 'unicode61 remove_diacritics 2');
@@ -298,7 +298,7 @@ class Store:
     def put_title(self, t: CatalogTitle, keys: dict[bytes, bytes]) -> None:
         with self._tx() as db:
             db.execute(
-                "INSERT OR REPLACE INTO titles VALUES (?,?,?,?,?,?,?,?,?,?)",
+                "INSERT OR REPLACE INTO titles VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     t.id,
                     t.name,
@@ -310,6 +310,7 @@ class Store:
                     json.dumps([r.to_dict() for r in t.renditions]),
                     t.segment_duration_s,
                     json.dumps([k.hex() for k in t.kids]),
+                    t.scheme,
                 ),
             )
             db.execute("DELETE FROM titles_fts WHERE title_id = ?", (t.id,))
@@ -335,6 +336,7 @@ class Store:
             renditions=tuple(Rendition.from_dict(d) for d in json.loads(row["renditions"])),
             segment_duration_s=row["segment_duration_s"],
             kids=tuple(bytes.fromhex(k) for k in json.loads(row["kids"])),
+            scheme=row["scheme"] or "cenc",
         )
 
     def title(self, title_id: str) -> CatalogTitle | None:

@@ -44,6 +44,8 @@ _CONTENT_TYPES = {
     ".m4s": "video/iso.segment",
     ".mpd": "application/dash+xml",
     ".json": "application/json",
+    ".vtt": "text/vtt",
+    ".png": "image/png",
 }
 _CORS = {
     "Access-Control-Allow-Origin": "*",

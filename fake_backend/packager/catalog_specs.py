@@ -280,6 +280,7 @@ def catalog_titles(name: str) -> list[CatalogTitle]:
                 renditions=rows,
                 segment_duration_s=spec.segment_duration_s,
                 kids=title.kids or (kids["video"], kids["audio"]),
+                scheme=spec.scheme,
             )
         )
     return out

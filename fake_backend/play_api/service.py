@@ -106,7 +106,7 @@ class PlayApiService:
                     "signed": True,
                 },
                 "drm": {
-                    "scheme": "cenc",
+                    "scheme": title.scheme,
                     "key_system": "org.w3.clearkey",
                     "system_id": CLEARKEY_SYSTEM_ID,
                     "kids": kids,

@@ -164,3 +164,25 @@ async def test_experiment_allocation_sticky_per_account(backend, client, http, f
         c = await fb.signup_paid(http, backend, "standard")
         other_cells.add((await c.play(backend.catalog[0].id))[1]["experiment"]["cell"])
     assert len(other_cells) >= 2
+
+
+async def test_drm_scheme_follows_the_packaged_title(backend, client):
+    from dataclasses import replace
+
+    store = backend.ctx.store
+    title = backend.catalog[0]
+    store.put_title(replace(title, scheme="cbcs"), store.title_keys(title.id))
+    assert store.title(title.id).scheme == "cbcs"
+    status, doc = await client.play(title.id)
+    assert status == 200, doc
+    assert doc["drm"]["scheme"] == "cbcs"
+
+
+def test_a_short_last_segment_is_counted():
+    from fake_backend.catalog import catalog_titles
+
+    title = catalog_titles("tiny")[0]
+    from dataclasses import replace
+
+    assert replace(title, duration_s=9.0, segment_duration_s=2.0).segment_count == 5
+    assert replace(title, duration_s=8.0, segment_duration_s=2.0).segment_count == 4

@@ -12,8 +12,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from fake_backend.catalog import CATALOGS
-from fake_backend.packaged import PackagerMaterializer
+from fake_backend.catalog import CATALOGS, CatalogTitle
+from fake_backend.content import Materializer
 from fake_backend.runner import Backend
 
 __all__ = ["main"]
@@ -61,14 +61,32 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument(
         "--media",
         choices=["synthetic", "encoded"],
-        default="synthetic",
-        help="origin content: deterministic stand-in bytes (fast, default) or "
-        "real H.264/AAC from the packager, CENC-encrypted, with manifest.mpd (slow on "
-        "first start; use --reset when switching)",
+        default="encoded",
+        help="origin content: real H.264/AAC titles from the packager, CENC-encrypted, "
+        "with manifest.mpd (default; the demo catalog takes about 2-3 minutes to package "
+        "on first start, later starts reuse it) or deterministic stand-in bytes (fast, not "
+        "playable); use --reset when switching",
     )
     s.add_argument("--reset", action="store_true", help="wipe the data dir's state first")
     s.add_argument("--json", action="store_true", help="print endpoints as JSON only")
     return p
+
+
+def _catalog(args: argparse.Namespace) -> str | list[CatalogTitle]:
+    """Encoded media: the catalog rows the packager really produces (ladders, durations)."""
+    if args.media != "encoded":
+        return str(args.catalog)
+    from fake_backend.packager import catalog_titles
+
+    return catalog_titles(args.catalog)
+
+
+def _materializer(args: argparse.Namespace) -> Materializer | None:
+    if args.media != "encoded":
+        return None
+    from fake_backend.packager import PackagerMaterializer
+
+    return PackagerMaterializer()
 
 
 async def _serve(args: argparse.Namespace) -> int:
@@ -77,11 +95,11 @@ async def _serve(args: argparse.Namespace) -> int:
         ocas=args.ocas,
         host=args.host,
         port_base=args.port_base,
-        catalog=args.catalog,
+        catalog=_catalog(args),
         chaos_seed=args.chaos,
         chaos_interval_s=args.chaos_interval,
         reset=args.reset,
-        materializer=PackagerMaterializer() if args.media == "encoded" else None,
+        materializer=_materializer(args),
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

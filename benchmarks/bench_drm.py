@@ -242,8 +242,8 @@ def cli_end_to_end() -> list[Result]:
         for scheme, target_mb_s in (("cenc", 400.0), ("cbcs", 600.0)):
             enc_init, segments, _, _ = _content(scheme)
             src = Path(tmp) / f"{scheme}.mp4"
-            # A large file: the 60 s content three times over (about 3 minutes).
-            src.write_bytes(enc_init + b"".join(segments * 3))
+            # A ~300 MB file (the size): the 60 s content six times over.
+            src.write_bytes(enc_init + b"".join(segments * 6))
             size = src.stat().st_size
             dst = Path(tmp) / "out.mp4"
             times = [_cli_run(["decrypt", "--key", key, str(src), str(dst)]) for _ in range(3)]

@@ -11,6 +11,7 @@ Keys appear on the command line as mp4decrypt takes them, never in any output.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import mmap
 import os
@@ -21,12 +22,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import BinaryIO
 
-from drm.cenc import decrypt_into
+from drm.cenc import decrypt_into, decrypt_segment_into
 from drm.clearkey import KeyStore
 from drm.encrypt import encrypt_init, encrypt_segment, plan_from_init
-from drm.errors import InvalidKeySpec
+from drm.errors import InvalidKeySpec, MissingProtectionInfo, SampleLayoutError
 from drm.info import describe
-from drm.protection import SCHEMES, parse_init
+from drm.protection import SCHEMES, InitProtection, parse_init
 from drm.pssh import build_pssh
 from mediacore.boxes import iter_boxes
 from mediacore.errors import SdkError
@@ -135,13 +136,66 @@ def _print_info(doc: dict[str, object]) -> None:
         )
 
 
-def _private_map(f: BinaryIO) -> mmap.mmap:
-    """A copy-on-write map of the input: decrypted in place without reading it into a
-    second buffer first (pages are faulted from the page cache as they are touched)."""
-    size = os.fstat(f.fileno()).st_size
-    if size == 0:
-        raise OSError("input file is empty")
-    return mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_COPY)
+def _decrypt_file(
+    src_path: Path, dst_path: Path, keys: KeyStore, protection: InitProtection | None
+) -> None:
+    """Stream the input fragment by fragment: each moof..mdat run is copied from a read-only
+    map of the input into one reused buffer, decrypted in place and written, so memory stays
+    at the largest fragment and the data stays in cache between the three steps. A failure
+    removes the output, so no half-decrypted file is left behind looking like a success."""
+    if src_path.resolve() == dst_path.resolve():
+        raise OSError("input and output are the same file")
+    with src_path.open("rb") as src:
+        if os.fstat(src.fileno()).st_size == 0:
+            raise OSError("input file is empty")
+        try:
+            with (
+                mmap.mmap(src.fileno(), 0, access=mmap.ACCESS_READ) as m,
+                dst_path.open("wb") as dst,
+            ):
+                try:
+                    _stream(memoryview(m), dst, keys, protection)
+                except SampleLayoutError:
+                    # Sample offsets relative to the file, not the moof (an explicit
+                    # base-data-offset): fragments cannot be cut apart; decrypt it whole.
+                    dst.seek(0)
+                    dst.truncate()
+                    whole = bytearray(m)
+                    decrypt_into(whole, keys, protection)
+                    dst.write(whole)
+        except BaseException:
+            dst_path.unlink(missing_ok=True)
+            raise
+
+
+def _stream(
+    data: memoryview, dst: BinaryIO, keys: KeyStore, protection: InitProtection | None
+) -> None:
+    try:
+        spans = [(b.type, b.offset, b.end) for b in iter_boxes(data)]
+        moov_end = next((end for t, _, end in spans if t == "moov"), 0)
+        if moov_end:
+            head = bytearray(data[:moov_end])
+            protection = decrypt_into(head, keys)
+            dst.write(head)
+        if protection is None:
+            raise MissingProtectionInfo("no moov in the input and no init segment given")
+        starts = [off for t, off, _ in spans if t == "moof" and off >= moov_end]
+        if not starts:
+            dst.write(data[moov_end:])
+            return
+        dst.write(data[moov_end : starts[0]])
+        bounds = [*starts, len(data)]
+        scratch = bytearray(max(b - a for a, b in itertools.pairwise(bounds)))
+        with memoryview(scratch) as sv:
+            for a, b in itertools.pairwise(bounds):
+                chunk = sv[: b - a]
+                chunk[:] = data[a:b]
+                decrypt_segment_into(chunk, protection, keys)
+                dst.write(chunk)
+                chunk.release()
+    finally:
+        data.release()
 
 
 def _split_init(data: bytes) -> tuple[bytes, bytes]:
@@ -170,10 +224,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "decrypt":
         keys = _keys(args.key)
         protection = parse_init(args.init.read_bytes()) if args.init else None
-        with args.input.open("rb") as f, _private_map(f) as buf:
-            decrypt_into(buf, keys, protection)
-            with args.output.open("wb") as out:
-                out.write(buf)
+        _decrypt_file(args.input, args.output, keys, protection)
         return 0
     kid, key = parse_key_spec(args.key)
     head, tail = _split_init(args.input.read_bytes())

@@ -1,6 +1,162 @@
-"""nrdp: the device SDK (channels, Play API, license, OCA failover, scheduler, decode, Player).
+"""nrdp: the device SDK — channels, Play API, license, OCA failover, scheduler, decode, Player.
 
-Not built yet: see issue 7. The package exists so the layout and import contracts hold.
+Start here::
+
+    async with nrdp.Device(nrdp.DeviceConfig("tv-0001-abcdefgh", gateway_url)) as device:
+        await device.login(email, password)
+        rows = await device.discovery.home()
+        player = device.player(sink=nrdp.HashSink())
+        await player.load("t-ocean")
+        async for event in player.events(): ...
+
+Everything listed in ``__all__`` is the public API; other modules are implementation.
 """
 
-__all__: list[str] = []
+from mediacore.errors import (
+    DecodeError,
+    DrmError,
+    LicenseError,
+    ManifestError,
+    NetworkError,
+    PlayerError,
+    SdkError,
+    Severity,
+)
+from nrdp.auth import Account
+from nrdp.clock import Clock, MonotonicClock
+from nrdp.config import (
+    AbrConfig,
+    BreakerConfig,
+    BufferConfig,
+    CmcdConfig,
+    CmcdMode,
+    DeviceCapabilities,
+    DeviceConfig,
+    DiscoveryChannelConfig,
+    Limits,
+    LoadErrorConfig,
+    OcaConfig,
+    PlaybackChannelConfig,
+    PlayerConfig,
+    RetryPolicy,
+    TelemetryChannelConfig,
+    Timeouts,
+)
+from nrdp.device import Device
+from nrdp.discovery.client import DiscoveryClient
+from nrdp.errors import (
+    AllOcasFailed,
+    CircuitOpen,
+    ConnectFailed,
+    ConnectionReset,
+    ContentKeyMismatch,
+    DecodeFailed,
+    DemuxFailed,
+    HttpStatusError,
+    KeysMissing,
+    LicenseAcquisitionFailed,
+    LicenseDenied,
+    LicenseTimeout,
+    MalformedResponse,
+    NetworkTimeout,
+    NotEntitled,
+    NotLoggedIn,
+    ResponseTampered,
+    ServiceError,
+    StallTimeout,
+    ThroughputTooLow,
+)
+from nrdp.events import (
+    BandwidthEstimated,
+    BufferLevel,
+    ErrorEvent,
+    Event,
+    FramesRendered,
+    LicenseAcquired,
+    OcaFailover,
+    QualityChanged,
+    RebufferEnded,
+    RebufferStarted,
+    SegmentDownloaded,
+    StateChanged,
+    SwitchReason,
+)
+from nrdp.hub import Subscription
+from nrdp.media.sinks import AudioFrame, HashSink, NullSink, Sink, VideoFrame
+from nrdp.player import Player
+from nrdp.state import PlayerState
+from nrdp.stats import StatsSnapshot
+
+__all__ = [
+    "AbrConfig",
+    "Account",
+    "AllOcasFailed",
+    "AudioFrame",
+    "BandwidthEstimated",
+    "BreakerConfig",
+    "BufferConfig",
+    "BufferLevel",
+    "CircuitOpen",
+    "Clock",
+    "CmcdConfig",
+    "CmcdMode",
+    "ConnectFailed",
+    "ConnectionReset",
+    "ContentKeyMismatch",
+    "DecodeError",
+    "DecodeFailed",
+    "DemuxFailed",
+    "Device",
+    "DeviceCapabilities",
+    "DeviceConfig",
+    "DiscoveryChannelConfig",
+    "DiscoveryClient",
+    "DrmError",
+    "ErrorEvent",
+    "Event",
+    "FramesRendered",
+    "HashSink",
+    "HttpStatusError",
+    "KeysMissing",
+    "LicenseAcquired",
+    "LicenseAcquisitionFailed",
+    "LicenseDenied",
+    "LicenseError",
+    "LicenseTimeout",
+    "Limits",
+    "LoadErrorConfig",
+    "MalformedResponse",
+    "ManifestError",
+    "MonotonicClock",
+    "NetworkError",
+    "NetworkTimeout",
+    "NotEntitled",
+    "NotLoggedIn",
+    "NullSink",
+    "OcaConfig",
+    "OcaFailover",
+    "PlaybackChannelConfig",
+    "Player",
+    "PlayerConfig",
+    "PlayerError",
+    "PlayerState",
+    "QualityChanged",
+    "RebufferEnded",
+    "RebufferStarted",
+    "ResponseTampered",
+    "RetryPolicy",
+    "SdkError",
+    "SegmentDownloaded",
+    "ServiceError",
+    "Severity",
+    "Sink",
+    "StallTimeout",
+    "StateChanged",
+    "StatsSnapshot",
+    "Subscription",
+    "SwitchReason",
+    "TelemetryChannelConfig",
+    "ThroughputTooLow",
+    "Timeouts",
+    "VideoFrame",
+]

@@ -24,6 +24,7 @@ Callers catch at any level (httpx ``_exceptions.py`` style)::
      │    └── AllOcasFailed         every OCA candidate is excluded (critical)
      ├── DecodeError 4001-4099
      │    ├── DemuxFailed / DecodeFailed / UnsupportedCodec
+     │    └── ContentKeyMismatch  decrypted media does not decode: the key is wrong
      ├── LicenseError 7100-7199      (7001-7099 belong to ``drm``)
      │    ├── LicenseDenied / LicenseAcquisitionFailed / LicenseTimeout / KeysMissing
      │    └── NotEntitled        the account may not play this title (Play API said so)
@@ -63,6 +64,7 @@ __all__ = [
     "ConnectFailed",
     "ConnectTimeout",
     "ConnectionReset",
+    "ContentKeyMismatch",
     "DecodeFailed",
     "DemuxFailed",
     "ExceptionMap",
@@ -74,15 +76,15 @@ __all__ = [
     "LicenseDenied",
     "LicenseTimeout",
     "MalformedResponse",
-    "NotEntitled",
-    "NotLoggedIn",
-    "ResponseTampered",
-    "ServiceError",
     "NetworkTimeout",
     "NoPlayableTrack",
+    "NotEntitled",
+    "NotLoggedIn",
     "RangeMismatch",
     "ReadTimeout",
+    "ResponseTampered",
     "SegmentTimeout",
+    "ServiceError",
     "StallTimeout",
     "ThroughputTooLow",
     "TruncatedBody",
@@ -356,6 +358,18 @@ class UnsupportedCodec(DecodeError):
     def __init__(self, *, codec: str) -> None:
         super().__init__(f"no decoder for codec {codec!r}")
         self.codec = codec
+
+
+class ContentKeyMismatch(DecodeError):
+    """An encrypted segment decrypted with the licensed key does not decode: wrong key."""
+
+    code = 4004
+
+    def __init__(self, *, track: str, segment: int | None = None) -> None:
+        where = f" segment {segment}" if segment is not None else ""
+        super().__init__(f"{track}{where}: decrypted media does not decode (wrong content key?)")
+        self.track = track
+        self.segment = segment
 
 
 # ---------------------------------------------------------------- license (7100-7199)

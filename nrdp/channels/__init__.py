@@ -1,6 +1,7 @@
 """Channels: the playback and discovery planes, each with its own retry policy and breaker.
 
-Only the pure parts exist so far: :mod:`nrdp.channels.retry` and :mod:`nrdp.channels.breaker`.
+The pure parts are re-exported here (:mod:`.retry`, :mod:`.breaker`); the I/O shell is
+:class:`nrdp.channels.http.Channel` (import it from its module, which pulls in aiohttp).
 """
 
 from nrdp.channels.breaker import BreakerState, CircuitBreaker

@@ -1,6 +1,7 @@
 """Delivery: which OCA to ask, what to do when a load fails, and resuming on another OCA.
 
-Pure policy only (sans-I/O); the downloader that drives it joins later.
+The pure policy is re-exported here (sans-I/O); the I/O shell that drives it is
+:class:`nrdp.delivery.downloader.Downloader` (import it from its module).
 """
 
 from nrdp.delivery.oca import Oca, OcaHealth, OcaSelector, OcaSource, OcaState, ocas_from_base_urls

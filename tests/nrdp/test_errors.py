@@ -63,6 +63,7 @@ SAMPLES: dict[type[SdkError], dict[str, object]] = {
     errors.LicenseTimeout: {"timeout_s": 5.0},
     errors.KeysMissing: {"kids": ("00ff",)},
     errors.NotEntitled: {"title_id": "t-1"},
+    errors.ContentKeyMismatch: {"track": "video", "segment": 3},
     errors.ServiceError: {"status": 503, "url": "http://h/p?token=x", "server_code": 8160},
     errors.ResponseTampered: {"url": "http://h/p", "reason": "bad signature"},
     errors.NotLoggedIn: {"operation": "play"},

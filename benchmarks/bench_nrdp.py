@@ -1,0 +1,169 @@
+"""nrdp benchmarks: startup (load() -> first frame) and the decode path's throughput.
+
+Both run against a real fake backend on loopback with real CENC-encrypted H.264/AAC (a 4 s
+title, two video rungs, 30 fps, packaged once at the start of the run).
+
+- startup: p50 over several loads of ``Player.load()`` until the sink receives the first
+  video frame (Play API + MPD + license + init + first segment + decrypt + decode), running
+  as fast as possible. Baseline, same run: a bare aiohttp GET of the same init and first
+  segment from the same OCA plus a raw PyAV decode of its first frame (the irreducible part,
+  with no API calls, no decryption and no SDK).
+- decode path: frames/s of ``MediaPipeline`` (decrypt in the worker pool, PyAV decode from
+  memory, luma digest per frame) over every video segment of the top rung. Baseline: raw
+  PyAV decoding of the same clear segments from memory in this thread, with no decryption
+  and no hashing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import aiohttp
+import av
+
+from benchmarks.harness import Result, benchmark
+from drm import decrypt_init, decrypt_segment
+from fake_backend.catalog import AUDIO_RUNG, CatalogTitle, Rendition
+from fake_backend.packaged import PackagerMaterializer
+from fake_backend.runner import Backend
+from nrdp import Device, DeviceConfig, NullSink, PlayerConfig
+from nrdp.media.pipeline import MediaPipeline
+from nrdp.playback.license import acquire_license
+from nrdp.playback.play_api import fetch_playback_manifest
+
+LOADS = 7
+TITLE = CatalogTitle(
+    id="t-bench",
+    name="Bench",
+    synopsis="Benchmark title.",
+    genres=("test",),
+    year=2026,
+    duration_s=4.0,
+    maturity="G",
+    renditions=(
+        Rendition("v360", "video", 700, 640, 360, "avc1.64001e"),
+        Rendition("v720", "video", 2500, 1280, 720, "avc1.64001f"),
+        AUDIO_RUNG,
+    ),
+    segment_duration_s=2.0,
+    kids=(b"\x31" * 16, b"\x32" * 16),
+)
+
+
+class _FirstFrame(NullSink):
+    def __init__(self) -> None:
+        self.at: float | None = None
+        self.done = asyncio.Event()
+
+    def on_video(self, frame: object) -> None:
+        if self.at is None:
+            self.at = time.perf_counter()
+            self.done.set()
+
+
+def _first_frame(data: bytes) -> None:
+    with av.open(io.BytesIO(data), format="mp4") as c:
+        for _ in c.decode(video=0):
+            return
+
+
+async def _startup(be: Backend) -> tuple[list[float], list[float]]:
+    sdk: list[float] = []
+    bare: list[float] = []
+    cfg = DeviceConfig("nrdp-bench-device-0001", be.gateway_url)
+    async with Device(cfg) as dev, aiohttp.ClientSession() as http:
+        await dev.login(be.demo_email, be.demo_password)
+        for _ in range(LOADS):
+            sink = _FirstFrame()
+            player = dev.player(
+                sink=sink, config=PlayerConfig(realtime=False, telemetry=False, bookmarks=False)
+            )
+            t0 = time.perf_counter()
+            await player.load(TITLE.id)
+            await asyncio.wait_for(sink.done.wait(), 30)
+            assert sink.at is not None
+            sdk.append(sink.at - t0)
+            rung = player.engine.tracks[0].rep(0).id if player.engine else "v360"
+            oca = player.manifest.ocas[0].url if player.manifest else be.oca_urls[0]
+            await player.close()
+            t0 = time.perf_counter()
+            data = b""
+            for name in ("init.mp4", "seg-1.m4s"):
+                async with http.get(f"{oca}{rung}/{name}") as r:
+                    data += await r.read()
+            _first_frame(data)
+            bare.append(time.perf_counter() - t0)
+    return sdk, bare
+
+
+async def _decode_path(be: Backend) -> tuple[float, float, int]:
+    cfg = DeviceConfig("nrdp-bench-device-0002", be.gateway_url)
+    async with Device(cfg) as dev:
+        await dev.login(be.demo_email, be.demo_password)
+        pm = await fetch_playback_manifest(dev.playback, dev.auth, TITLE.id)
+        keys = await acquire_license(dev.playback, dev.auth, pm, pm.kids)
+    root = be.origin.file_path(TITLE.id, "v720/init.mp4").parent
+    init = (root / "init.mp4").read_bytes()
+    segs = [p.read_bytes() for p in sorted(root.glob("seg-*.m4s"))]
+    pipe = MediaPipeline(keys)
+    try:
+        t0 = time.perf_counter()
+        frames = 0
+        clear_init = await pipe.prepare_init("v720", init)
+        for n, seg in enumerate(segs, start=1):
+            clear = await pipe.decrypt(clear_init, seg)
+            frames += len((await pipe.decode(clear_init, clear, kind="video", number=n)).video)
+        sdk_s = time.perf_counter() - t0
+    finally:
+        pipe.close()
+    ci, prot = decrypt_init(init)
+    clears = [bytes(decrypt_segment(s, prot, keys)) for s in segs]
+    t0 = time.perf_counter()
+    raw_frames = 0
+    for clear in clears:
+        with av.open(io.BytesIO(bytes(ci) + clear), format="mp4") as c:
+            raw_frames += sum(1 for _ in c.decode(video=0))
+    raw_s = time.perf_counter() - t0
+    assert raw_frames == frames
+    return frames / sdk_s, raw_frames / raw_s, frames
+
+
+async def _run() -> list[Result]:
+    with tempfile.TemporaryDirectory() as tmp:
+        async with Backend(
+            Path(tmp) / "data", catalog=[TITLE], ocas=3, materializer=PackagerMaterializer(fps=30)
+        ) as be:
+            sdk, bare = await _startup(be)
+            fps_sdk, fps_raw, frames = await _decode_path(be)
+    p50, base = statistics.median(sdk), statistics.median(bare)
+    return [
+        Result(
+            name="startup load() -> first frame p50",
+            figure=p50 * 1000,
+            unit="ms",
+            baseline_name="bare GET init+seg-1 + PyAV first frame",
+            baseline=base * 1000,
+            notes=f"{LOADS} loads, encrypted 4 s title, fast mode; p90 "
+            f"{sorted(sdk)[int(0.9 * (len(sdk) - 1))] * 1000:.1f} ms",
+        ),
+        Result(
+            name="decode path 720p (decrypt + decode + digest)",
+            figure=fps_sdk,
+            unit="frames/s",
+            baseline_name="raw PyAV decode of the clear segments",
+            baseline=fps_raw,
+            higher_is_better=True,
+            notes=f"{frames} frames of 1280x720 H.264",
+        ),
+    ]
+
+
+@benchmark
+def startup_and_decode() -> list[Result]:
+    """Startup p50 and decode-path throughput against same-run baselines."""
+    return asyncio.run(_run())

@@ -1,0 +1,142 @@
+"""Where decoded media goes: the :class:`Sink` protocol, a null sink and a hashing sink.
+
+A sink is the one interface an app implements to show media (the Qt app's video widget is a
+sink). The player calls it on the event loop's thread, in presentation order, when each
+frame's presentation time comes (or at once when the player runs as fast as possible).
+Frames are immutable values that may cross threads: pixel arrays are read-only copies.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = ["AudioFrame", "HashSink", "NullSink", "Sink", "VideoFrame"]
+
+
+@dataclass(frozen=True, eq=False)
+class VideoFrame:
+    """One decoded picture: presentation time, size, luma plane, optional RGB, digest."""
+
+    pts: float
+    duration: float
+    width: int
+    height: int
+    rung: str
+    segment: int
+    luma: NDArray[np.uint8] = field(repr=False)
+    digest: str
+    rgb: NDArray[np.uint8] | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True, eq=False)
+class AudioFrame:
+    """One decoded block of audio samples (planar float or int, as the decoder gave)."""
+
+    pts: float
+    duration: float
+    sample_rate: int
+    samples: int
+    channels: int
+    segment: int
+    digest: str
+    pcm: NDArray[Any] | None = field(default=None, repr=False)
+
+
+@runtime_checkable
+class Sink(Protocol):
+    """What an app implements. ``wants_pixels`` asks the decoder for RGB arrays (costly)."""
+
+    wants_pixels: bool
+
+    def on_video(self, frame: VideoFrame) -> None: ...
+
+    def on_audio(self, frame: AudioFrame) -> None: ...
+
+    def on_flush(self, position: float) -> None:
+        """A seek: drop anything queued; the next frames start near ``position``."""
+        ...
+
+    def on_end(self) -> None: ...
+
+
+class NullSink:
+    """Discards everything (benchmarks, audio-only checks)."""
+
+    wants_pixels = False
+
+    def on_video(self, frame: VideoFrame) -> None:
+        pass
+
+    def on_audio(self, frame: AudioFrame) -> None:
+        pass
+
+    def on_flush(self, position: float) -> None:
+        pass
+
+    def on_end(self) -> None:
+        pass
+
+
+class HashSink:
+    """Records what was presented: frame digests, counts, times and (given a reader) frame ids.
+
+    ``frame_id_reader`` reads a number stamped in the picture from the luma plane (for
+    example ``fake_backend.packager.frame_id.read_frame_id``); the SDK does not import it.
+    """
+
+    wants_pixels = False
+
+    def __init__(
+        self, frame_id_reader: Callable[[NDArray[np.uint8]], int | None] | None = None
+    ) -> None:
+        self._reader = frame_id_reader
+        self.video_digests: list[str] = []
+        self.video_pts: list[float] = []
+        self.frame_ids: list[int | None] = []
+        self.rungs: list[str] = []
+        self.audio_pts: list[float] = []
+        self.audio_samples = 0
+        self.flushes: list[float] = []
+        self.ended = False
+
+    @property
+    def video_frames(self) -> int:
+        return len(self.video_digests)
+
+    @property
+    def audio_frames(self) -> int:
+        return len(self.audio_pts)
+
+    def on_video(self, frame: VideoFrame) -> None:
+        self.video_digests.append(frame.digest)
+        self.video_pts.append(frame.pts)
+        self.rungs.append(frame.rung)
+        if self._reader is not None:
+            self.frame_ids.append(self._reader(frame.luma))
+
+    def on_audio(self, frame: AudioFrame) -> None:
+        self.audio_pts.append(frame.pts)
+        self.audio_samples += frame.samples
+
+    def on_flush(self, position: float) -> None:
+        self.flushes.append(position)
+
+    def on_end(self) -> None:
+        self.ended = True
+
+    def summary(self) -> dict[str, Any]:
+        """A JSON-ready digest of everything presented (headless reports compare these)."""
+        h = hashlib.sha256("".join(self.video_digests).encode()).hexdigest()
+        return {
+            "video_frames": self.video_frames,
+            "audio_frames": self.audio_frames,
+            "audio_samples": self.audio_samples,
+            "video_hash": h,
+            "ended": self.ended,
+        }

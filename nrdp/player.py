@@ -1,0 +1,290 @@
+"""The public :class:`Player`: a thin facade over the engine, the clients and the policies.
+
+``load`` runs the data-plane calls in order — Play API (signed), MPD from the best OCA
+(through the same failover downloader as segments), track selection, license (before any
+media segment is fetched, so a refusal costs no media traffic) — then starts a
+:class:`~nrdp.scheduler.loop.PlaybackEngine` epoch in a background task. ``seek`` cancels the
+epoch and starts a new one; ``stop`` cancels it, closes the media worker pool, writes the
+bookmark (discovery channel, in the background) and sends the session summary (telemetry).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import abr.registry
+from abr.base import AbrAlgorithm
+from manifest import parse_mpd
+from mediacore.errors import AbrError, SdkError
+from nrdp.config import PlayerConfig
+from nrdp.delivery.downloader import Downloader
+from nrdp.delivery.oca import OcaSelector
+from nrdp.delivery.policy import DefaultLoadErrorPolicy
+from nrdp.errors import InvalidState
+from nrdp.events import ErrorEvent, Event, LicenseAcquired, OcaFailover, StateChanged
+from nrdp.hub import EventHub, Subscription
+from nrdp.media.pipeline import MediaPipeline
+from nrdp.media.sinks import NullSink, Sink
+from nrdp.playback.license import acquire_license
+from nrdp.playback.play_api import PlaybackManifest, fetch_playback_manifest
+from nrdp.scheduler.loop import PlaybackEngine
+from nrdp.scheduler.tracks import select_tracks
+from nrdp.state import PlayerEvent, PlayerState, PlayerStateMachine
+from nrdp.stats import StatsCollector, StatsSnapshot
+from nrdp.telemetry import SessionTelemetry
+
+if TYPE_CHECKING:
+    from nrdp.device import Device
+
+__all__ = ["Player"]
+
+
+class Player:
+    """One playback at a time on a :class:`~nrdp.device.Device`; make it with
+    ``device.player(sink=...)``."""
+
+    def __init__(self, device: Device, sink: Sink | None, config: PlayerConfig) -> None:
+        self._device = device
+        self.sink: Sink = sink if sink is not None else NullSink()
+        self.config = config
+        self._hub = EventHub()
+        self._stats = StatsCollector()
+        self._idle = PlayerStateMachine(play_intent=config.autoplay)
+        self._engine: PlaybackEngine | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._pipeline: MediaPipeline | None = None
+        self._telemetry: SessionTelemetry | None = None
+        self.manifest: PlaybackManifest | None = None
+        self.title_id: str | None = None
+        self.loaded_at: float | None = None
+        self._ended = asyncio.Event()
+        self._load_error: SdkError | None = None
+
+    # ------------------------------------------------------------------ events
+
+    def _emit(self, event: Event) -> None:
+        self._stats.on_event(event)
+        if self._telemetry is not None:
+            self._telemetry.on_event(event)
+        if isinstance(event, StateChanged) and event.new in (
+            PlayerState.ENDED,
+            PlayerState.ERROR,
+            PlayerState.STOPPED,
+        ):
+            self._ended.set()
+        self._hub.publish(event)
+
+    def on_event(self, callback: Callable[[Event], None]) -> Callable[[], None]:
+        """Call ``callback`` with every event (on the loop); returns an unsubscribe function."""
+        return self._hub.add_callback(callback)
+
+    def events(self, maxsize: int = 1000) -> Subscription:
+        """``async for event in player.events(): ...`` (bounded; oldest dropped if slow)."""
+        return self._hub.subscribe(maxsize)
+
+    def stats(self) -> StatsSnapshot:
+        return self._stats.snapshot(self._device.clock.now())
+
+    @property
+    def state(self) -> PlayerState:
+        return self._engine.state.state if self._engine is not None else self._idle.state
+
+    @property
+    def position(self) -> float:
+        return self._engine.position if self._engine is not None else 0.0
+
+    @property
+    def error(self) -> SdkError | None:
+        """The error that ended the session, if one did."""
+        return self._engine.error if self._engine is not None else self._load_error
+
+    @property
+    def engine(self) -> PlaybackEngine | None:
+        """The running engine (for apps' debug overlays and tests)."""
+        return self._engine
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def load(
+        self, title_id: str, start: float | None = None, *, profile_id: str | None = None
+    ) -> None:
+        """Prepare ``title_id`` and start buffering (and playing, with ``autoplay``)."""
+        await self.stop()
+        dev = self._device
+        clock = dev.clock
+        self._ended.clear()
+        self._load_error = None
+        self._stats = StatsCollector()
+        self._idle = PlayerStateMachine(play_intent=self.config.autoplay)
+        self._step(self._idle, PlayerEvent.LOAD)
+        self.title_id = title_id
+        self.loaded_at = clock.now()
+        try:
+            pm = await fetch_playback_manifest(
+                dev.playback, dev.auth, title_id, profile_id=profile_id
+            )
+            self.manifest = pm
+            if self.config.telemetry:
+                self._telemetry = SessionTelemetry(
+                    dev.telemetry, pm.playback_id, pm.experiment_cell
+                )
+                self._telemetry.record("session_start", {"title_id": title_id})
+            selector = OcaSelector(pm.ocas, self.config.oca)
+            downloader = Downloader(
+                dev.playback,
+                selector,
+                DefaultLoadErrorPolicy(self.config.load_error),
+                clock=clock,
+                stall_timeout=self.config.stall_timeout,
+                slow_factor=self.config.load_error.slow_factor,
+                on_failover=lambda a, b, r: self._emit(
+                    OcaFailover(at=clock.now(), from_oca=a, to_oca=b, reason=r)
+                ),
+            )
+            mpd = await downloader.fetch(pm.mpd_path)
+            oca = next(o for o in pm.ocas if o.id == mpd.oca_id)
+            manifest = parse_mpd(mpd.data, oca.url_for(pm.mpd_path))
+            tracks = select_tracks(
+                manifest,
+                dev.config.capabilities,
+                max_height=pm.max_height,
+                language=self.config.preferred_audio_language,
+            )
+            kids = {
+                cp.default_kid_bytes
+                for t in tracks
+                for r in t.representations
+                for cp in r.content_protection
+                if cp.default_kid_bytes
+            }
+            if not kids and pm.drm_scheme:  # MPD without default_KIDs: trust the Play API
+                kids = set(pm.kids)
+            t0 = clock.now()
+            keys = await acquire_license(dev.playback, dev.auth, pm, kids)
+            if kids:
+                self._emit(
+                    LicenseAcquired(at=clock.now(), seconds=clock.now() - t0, key_count=len(kids))
+                )
+            self._pipeline = MediaPipeline(keys)
+            engine = PlaybackEngine(
+                tracks=tracks,
+                downloader=downloader,
+                pipeline=self._pipeline,
+                abr=self._make_abr(pm),
+                sink=self.sink,
+                config=self.config,
+                clock=clock,
+                emit=self._emit,
+                duration=manifest.media_presentation_duration,
+                content_id=title_id,
+                session_id=pm.playback_id,
+            )
+        except SdkError as err:
+            self._load_error = err
+            self._fail(err)
+            raise
+        engine.state = self._idle
+        engine.reset_for(start or 0.0)
+        self._engine = engine
+        engine.process(PlayerEvent.LOADED)
+        self._task = asyncio.create_task(self._drive(engine), name="nrdp-player")
+
+    def _step(self, machine: PlayerStateMachine, event: PlayerEvent) -> None:
+        tr = machine.process(event, self._device.clock.now())
+        if tr.changed:
+            self._emit(StateChanged.from_transition(tr))
+
+    def _fail(self, err: SdkError) -> None:
+        self._emit(ErrorEvent.from_error(err, at=self._device.clock.now(), fatal=True))
+        self._step(self._idle, PlayerEvent.FAIL)
+        self._finish("error")
+
+    def _make_abr(self, pm: PlaybackManifest) -> AbrAlgorithm:
+        cfg = self.config.abr
+        if cfg.algorithm == "default" and pm.abr_algorithm:
+            with contextlib.suppress(AbrError):
+                return abr.registry.create(pm.abr_algorithm, **dict(pm.abr_params))
+            with contextlib.suppress(AbrError):
+                return abr.registry.create(pm.abr_algorithm)
+        return abr.registry.create(cfg.algorithm, **dict(cfg.params))
+
+    async def _drive(self, engine: PlaybackEngine) -> None:
+        with contextlib.suppress(SdkError):
+            await engine.run()
+        if engine.state.state in (PlayerState.ENDED, PlayerState.ERROR):
+            self._finish("ended" if engine.state.state is PlayerState.ENDED else "error")
+
+    def play(self) -> None:
+        self._require().process(PlayerEvent.PLAY)
+
+    def pause(self) -> None:
+        self._require().process(PlayerEvent.PAUSE)
+
+    async def seek(self, position: float) -> None:
+        """Flush and restart buffering at ``position`` (seconds)."""
+        engine = self._require()
+        engine.process(PlayerEvent.SEEK)
+        await self._cancel_task()
+        target = max(0.0, float(position))
+        if engine.duration is not None:
+            target = min(target, max(0.0, engine.duration - 0.001))
+        engine.reset_for(target)
+        self.sink.on_flush(target)
+        engine.process(PlayerEvent.SEEK_DONE)
+        self._ended.clear()
+        self._task = asyncio.create_task(self._drive(engine), name="nrdp-player")
+
+    def set_quality(self, *, max_rung: int | None = None, rung: int | None = None) -> None:
+        """Cap the video rung (``max_rung``), pin it (``rung``), or both ``None`` for auto."""
+        engine = self._require()
+        engine.quality_cap = max_rung
+        engine.fixed_rung = rung
+
+    async def wait_until_done(self, timeout: float | None = None) -> PlayerState:
+        """Wait for ENDED, ERROR or STOPPED; returns the state."""
+        async with asyncio.timeout(timeout):
+            await self._ended.wait()
+        return self.state
+
+    async def stop(self) -> None:
+        """Stop playback; nothing of the session keeps running afterwards."""
+        engine = self._engine
+        await self._cancel_task()
+        if engine is None:
+            return
+        if engine.state.can(PlayerEvent.STOP):
+            position = engine.position
+            if engine.state.state is not PlayerState.ENDED:
+                self._finish("stopped")
+            engine.process(PlayerEvent.STOP)
+            if self.config.bookmarks and self.title_id is not None:
+                self._device.write_bookmark(self.title_id, position)
+        if self._pipeline is not None:
+            self._pipeline.close()
+            self._pipeline = None
+        self._engine = None
+        self._idle = PlayerStateMachine(play_intent=self.config.autoplay)
+
+    def _finish(self, reason: str) -> None:
+        tel, self._telemetry = self._telemetry, None
+        if tel is not None:
+            tel.end(self.stats(), reason)
+
+    async def _cancel_task(self) -> None:
+        task, self._task = self._task, None
+        if task is not None and not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def close(self) -> None:
+        await self.stop()
+        self._hub.close()
+
+    def _require(self) -> PlaybackEngine:
+        if self._engine is None:
+            raise InvalidState(state=self.state.value, event="control without a loaded title")
+        return self._engine

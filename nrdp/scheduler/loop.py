@@ -1,0 +1,589 @@
+"""The playback engine: the async driver around the pure planner, ABR, buffers and policies.
+
+Theory of operation. One :meth:`PlaybackEngine.run` is one *epoch* of playback from a
+position (start or seek) and is a :class:`asyncio.TaskGroup` of:
+
+- the fetcher: asks :func:`~nrdp.scheduler.planner.plan` what to fetch next (buffer goal,
+  ``paused_target`` while paused, so it prefetches while paused), asks the ABR algorithm —
+  the very object ``abr.registry.create`` builds for the simulator — for the video rung,
+  downloads through the :class:`~nrdp.delivery.downloader.Downloader` (OCA failover, range
+  resume), decrypts off the loop and queues the clear segment;
+- one presenter per track: decodes queued segments off the loop (one segment at a time, just
+  ahead of presentation, so memory holds compressed media only) and hands each frame to the
+  sink when the presentation clock reaches its timestamp, or at once when the player runs
+  as fast as possible;
+- the monitor: stalls (a track's buffer ran dry while playing), recovery, end of stream.
+
+A seek, a stop or a fatal error cancels the whole group: downloads in flight are cancelled
+(their OCA probe slots freed), nothing leaks, and a seek starts a new epoch. A download that
+turns out far too slow for its rung (:class:`~nrdp.errors.ThroughputTooLow`) with no other
+OCA to go to is abandoned: that rung is excluded for ``track_exclusion`` seconds and the same
+segment is fetched again at a lower rung.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from abr.base import AbrAlgorithm
+from abr.types import Decision, Observation, Phase, ThroughputSample, clamp_rung
+from drm import KeyStore
+from manifest.model import Representation
+from mediacore.errors import SdkError
+from nrdp.clock import Clock
+from nrdp.cmcd import CmcdData, ObjectType, StreamingFormat, StreamType, apply
+from nrdp.config import PlayerConfig
+from nrdp.delivery.downloader import Downloader, DownloadResult, UrlDecorator
+from nrdp.delivery.resume import ByteRange
+from nrdp.errors import DemuxFailed, ThroughputTooLow
+from nrdp.events import (
+    BandwidthEstimated,
+    BufferLevel,
+    ErrorEvent,
+    Event,
+    FramesRendered,
+    QualityChanged,
+    RebufferEnded,
+    RebufferStarted,
+    SegmentDownloaded,
+    StateChanged,
+    SwitchReason,
+)
+from nrdp.media.pipeline import ClearInit, MediaPipeline
+from nrdp.media.sinks import Sink
+from nrdp.scheduler.buffer import TrackBuffer, TrackKind
+from nrdp.scheduler.planner import SegmentRequest, TrackCursor, plan
+from nrdp.scheduler.presentation import PresentationClock
+from nrdp.scheduler.tracks import TrackChoice
+from nrdp.state import PlayerEvent, PlayerState, PlayerStateMachine
+
+__all__ = ["PlaybackEngine", "PresentationClock", "TrackRuntime"]
+
+MAX_SAMPLES = 20
+TICK = 0.02
+
+
+@dataclass
+class _Queued:
+    number: int
+    start: float
+    duration: float
+    init: ClearInit
+    data: bytes
+
+
+@dataclass
+class TrackRuntime:
+    """Mutable per-track state of the engine (buffer model, queue, rung)."""
+
+    choice: TrackChoice
+    buffer: TrackBuffer
+    next_number: int | None = None
+    in_flight: bool = False
+    rung: int | None = None
+    queue: collections.deque[_Queued] = field(default_factory=collections.deque)
+    presented_to: float | None = None
+    presented: int = 0
+    excluded: dict[int, float] = field(default_factory=dict)
+
+    @property
+    def kind(self) -> TrackKind:
+        return self.choice.kind
+
+    def rep(self, rung: int) -> Representation:
+        return self.choice.representations[rung]
+
+
+class PlaybackEngine:
+    """Drives one title's playback; the :class:`~nrdp.player.Player` is its facade."""
+
+    def __init__(
+        self,
+        *,
+        tracks: tuple[TrackChoice, ...],
+        downloader: Downloader,
+        pipeline: MediaPipeline,
+        abr: AbrAlgorithm,
+        sink: Sink,
+        config: PlayerConfig,
+        clock: Clock,
+        emit: Callable[[Event], None],
+        duration: float | None = None,
+        content_id: str | None = None,
+        session_id: str | None = None,
+    ) -> None:
+        self.tracks = [TrackRuntime(c, TrackBuffer(c.kind)) for c in tracks]
+        self.downloader = downloader
+        self.pipeline = pipeline
+        self.abr = abr
+        self.sink = sink
+        self.config = config
+        self.clock = clock
+        self._emit = emit
+        self.duration = duration
+        self.content_id = content_id
+        self.session_id = session_id
+        self.state = PlayerStateMachine(play_intent=config.autoplay)
+        self.pclock = PresentationClock(clock)
+        self.samples: collections.deque[ThroughputSample] = collections.deque(maxlen=MAX_SAMPLES)
+        self.last_decision: Decision | None = None
+        self.quality_cap: int | None = None
+        self.fixed_rung: int | None = None
+        self.floor = 0.0
+        self.first_frame_at: float | None = None
+        self._phase = Phase.STARTUP
+        self._wake = asyncio.Event()
+        self._state_changed = asyncio.Event()
+        self._arrived = asyncio.Event()
+        self._stall_started: float | None = None
+        self._frames_reported = 0
+        self.error: SdkError | None = None
+
+    # ------------------------------------------------------------------ state
+
+    def process(self, event: PlayerEvent) -> None:
+        tr = self.state.process(event, self.clock.now())
+        if tr.changed:
+            self._emit(StateChanged.from_transition(tr))
+        self._sync_clock()
+        self._state_changed.set()
+        self._wake.set()
+
+    def _sync_clock(self) -> None:
+        if self.config.realtime and self.state.state is PlayerState.PLAYING:
+            self.pclock.start()
+        else:
+            self.pclock.stop()
+
+    @property
+    def position(self) -> float:
+        if self.config.realtime:
+            return max(self.floor, self.pclock.position())
+        ends = [t.presented_to if t.presented_to is not None else self.floor for t in self.tracks]
+        return max(self.floor, min(ends, default=self.floor))
+
+    @property
+    def frames_presented(self) -> int:
+        return sum(t.presented for t in self.tracks if t.kind is TrackKind.VIDEO)
+
+    # ------------------------------------------------------------------ epoch
+
+    def reset_for(self, position: float) -> None:
+        """Flush everything for a new epoch at ``position`` (start or seek)."""
+        self.floor = position
+        self.pclock.set(position)
+        if self._stall_started is not None:  # a seek ends a stall: close it for the stats
+            now = self.clock.now()
+            self._emit(RebufferEnded(at=now, position=position, duration=now - self._stall_started))
+            self._stall_started = None
+        for t in self.tracks:
+            t.buffer.flush()
+            t.queue.clear()
+            t.next_number = None
+            t.in_flight = False
+            t.presented_to = None
+        self.abr.reset()
+        self.last_decision = None
+        self._phase = Phase.AFTER_SEEK if position > 0 else Phase.STARTUP
+
+    async def run(self) -> None:
+        """One epoch; returns at end of stream, raises the first fatal error."""
+        try:
+            async with asyncio.TaskGroup() as tg:
+                tg.create_task(self._fetcher(tg), name="nrdp-fetch")
+                presenters = [
+                    tg.create_task(self._present(tg, t), name=f"nrdp-present-{t.kind.value}")
+                    for t in self.tracks
+                ]
+                monitor = tg.create_task(self._monitor(), name="nrdp-monitor")
+                await asyncio.gather(*presenters)
+                monitor.cancel()
+        except BaseExceptionGroup as group:
+            err = _first_sdk_error(group)
+            if err is None:
+                raise
+            self.error = err
+            self._emit(ErrorEvent.from_error(err, at=self.clock.now(), fatal=True))
+            if self.state.can(PlayerEvent.FAIL):
+                self.process(PlayerEvent.FAIL)
+            raise err from None
+        self.sink.on_end()
+        self._report_frames()
+        if self.state.can(PlayerEvent.END_OF_STREAM):
+            self.process(PlayerEvent.END_OF_STREAM)
+
+    # ------------------------------------------------------------------ fetching
+
+    async def _fetcher(self, tg: asyncio.TaskGroup) -> None:
+        while True:
+            now = self.clock.now()
+            cursors = [
+                TrackCursor(
+                    t.kind,
+                    t.choice.representations[t.rung or 0].index(),
+                    t.buffer,
+                    t.next_number,
+                    t.in_flight,
+                )
+                for t in self.tracks
+            ]
+            paused = not self.state.play_intent
+            p = plan(
+                cursors,
+                position=self.position,
+                config=self.config.buffer,
+                paused=paused,
+                now=now,
+                max_requests=len(self.tracks),
+            )
+            for kind in p.ended:
+                track = self._track(kind)
+                if not track.buffer.end_of_stream:
+                    track.buffer.mark_end_of_stream()
+                    self._wake.set()
+                    self._arrived.set()
+            for req in p.requests:
+                track = self._track(req.kind)
+                track.in_flight = True
+                tg.create_task(self._fetch(track, req), name=f"nrdp-dl-{req.kind.value}")
+            if all(t.buffer.end_of_stream for t in self.tracks):
+                return
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(0.25):
+                    await self._wake.wait()
+
+    def _track(self, kind: TrackKind) -> TrackRuntime:
+        return next(t for t in self.tracks if t.kind is kind)
+
+    def _choose(self, track: TrackRuntime, req: SegmentRequest) -> int:
+        n = len(track.choice.representations)
+        if track.kind is not TrackKind.VIDEO or n == 1:
+            return 0
+        now = self.clock.now()
+        allowed = n - 1 if self.quality_cap is None else clamp_rung(self.quality_cap, range(n))
+        for rung, until in list(track.excluded.items()):
+            if until <= now:
+                del track.excluded[rung]
+        if self.fixed_rung is not None:
+            rung = min(clamp_rung(self.fixed_rung, range(n)), allowed)
+            while rung > 0 and rung in track.excluded:
+                rung -= 1
+            return rung
+        index = track.choice.representations[0].index()
+        try:
+            left: int | None = len(index) - req.number + 1
+        except (TypeError, SdkError):  # open-ended (live) index: unknown
+            left = None
+        obs = Observation(
+            now=now,
+            buffer_s=req.buffered_ahead,
+            phase=self._phase,
+            ladder=track.choice.ladder(),
+            segment_index=max(0, req.number - 1),
+            segments_left=left,
+            samples=tuple(self.samples),
+            last_decision=self.last_decision,
+            buffer_cap_s=self.config.buffer.target,
+        )
+        decision = self.abr.choose(obs)
+        self.last_decision = decision
+        rung = min(clamp_rung(decision.rung, range(n)), allowed)
+        while rung > 0 and rung in track.excluded:
+            rung -= 1
+        return rung
+
+    def _cmcd(
+        self, track: TrackRuntime, rep: Representation, req: SegmentRequest, kind: ObjectType
+    ) -> UrlDecorator | None:
+        cfg = self.config.cmcd
+        if not cfg.enabled:
+            return None
+        mtp = self.samples[-1].kbps if self.samples else None
+        top = max(int((r.bandwidth or 0) / 1000) for r in track.choice.representations)
+        data = CmcdData(
+            encoded_bitrate_kbps=int((rep.bandwidth or 0) / 1000) or None,
+            buffer_length_ms=req.buffered_ahead * 1000.0,
+            buffer_starvation=self._stall_started is not None,
+            content_id=cfg.content_id or self.content_id,
+            object_duration_ms=req.duration * 1000.0,
+            measured_throughput_kbps=mtp,
+            object_type=kind,
+            streaming_format=StreamingFormat.DASH,
+            session_id=self.session_id,
+            stream_type=StreamType.VOD,
+            startup=self._phase is Phase.STARTUP,
+            top_bitrate_kbps=top or None,
+        )
+        keys = cfg.keys
+        mode = cfg.mode
+
+        def decorate(url: str) -> tuple[str, dict[str, str]]:
+            return apply(url, data, mode=mode, keys=keys)
+
+        return decorate
+
+    async def _fetch(self, track: TrackRuntime, req: SegmentRequest) -> None:
+        try:
+            rung = self._choose(track, req)
+            rep = track.rep(rung)
+            init = await self._init_for(rep)
+            ref = rep.index().by_number(req.number)
+            rng = ByteRange(ref.byte_range.first, ref.byte_range.last) if ref.byte_range else None
+            otype = ObjectType.VIDEO if track.kind is TrackKind.VIDEO else ObjectType.AUDIO
+            need = float(rep.bandwidth) if rung > 0 and rep.bandwidth else None
+            try:
+                res = await self.downloader.fetch(
+                    ref.path,
+                    rng,
+                    required_bps=need,
+                    decorate=self._cmcd(track, rep, req, otype),
+                    lower_tracks=rung,
+                )
+            except ThroughputTooLow:
+                track.excluded[rung] = self.clock.now() + self.config.load_error.track_exclusion
+                return  # the planner asks for the same segment again; _choose goes lower
+            clear = await self.pipeline.decrypt(init, res.data)
+            self._accept(track, rung, rep, ref.number, ref.start, ref.duration, init, clear, res)
+        finally:
+            track.in_flight = False
+            self._wake.set()
+
+    async def _init_for(self, rep: Representation) -> ClearInit:
+        cached = self.pipeline.cached_init(str(rep.id))
+        if cached is not None:
+            return cached
+        ref = rep.init_segment()
+        if ref is None:
+            raise_no_init(rep)
+        assert ref is not None
+        rng = ByteRange(ref.byte_range.first, ref.byte_range.last) if ref.byte_range else None
+        res = await self.downloader.fetch(ref.path, rng)
+        return await self.pipeline.prepare_init(str(rep.id), res.data)
+
+    def _accept(
+        self,
+        track: TrackRuntime,
+        rung: int,
+        rep: Representation,
+        number: int,
+        start: float,
+        duration: float,
+        init: ClearInit,
+        clear: bytes,
+        res: DownloadResult,
+    ) -> None:
+        now = self.clock.now()
+        track.queue.append(_Queued(number, start, duration, init, clear))
+        track.buffer.append(start, duration)
+        self._arrived.set()
+        track.next_number = number + 1
+        self.samples.append(res.sample)
+        bitrate = int(rep.bandwidth or 0)
+        if track.rung != rung:
+            old = track.rep(track.rung).bandwidth if track.rung is not None else None
+            reason = SwitchReason.INITIAL if track.rung is None else SwitchReason.ABR
+            if self.fixed_rung is not None and track.rung is not None:
+                reason = SwitchReason.MANUAL
+            self._emit(
+                QualityChanged(
+                    at=now,
+                    track=track.kind,
+                    old_bitrate=old,
+                    new_bitrate=bitrate,
+                    rung=rung,
+                    reason=reason,
+                )
+            )
+            track.rung = rung
+        self._emit(
+            SegmentDownloaded(
+                at=now,
+                track=track.kind,
+                number=number,
+                size=res.size,
+                seconds=res.ttfb_s + res.transfer_s,
+                ttfb=res.ttfb_s,
+                oca=res.oca_id,
+                rung=rung,
+                bitrate=bitrate,
+            )
+        )
+        if res.sample.duration_s > 0:
+            self._emit(BandwidthEstimated(at=now, bps=res.sample.kbps * 1000.0))
+        self._emit(BufferLevel(at=now, track=track.kind, ahead=track.buffer.ahead(self.position)))
+
+    # ------------------------------------------------------------------ presenting
+
+    async def _next_item(self, track: TrackRuntime) -> _Queued | None:
+        """The next downloaded segment of ``track``, or ``None`` at its end of stream."""
+        while not track.queue:
+            if track.buffer.end_of_stream:
+                return None
+            self._arrived.clear()
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(0.05):
+                    await self._arrived.wait()
+        return track.queue.popleft()
+
+    def _decode(self, tg: asyncio.TaskGroup, track: TrackRuntime, item: _Queued) -> Any:
+        return tg.create_task(
+            self.pipeline.decode(
+                item.init,
+                item.data,
+                kind=track.kind.value,
+                number=item.number,
+                pixels=bool(getattr(self.sink, "wants_pixels", False)),
+            ),
+            name=f"nrdp-decode-{track.kind.value}",
+        )
+
+    async def _present(self, tg: asyncio.TaskGroup, track: TrackRuntime) -> None:
+        """Decode one segment ahead of the one being presented, so that a segment's first
+        frame is ready when its time comes (no stutter at segment boundaries)."""
+        item = await self._next_item(track)
+        pending = self._decode(tg, track, item) if item is not None else None
+        while item is not None and pending is not None:
+            decoded = await pending
+            current = item
+            item = track.queue.popleft() if track.queue else None
+            pending = self._decode(tg, track, item) if item is not None else None
+            frames: list[Any] = (
+                list(decoded.video) if track.kind is TrackKind.VIDEO else list(decoded.audio)
+            )
+            for frame in frames:
+                if frame.pts + frame.duration <= self.floor + 1e-6:
+                    continue  # before the seek target
+                await self._until(frame.pts)
+                if track.kind is TrackKind.VIDEO:
+                    self.sink.on_video(frame)
+                    if self.first_frame_at is None:
+                        self.first_frame_at = self.clock.now()
+                else:
+                    self.sink.on_audio(frame)
+                track.presented += 1
+                track.presented_to = frame.pts + frame.duration
+            track.presented_to = max(track.presented_to or 0.0, current.start + current.duration)
+            self._wake.set()
+            if item is None:
+                item = await self._next_item(track)
+                pending = self._decode(tg, track, item) if item is not None else None
+
+    async def _until(self, pts: float) -> None:
+        """Wait until a frame at ``pts`` may be shown (playing, and its time has come)."""
+        while True:
+            playing = self.state.state is PlayerState.PLAYING
+            if playing and not self.config.realtime:
+                return
+            if playing:
+                ahead = pts - self.pclock.position()
+                if ahead <= 0:
+                    return
+                await asyncio.sleep(min(ahead, 0.05))
+            else:
+                await self._wait(0.05)
+
+    async def _wait(self, timeout: float) -> None:
+        self._state_changed.clear()
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(timeout):
+                await self._state_changed.wait()
+
+    # ------------------------------------------------------------------ monitor
+
+    def _ready(self) -> bool:
+        pos = self.position
+        need = (
+            self.config.buffer.start
+            if self._stall_started is None
+            else (self.config.buffer.rebuffer)
+        )
+        if not self.config.realtime:
+            need = min(need, 1e-3)
+        for t in self.tracks:
+            if t.buffer.end_of_stream:
+                continue
+            if t.buffer.ahead(pos) < need and not self._tail(t, pos, need):
+                return False
+        return True
+
+    def _tail(self, t: TrackRuntime, pos: float, need: float) -> bool:
+        """Near the end there may be less than ``need`` left to buffer at all."""
+        if self.duration is None:
+            return False
+        end = t.buffer.buffered_end(pos)
+        return end is not None and end >= self.duration - 0.1
+
+    async def _monitor(self) -> None:
+        last_report = self.clock.now()
+        while True:
+            s = self.state.state
+            now = self.clock.now()
+            pos = self.position
+            if s is PlayerState.BUFFERING and self._ready():
+                if self._stall_started is not None:
+                    self._emit(
+                        RebufferEnded(at=now, position=pos, duration=now - self._stall_started)
+                    )
+                    self._stall_started = None
+                self.process(PlayerEvent.BUFFER_READY)
+                if self.state.state is PlayerState.PLAYING:
+                    self._phase = Phase.STEADY
+            elif s is PlayerState.PLAYING and self.config.realtime:
+                dry = [
+                    t
+                    for t in self.tracks
+                    if not t.buffer.end_of_stream and t.buffer.ahead(pos) <= 0.02
+                ]
+                if dry:
+                    self._stall_started = now
+                    self._phase = Phase.REBUFFERING
+                    self._emit(RebufferStarted(at=now, position=pos))
+                    self.process(PlayerEvent.BUFFER_EMPTY)
+            if now - last_report >= 0.5:
+                self._report_frames()
+                last_report = now
+            if self.state.state is PlayerState.BUFFERING:
+                self._arrived.clear()
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(TICK):
+                        await self._arrived.wait()
+            else:
+                await asyncio.sleep(TICK)
+
+    def _report_frames(self) -> None:
+        total = self.frames_presented
+        if total > self._frames_reported:
+            self._emit(
+                FramesRendered(
+                    at=self.clock.now(), decoded=total - self._frames_reported, dropped=0
+                )
+            )
+            self._frames_reported = total
+
+    @property
+    def stalled(self) -> bool:
+        return self._stall_started is not None
+
+    def keys(self) -> KeyStore:
+        return self.pipeline.keys
+
+
+def raise_no_init(rep: Representation) -> None:
+    raise DemuxFailed(track=str(rep.id), reason="representation has no init segment")
+
+
+def _first_sdk_error(group: BaseExceptionGroup[BaseException]) -> SdkError | None:
+    for exc in group.exceptions:
+        if isinstance(exc, SdkError):
+            return exc
+        if isinstance(exc, BaseExceptionGroup):
+            inner = _first_sdk_error(exc)
+            if inner is not None:
+                return inner
+    return None

@@ -1,0 +1,43 @@
+"""The presentation clock: media time that runs with the session clock while playing.
+
+Pure apart from reading the injected :class:`~nrdp.clock.Clock`: the engine starts it when
+playback runs, stops it while buffering or paused, and sets it on a seek.
+"""
+
+from __future__ import annotations
+
+from nrdp.clock import Clock
+
+__all__ = ["PresentationClock"]
+
+
+class PresentationClock:
+    """Media time that runs with the session clock while started (real-time mode)."""
+
+    def __init__(self, clock: Clock, position: float = 0.0) -> None:
+        self._clock = clock
+        self._base = position
+        self._since: float | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._since is not None
+
+    def position(self) -> float:
+        if self._since is None:
+            return self._base
+        return self._base + (self._clock.now() - self._since)
+
+    def start(self) -> None:
+        if self._since is None:
+            self._since = self._clock.now()
+
+    def stop(self) -> None:
+        if self._since is not None:
+            self._base = self.position()
+            self._since = None
+
+    def set(self, position: float) -> None:
+        self._base = position
+        if self._since is not None:
+            self._since = self._clock.now()

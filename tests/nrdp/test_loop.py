@@ -1,0 +1,113 @@
+"""The playback engine on its own (no Player, no Play API): a local OCA that records what it
+is asked, clear packaged media, CMCD on segment requests, stalls in real-time mode."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+import abr.registry
+from fake_backend.packager.frame_id import read_frame_id
+from manifest import parse_mpd
+from nrdp.channels.http import Channel
+from nrdp.clock import MonotonicClock
+from nrdp.cmcd import parse_payload
+from nrdp.config import (
+    BufferConfig,
+    CmcdConfig,
+    DeviceCapabilities,
+    PlaybackChannelConfig,
+    PlayerConfig,
+)
+from nrdp.delivery.downloader import Downloader
+from nrdp.delivery.oca import Oca, OcaSelector
+from nrdp.events import RebufferEnded, RebufferStarted
+from nrdp.media.pipeline import MediaPipeline
+from nrdp.media.sinks import HashSink
+from nrdp.scheduler.loop import PlaybackEngine
+from nrdp.scheduler.tracks import select_tracks
+from nrdp.state import PlayerEvent, PlayerState
+
+
+@pytest.fixture
+async def local_oca(make_backend, nb):  # type: ignore[no-untyped-def]
+    """A one-route OCA over the clear origin tree that records every request."""
+    be = await make_backend(encrypted=False, ocas=1)
+    root = be.origin.file_path(nb.TITLE.id, "manifest.mpd").parent
+    seen: list[web.Request] = []
+    delay = {"s": 0.0}
+
+    async def serve(request: web.Request) -> web.StreamResponse:
+        seen.append(request)
+        if delay["s"]:
+            await asyncio.sleep(delay["s"])
+        return web.FileResponse(root / request.match_info["path"])
+
+    app = web.Application()
+    app.router.add_get("/t/{path:.+}", serve)
+    srv = TestServer(app, host="127.0.0.1")
+    await srv.start_server()
+    yield srv, seen, delay, (root / "manifest.mpd").read_bytes()
+    await srv.close()
+
+
+async def run_engine(srv, mpd_bytes, config, sink, events):  # type: ignore[no-untyped-def]
+    base = str(srv.make_url("/t/"))
+    manifest = parse_mpd(mpd_bytes, base + "manifest.mpd")
+    tracks = select_tracks(manifest, DeviceCapabilities())
+    async with Channel(PlaybackChannelConfig()) as ch:
+        pipe = MediaPipeline()
+        engine = PlaybackEngine(
+            tracks=tracks,
+            downloader=Downloader(ch, OcaSelector([Oca("local", base)])),
+            pipeline=pipe,
+            abr=abr.registry.create("throughput"),
+            sink=sink,
+            config=config,
+            clock=MonotonicClock(),
+            emit=events.append,
+            duration=manifest.media_presentation_duration,
+            content_id="t-real",
+            session_id="pb-1",
+        )
+        engine.process(PlayerEvent.LOAD)
+        engine.reset_for(0.0)
+        engine.process(PlayerEvent.LOADED)
+        try:
+            await asyncio.wait_for(engine.run(), 30)
+        finally:
+            pipe.close()
+    return engine
+
+
+async def test_cmcd_travels_on_every_segment_request(local_oca, nb):
+    srv, seen, _, mpd = local_oca
+    sink, events = HashSink(read_frame_id), []
+    cfg = PlayerConfig(realtime=False, cmcd=CmcdConfig(enabled=True))
+    engine = await run_engine(srv, mpd, cfg, sink, events)
+    assert engine.state.state is PlayerState.ENDED
+    assert sink.frame_ids == list(range(nb.FRAMES))
+    media = [r for r in seen if r.path.endswith(".m4s")]
+    assert len(media) == 8
+    for r in media:
+        data = parse_payload(r.query["CMCD"])
+        assert data["sid"] == "pb-1" and data["cid"] == "t-real" and data["sf"] == "d"
+        assert data["ot"] == ("v" if "/v" in r.path else "a")
+        assert data["br"] > 0 and 990 <= data["d"] <= 1010  # audio frames round the 1 s grid
+
+
+async def test_realtime_playback_stalls_and_recovers_when_media_is_late(local_oca, nb):
+    srv, _seen, delay, mpd = local_oca
+    delay["s"] = 0.6  # every request waits: 1 s segments arrive just too late
+    sink, events = HashSink(read_frame_id), []
+    cfg = PlayerConfig(buffer=BufferConfig(start=0.5, rebuffer=0.5, target=1.0, max_ahead=2.0))
+    engine = await run_engine(srv, mpd, cfg, sink, events)
+    assert engine.state.state is PlayerState.ENDED
+    assert sink.frame_ids == list(range(nb.FRAMES))
+    started = [e for e in events if isinstance(e, RebufferStarted)]
+    ended = [e for e in events if isinstance(e, RebufferEnded)]
+    assert started and len(ended) == len(started)
+    assert all(e.duration > 0 for e in ended)

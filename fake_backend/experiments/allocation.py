@@ -39,8 +39,9 @@ class Experiment:
 DEFAULT_EXPERIMENT = Experiment(
     "abr-2026-q4",
     (
-        Cell("control", 50, {"abr": "bba", "reservoir_s": 5.0, "cushion_s": 10.0}),
-        Cell("bola", 25, {"abr": "bola", "gamma_p": 5.0}),
+        # Names and parameters are those of ``abr.registry`` (a test builds every cell).
+        Cell("control", 50, {"abr": "default"}),
+        Cell("bola", 25, {"abr": "bola", "gamma_p_s": 5.0}),
         Cell("throughput", 25, {"abr": "throughput", "safety": 0.85}),
     ),
 )

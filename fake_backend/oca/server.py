@@ -2,8 +2,8 @@
 
 Fast path (no fault applies, no or one valid range): ``web.FileResponse`` (sendfile).
 Otherwise the body is streamed by hand so it can be delayed, paced, stalled or cut.
-``down`` stops the listening site (new connections are refused) and aborts requests
-arriving on connections that were already open.
+``down`` resets every open connection (a response in flight is cut mid-body) and stops
+the listening site (new connections are refused).
 """
 
 from __future__ import annotations
@@ -114,8 +114,15 @@ class OcaNode:
         self.up = True
 
     async def go_down(self) -> None:
-        """Refuse new connections; requests on already-open connections are aborted."""
+        """A killed OCA: every open connection is reset at once (responses in flight are
+        cut mid-body, as when a server dies) and new connections are refused."""
         self.up = False
+        server = self._runner.server
+        if server is not None:
+            for handler in server.connections:
+                transport = handler.transport
+                if transport is not None:
+                    transport.abort()
         if self._site is not None:
             site, self._site = self._site, None
             await site.stop()

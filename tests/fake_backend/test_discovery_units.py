@@ -76,3 +76,13 @@ def test_qoe_report_ignores_bad_data():
     assert rep["control"]["mean_startup_ms"] == 100.0
     assert rep["control"]["rebuffer_ratio"] == 0.1
     assert rep["bola"]["playbacks"] == 0 and rep["bola"]["rebuffer_ratio"] is None
+
+
+def test_every_experiment_cell_names_a_real_abr_configuration():
+    import abr.registry
+
+    for cell in DEFAULT_EXPERIMENT.cells:
+        params = dict(cell.params)
+        name = params.pop("abr")
+        algo = abr.registry.create(name, **params)
+        assert callable(algo.choose), cell.name

@@ -276,6 +276,22 @@ async def test_down_refuses_then_up_serves(backend, http, title, origin_bytes):
         assert r.status == 200 and await r.read() == origin_bytes
 
 
+async def test_down_cuts_a_response_in_flight(backend, http, title, origin_bytes):
+    """A killed OCA dies mid-body: the client gets part of the segment, then an error."""
+    node = _holder(backend, title)
+    await _set(http, backend, node, bandwidth_kbps=800)  # ~100 KB/s: seconds per segment
+    received = 0
+    with pytest.raises((aiohttp.ClientPayloadError, aiohttp.ServerDisconnectedError)):
+        async with http.get(f"{node.url}/titles/{title}/{SEG}") as r:
+            assert r.status == 200
+            async for chunk in r.content.iter_chunked(4096):
+                received += len(chunk)
+                if received >= 8192 and node.up:
+                    await node.go_down()
+    assert 8192 <= received < len(origin_bytes)
+    await node.go_up()
+
+
 async def test_down_via_fault_plan(backend, http, title):
     node = _holder(backend, title)
     await _set(http, backend, node, down=True)

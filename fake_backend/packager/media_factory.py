@@ -44,6 +44,7 @@ from mediacore.errors import ContainerError
 __all__ = [
     "AAC_FRAME",
     "VIDEO_MOVFLAGS",
+    "encode_audio",
     "encode_title",
     "scaled_frames",
     "video_codec_options",
@@ -154,7 +155,7 @@ def encode_title(spec: TitleSpec) -> EncodedTitle:
         for m in muxers:
             m.encode(per_rung[m.rung.id])
     video = tuple(_video_rendition(spec, m.rung, m.finish()) for m in muxers)
-    audio = _encode_audio(spec) if spec.audio else None
+    audio = encode_audio(spec) if spec.audio else None
     return EncodedTitle(spec, video, audio)
 
 
@@ -229,7 +230,8 @@ class _AudioPacket:
     data: bytes
 
 
-def _encode_audio(spec: TitleSpec) -> Rendition:
+def encode_audio(spec: TitleSpec) -> Rendition:
+    """The spec's AAC track alone, on the title's segment grid (extra languages use it)."""
     rid = spec.audio_id
     rate, layout = spec.audio_sample_rate, "stereo" if spec.audio_channels == 2 else "mono"
     buffer = io.BytesIO()

@@ -28,10 +28,10 @@ from typing import Any
 from drm.clearkey import CLEARKEY_SYSTEM_ID, clearkey_pssh
 from drm.encrypt import encrypt_init, encrypt_segment, plan_from_init
 from fake_backend.packager.catalog_specs import PackageSpec, SubtitleSpec
-from fake_backend.packager.media_factory import _encode_audio, encode_title
+from fake_backend.packager.media_factory import encode_audio, encode_title
 from fake_backend.packager.package_errors import MissingContentKey
 from fake_backend.packager.poster import render_poster
-from fake_backend.packager.rendition import Rendition, SegmentInfo
+from fake_backend.packager.rendition import EncodedTitle, Rendition, SegmentInfo
 from fake_backend.packager.subtitles import webvtt
 from manifest.build import (
     adaptation_set,
@@ -206,6 +206,7 @@ def package_title(
     kids: Mapping[str, bytes] | None = None,
     license_url: str | None = None,
     poster: bool = True,
+    encoded: EncodedTitle | None = None,
 ) -> PackagedTitle:
     """Encode, protect and describe ``spec`` into ``dest`` (created if missing).
 
@@ -213,6 +214,8 @@ def package_title(
     both are ignored for a ``clear`` spec. ``license_url`` becomes the ClearKey entry's
     ``dashif:Laurl`` (left out when None: the Play API's playback manifest carries it).
     Raises :class:`MissingContentKey` before encoding when a KID or key is missing.
+    ``encoded`` reuses an earlier ``encode_title(spec.title_spec())`` (encoding is the slow
+    part; tests encode once and package with several key sets).
     """
     root = Path(dest)
     kids = dict(kids or {})
@@ -232,7 +235,10 @@ def package_title(
                     kind=kind,
                     kid=kid.hex(),
                 )
-    encoded = encode_title(spec.title_spec())
+    if encoded is None:
+        encoded = encode_title(spec.title_spec())
+    elif encoded.spec != spec.title_spec():
+        raise ValueError(f"{spec.title_id}: the encoded title was made from another spec")
     renditions: list[tuple[Rendition, str | None, str | None]] = [
         (v, None, None) for v in encoded.video
     ]
@@ -241,7 +247,7 @@ def package_title(
         renditions.append((encoded.audio, first.language, first.label))
         for track in spec.audio[1:]:
             renditions.append(
-                (_encode_audio(spec.audio_title_spec(track)), track.language, track.label)
+                (encode_audio(spec.audio_title_spec(track)), track.language, track.label)
             )
 
     root.mkdir(parents=True, exist_ok=True)

@@ -1,14 +1,14 @@
 """Fixtures for the SDK's I/O tests: a real fake_backend on 127.0.0.1 with real encoded media.
 
-Encoding is the slow part, so the clear fMP4 tree of the test title is encoded once per test
-session and copied into each backend's origin; encryption (with that backend's own keys) and
-the MPD are then written by fake_backend's own post-steps, exactly as ``--media encoded``.
+Encoding is the slow part, so the test title is encoded once per test session; each backend
+then packages it (encryption with its own keys, the MPD) with the packager's own
+``package_title``, exactly as ``--media encoded`` does.
 """
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -17,7 +17,14 @@ import aiohttp
 import pytest
 
 from fake_backend.catalog import AUDIO_RUNG, CatalogTitle, Rendition
-from fake_backend.packaged import PackagerMaterializer, encrypt_tree, write_mpd_tree
+from fake_backend.packager import (
+    AudioTrackSpec,
+    EncodedTitle,
+    PackageSpec,
+    RungSpec,
+    encode_title,
+    package_title,
+)
 from fake_backend.runner import Backend
 
 FPS = 10
@@ -38,37 +45,45 @@ TITLE = CatalogTitle(
     kids=(b"\x11" * 16, b"\x22" * 16),
 )
 FRAMES = int(TITLE.duration_s * FPS)
+SPEC = PackageSpec(
+    TITLE.id,
+    TITLE.name,
+    TITLE.duration_s,
+    tuple(
+        RungSpec(r.id, r.width, r.height, r.bitrate_kbps)
+        for r in TITLE.renditions
+        if r.kind == "video"
+    ),
+    fps=FPS,
+    segment_duration_s=TITLE.segment_duration_s,
+    scheme="cenc",
+    audio=(AudioTrackSpec(AUDIO_RUNG.id),),
+)
 
 
 class CachedMaterializer:
-    """Encode the clear tree once per session, then encrypt/MPD per backend (own keys)."""
+    """Encode the title once per session, then package it per backend with that backend's
+    own keys (encrypted or clear), exactly as ``--media encoded`` does."""
 
-    def __init__(self, cache: Path, *, encrypted: bool) -> None:
-        self.cache = cache
+    def __init__(self, encoded: EncodedTitle, *, encrypted: bool) -> None:
+        self.encoded = encoded
         self.encrypted = encrypted
 
     def materialize(self, title: CatalogTitle, keys: Mapping[bytes, bytes], dest: Path) -> None:
-        src = self.cache / title.id
-        if not src.exists():
-            tmp = self.cache / (title.id + ".tmp")
-            shutil.rmtree(tmp, ignore_errors=True)
-            PackagerMaterializer(fps=FPS, encrypt=None, write_mpd=None).materialize(
-                title, keys, tmp
-            )
-            tmp.rename(src)
-        shutil.copytree(src, dest, dirs_exist_ok=True)
-        if self.encrypted:
-            encrypt_tree(title, keys, dest)
-        write_mpd_tree(title, keys, dest, encrypted=self.encrypted)
+        spec = SPEC if self.encrypted else replace(SPEC, scheme="clear")
+        kids = {"video": title.kid_for("video"), "audio": title.kid_for("audio")}
+        package_title(spec, dest, keys=keys, kids=kids, encoded=self.encoded, poster=False)
 
 
 @pytest.fixture(scope="session")
-def media_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("nrdp-media")
+def encoded_title() -> EncodedTitle:
+    return encode_title(SPEC.title_spec())
 
 
 @pytest.fixture
-async def make_backend(tmp_path: Path, media_cache: Path) -> AsyncIterator[Callable[..., Any]]:
+async def make_backend(
+    tmp_path: Path, encoded_title: EncodedTitle
+) -> AsyncIterator[Callable[..., Any]]:
     started: list[Backend] = []
 
     async def make(*, encrypted: bool = True, **kw: Any) -> Backend:
@@ -76,7 +91,7 @@ async def make_backend(tmp_path: Path, media_cache: Path) -> AsyncIterator[Calla
         kw.setdefault("catalog", [TITLE])
         be = Backend(
             tmp_path / f"b{len(started)}",
-            materializer=CachedMaterializer(media_cache, encrypted=encrypted),
+            materializer=CachedMaterializer(encoded_title, encrypted=encrypted),
             **kw,
         )
         await be.start()

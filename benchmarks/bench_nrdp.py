@@ -29,7 +29,12 @@ import av
 from benchmarks.harness import Result, benchmark
 from drm import decrypt_init, decrypt_segment
 from fake_backend.catalog import AUDIO_RUNG, CatalogTitle, Rendition
-from fake_backend.packaged import PackagerMaterializer
+from fake_backend.packager import (
+    AudioTrackSpec,
+    PackagerMaterializer,
+    PackageSpec,
+    RungSpec,
+)
 from fake_backend.runner import Backend
 from nrdp import Device, DeviceConfig, NullSink, PlayerConfig
 from nrdp.media.pipeline import MediaPipeline
@@ -52,6 +57,21 @@ TITLE = CatalogTitle(
     ),
     segment_duration_s=2.0,
     kids=(b"\x31" * 16, b"\x32" * 16),
+)
+
+
+SPEC = PackageSpec(
+    TITLE.id,
+    TITLE.name,
+    TITLE.duration_s,
+    tuple(
+        RungSpec(r.id, r.width, r.height, r.bitrate_kbps)
+        for r in TITLE.renditions
+        if r.kind == "video"
+    ),
+    fps=30,
+    segment_duration_s=TITLE.segment_duration_s,
+    audio=(AudioTrackSpec(AUDIO_RUNG.id),),
 )
 
 
@@ -136,7 +156,10 @@ async def _decode_path(be: Backend) -> tuple[float, float, int]:
 async def _run() -> list[Result]:
     with tempfile.TemporaryDirectory() as tmp:
         async with Backend(
-            Path(tmp) / "data", catalog=[TITLE], ocas=3, materializer=PackagerMaterializer(fps=30)
+            Path(tmp) / "data",
+            catalog=[TITLE],
+            ocas=3,
+            materializer=PackagerMaterializer(specs=[SPEC], posters=False),
         ) as be:
             sdk, bare = await _startup(be)
             fps_sdk, fps_raw, frames = await _decode_path(be)

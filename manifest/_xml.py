@@ -28,6 +28,7 @@ def _parser(recover: bool) -> etree.XMLParser:
         remove_comments=True,
         remove_pis=True,
         recover=recover,
+        collect_ids=False,  # no xml:id lookups are ever made; hashing them costs ~3%
     )
 
 

@@ -20,6 +20,8 @@ DEFAULT_WEIGHT = 1
 
 
 def _is_absolute(url: str) -> bool:
+    if ":" not in url:  # no scheme without a colon; the usual relative "video/" case
+        return False
     try:
         return bool(urlsplit(url).scheme)
     except ValueError:  # e.g. an unbalanced "[" IPv6 bracket

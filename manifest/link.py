@@ -7,6 +7,7 @@ from manifest.baseurl import resolve_level
 from manifest.model import (
     AdaptationSet,
     AddressingContext,
+    BaseUrl,
     Manifest,
     Period,
     Representation,
@@ -79,6 +80,15 @@ def _set_level(period_info: SegmentInfo | None, aset: AdaptationSet) -> SegmentI
     return _merged(aset.segment_info, period_info)
 
 
+def _rep_candidates(
+    cands: tuple[UrlCandidate, ...], base_urls: tuple[BaseUrl, ...]
+) -> tuple[UrlCandidate, ...]:
+    rep_cands = resolve_level(cands, base_urls)
+    if len(rep_cands) > 1:
+        rep_cands = tuple(sorted(rep_cands, key=lambda c: c.priority))
+    return rep_cands
+
+
 def _link_rep(
     rep: Representation,
     inherit: dict[str, object],
@@ -90,18 +100,17 @@ def _link_rep(
     in_place: bool,
 ) -> Representation:
     d = rep.__dict__
-    changes: dict[str, object] = {k: v for k, v in inherit.items() if d[k] is None or d[k] == ()}
-    own = rep.segment_info
+    changes: dict[str, object] = {}
+    for k, v in inherit.items():
+        mine = d[k]
+        if mine is None or mine == ():
+            changes[k] = v
+    own = d["segment_info"]
     changes["addressing"] = (
         set_level if own is None else _merged(own, period_info, aset.segment_info)
     )
-    if rep.base_urls:
-        rep_cands = resolve_level(cands, rep.base_urls)
-        if len(rep_cands) > 1:
-            rep_cands = tuple(sorted(rep_cands, key=lambda c: c.priority))
-    else:
-        rep_cands = cands
-    changes["base_url_candidates"] = rep_cands
+    base_urls = d["base_urls"]
+    changes["base_url_candidates"] = _rep_candidates(cands, base_urls) if base_urls else cands
     changes["context"] = context
     if in_place:
         d.update(changes)
@@ -127,27 +136,45 @@ def link(m: Manifest, *, _in_place: bool = False) -> Manifest:
             availability_start_time=m.availability_start_time,
             time_shift_buffer_depth=m.time_shift_buffer_depth,
         )
-        p_cands = resolve_level(mpd_cands, p.base_urls)
+        p_cands = resolve_level(mpd_cands, p.base_urls) if p.base_urls else mpd_cands
+        period_info = p.segment_info
         sets = []
         for a in p.adaptation_sets:
-            a_cands = resolve_level(p_cands, a.base_urls)
+            ad = a.__dict__
+            a_cands = resolve_level(p_cands, ad["base_urls"]) if ad["base_urls"] else p_cands
             if len(a_cands) > 1:
                 a_cands = tuple(sorted(a_cands, key=lambda c: c.priority))
-            inherit = {}
-            for name in _INHERITED:
-                value = a.__dict__[name]
-                if value is not None and value != ():
-                    inherit[name] = value
-            level = _set_level(p.segment_info, a)
-            reps = tuple(
-                _link_rep(r, inherit, p.segment_info, a, level, a_cands, context, _in_place)
-                for r in a.representations
-            )
-            sets.append(a if _in_place else evolve(a, {"representations": reps}))
-        changes = {"start_time": start, "end_time": end}
+            inherit = {n: v for n in _INHERITED if (v := ad[n]) is not None and v != ()}
+            level = _set_level(period_info, a)
+            if _in_place:
+                inherited = tuple(inherit.items())
+                own_info = ad["segment_info"]
+                for r in ad["representations"]:
+                    # The parser's fresh Representations: complete them where they are.
+                    d = r.__dict__
+                    for k, v in inherited:
+                        mine = d[k]
+                        if mine is None or mine == ():
+                            d[k] = v
+                    own = d["segment_info"]
+                    d["addressing"] = level if own is None else _merged(own, period_info, own_info)
+                    d["base_url_candidates"] = (
+                        _rep_candidates(a_cands, d["base_urls"]) if d["base_urls"] else a_cands
+                    )
+                    d["context"] = context
+                sets.append(a)
+            else:
+                reps = tuple(
+                    _link_rep(r, inherit, period_info, a, level, a_cands, context, False)
+                    for r in ad["representations"]
+                )
+                sets.append(evolve(a, {"representations": reps}))
         if _in_place:
-            p.__dict__.update(changes)
+            pd = p.__dict__
+            pd["start_time"] = start
+            pd["end_time"] = end
             periods.append(p)
         else:
+            changes = {"start_time": start, "end_time": end}
             periods.append(evolve(p, {"adaptation_sets": tuple(sets), **changes}))
     return m if _in_place else evolve(m, {"periods": tuple(periods)})

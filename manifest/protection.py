@@ -11,6 +11,7 @@ import binascii
 import re
 from typing import Any
 
+from manifest._paths import ElementPath, path_str
 from manifest._xml import local_name
 from manifest.diagnostics import ManifestWarning, WarningKind
 from manifest.model import ContentProtection
@@ -37,13 +38,16 @@ def canonical_uuid(text: str) -> str | None:
 
 
 def parse_content_protection(
-    el: Any, path: str, warnings: list[ManifestWarning]
+    el: Any, where: ElementPath, warnings: list[ManifestWarning]
 ) -> ContentProtection:
+    """One ContentProtection element; ``where`` is its element path (rendered on demand)."""
     scheme = (el.get("schemeIdUri") or "").strip()
     line = el.sourceline
     if not scheme:
         warnings.append(
-            ManifestWarning(WarningKind.MISSING_ATTRIBUTE, path, "@schemeIdUri missing", line)
+            ManifestWarning(
+                WarningKind.MISSING_ATTRIBUTE, path_str(where), "@schemeIdUri missing", line
+            )
         )
     default_kid: str | None = None
     robustness = el.get("robustness")
@@ -59,13 +63,16 @@ def parse_content_protection(
             if default_kid is None:
                 warnings.append(
                     ManifestWarning(
-                        WarningKind.MALFORMED_PROTECTION, path, f"bad default_KID {value!r}", line
+                        WarningKind.MALFORMED_PROTECTION,
+                        path_str(where),
+                        f"bad default_KID {value!r}",
+                        line,
                     )
                 )
         elif low in _LICENSE_ATTRS and value.strip():
             license_urls.append(value.strip())
     pssh: bytes | None = None
-    for child in el.iter():
+    for child in el.iter() if len(el) else ():
         if child is el or not isinstance(child.tag, str):
             continue
         name = local_name(child.tag)
@@ -78,7 +85,7 @@ def parse_content_protection(
                 warnings.append(
                     ManifestWarning(
                         WarningKind.MALFORMED_PROTECTION,
-                        path,
+                        path_str(where),
                         "cenc:pssh is not base64",
                         child.sourceline,
                     )

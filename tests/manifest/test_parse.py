@@ -141,3 +141,78 @@ def test_undecodable_timeline_is_a_warning_until_used() -> None:
     assert w.kind is WarningKind.INVALID_VALUE and w.line == 8 and w.path.endswith("S[2]")
     with pytest.raises(InvalidValue):
         next(m.representations()).segment_count()
+
+
+# ---------------------------------------------------------------------- fast-path safety
+def _periods(body: str, count: int = 3) -> bytes:
+    periods = "\n".join(
+        f'<Period id="p{i}" duration="PT10S">\n{body}\n</Period>' for i in range(count)
+    )
+    return _doc(periods)
+
+
+def test_model_instances_carry_exactly_their_dataclass_fields() -> None:
+    # The parser builds the dict-based classes from complete field dicts (no __init__):
+    # a missing or extra key would break equality, replace() and pickling.
+    import dataclasses
+    import pickle
+
+    from manifest import AdaptationSet, Manifest, Period, Representation
+
+    data = _periods(
+        '<AdaptationSet mimeType="video/mp4" lang="en"><Role schemeIdUri="r" value="main"/>'
+        '<SegmentTemplate timescale="10" duration="20" media="$Number$.m4s"/>'
+        '<Representation id="v" bandwidth="5" width="4"><BaseURL>v/</BaseURL></Representation>'
+        "</AdaptationSet>"
+    )
+    m = parse_mpd(data, "https://cdn.example/m.mpd")
+    for obj, cls in [
+        (m.periods[1], Period),
+        (m.periods[1].adaptation_sets[0], AdaptationSet),
+        (next(m.representations()), Representation),
+    ]:
+        names = {f.name for f in dataclasses.fields(cls)}
+        assert set(vars(obj)) - {"_static_index"} == names
+    clone = pickle.loads(pickle.dumps(m))
+    assert clone == m and isinstance(clone, Manifest)
+    assert dataclasses.replace(m.periods[0]) == m.periods[0]
+
+
+def test_repeated_elements_still_warn_at_each_path() -> None:
+    # Identical Representations/AdaptationSets/ContentProtections across Periods share parsed
+    # values, but only those that produced no warning: each bad copy is reported where it is.
+    rep = '<Representation id="v" bandwidth="5" width="wide"/>'
+    cp = '<ContentProtection schemeIdUri="urn:mpeg:dash:mp4protection:2011" default_KID="x"/>'
+    m = parse_mpd(_periods(f'<AdaptationSet group="g">{cp}{rep}</AdaptationSet>'), "")
+    bad_width = [w for w in m.parse_warnings if "@width" in w.detail]
+    assert [w.path for w in bad_width] == [
+        f"MPD/Period[{i}]/AdaptationSet[1]/Representation[1]" for i in (1, 2, 3)
+    ]
+    bad_group = [w for w in m.parse_warnings if "@group" in w.detail]
+    assert [w.path for w in bad_group] == [f"MPD/Period[{i}]/AdaptationSet[1]" for i in (1, 2, 3)]
+    bad_kid = [w for w in m.parse_warnings if w.kind is WarningKind.MALFORMED_PROTECTION]
+    assert [w.path for w in bad_kid] == [
+        f"MPD/Period[{i}]/AdaptationSet[1]/ContentProtection[1]" for i in (1, 2, 3)
+    ]
+    assert [w.line for w in bad_width] == [3, 6, 9]
+    reps = list(m.representations())
+    assert all(r.width is None and r.bandwidth == 5 for r in reps)
+
+
+def test_shared_representation_attributes_link_per_period() -> None:
+    # Equal attribute sets reuse parsed fields; linking must still give each Period's copy
+    # its own context and BaseURL candidates.
+    m = parse_mpd(
+        _periods(
+            "<BaseURL>p/</BaseURL><AdaptationSet>"
+            '<SegmentTemplate timescale="1" duration="2" media="$Number$.m4s"/>'
+            '<Representation id="v" bandwidth="5"/></AdaptationSet>'
+        ),
+        "https://cdn.example/m.mpd",
+    )
+    reps = list(m.representations())
+    assert len({id(r) for r in reps}) == 3
+    assert [r.context.period_start for r in reps] == [0.0, 10.0, 20.0]
+    assert reps[2].segment_at(25.0).url == "https://cdn.example/p/3.m4s"
+    assert reps[0] != reps[1]  # same attributes, different Period context
+    assert (reps[0].id, reps[0].bandwidth) == (reps[2].id, reps[2].bandwidth)

@@ -29,7 +29,11 @@ from manifest import Representation, parse_mpd
 NS = 'xmlns="urn:mpeg:dash:schema:mpd:2011"'
 
 
-def timeline_mpd(entries: int = 20_000, reps: int = 5) -> bytes:
+def timeline_mpd(
+    entries: int = 20_000, reps: int = 5, *, per_representation: bool = False
+) -> bytes:
+    """``per_representation``: each Representation carries its own 20k-entry timeline
+    (100,000 S in all, the document the issue's lxml and mpegdash figures were taken on)."""
     rnd = random.Random(7)
     s = []
     t = 0
@@ -39,11 +43,26 @@ def timeline_mpd(entries: int = 20_000, reps: int = 5) -> bytes:
         s.append(f'<S t="{t}" d="{d}" r="{r}"/>' if i % 50 == 0 else f'<S d="{d}" r="{r}"/>')
         t += d * (r + 1)
     total = t / 90000
+    template = (
+        '<SegmentTemplate timescale="90000" media="$RepresentationID$/$Time$.m4s"'
+        ' initialization="$RepresentationID$/init.mp4"><SegmentTimeline>'
+        + "".join(s)
+        + "</SegmentTimeline></SegmentTemplate>"
+    )
     rep_xml = "".join(
         f'<Representation id="v{i}" bandwidth="{(i + 1) * 800_000}" codecs="avc1.64001f"'
-        f' width="{640 * (i + 1) // 2}" height="{360 * (i + 1) // 2}"/>'
+        f' width="{640 * (i + 1) // 2}" height="{360 * (i + 1) // 2}"'
+        + (f">{template}</Representation>" if per_representation else "/>")
         for i in range(reps)
     )
+    if per_representation:
+        return (
+            f'<?xml version="1.0"?><MPD {NS} type="static" mediaPresentationDuration="PT{total}S"'
+            ' minBufferTime="PT2S" profiles="urn:mpeg:dash:profile:isoff-live:2011"><Period id="0">'
+            '<AdaptationSet id="0" contentType="video" mimeType="video/mp4">'
+            + rep_xml
+            + "</AdaptationSet></Period></MPD>"
+        ).encode()
     return (
         f'<?xml version="1.0"?><MPD {NS} type="static" mediaPresentationDuration="PT{total}S"'
         ' minBufferTime="PT2S" profiles="urn:mpeg:dash:profile:isoff-live:2011"><Period id="0">'
@@ -171,6 +190,13 @@ def _parse_results(label: str, data: bytes, *, first_lookup: bool) -> list[Resul
 @benchmark
 def parse_timeline_20000() -> list[Result]:
     return _parse_results("timeline20k", timeline_mpd(), first_lookup=True)
+
+
+@benchmark
+def parse_timeline_20000_per_representation() -> list[Result]:
+    return _parse_results(
+        "timeline20k_x5reps", timeline_mpd(per_representation=True), first_lookup=True
+    )
 
 
 @benchmark

@@ -1,0 +1,102 @@
+"""``python -m apps.desktop``: the reference player.
+
+    python -m apps.desktop [--backend URL --email E --password P] [--data-dir DIR]
+                           [--catalog tiny|demo] [--play TITLE] [--stats]
+                           [--screenshot PATH --quit-after S]
+
+Without ``--backend`` the fake backend runs embedded (real packaged media) and its demo
+account is filled in. ``--play`` signs in and plays a title at once; ``--screenshot``
+saves the window S seconds after the first frame is shown, then quits (exit status 0, or 1
+if no frame was shown within S + 120 s or an error dialog opened).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from apps.desktop.main_window import MainWindow
+from apps.desktop.session import Session
+
+DEFAULT_DATA_DIR = Path(".nrdp-desktop")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(prog="python -m apps.desktop", description=__doc__.split("\n")[0])
+    ap.add_argument("--backend", metavar="URL", help="gateway URL (default: embedded backend)")
+    ap.add_argument("--email", default=os.environ.get("NRDP_EMAIL"))
+    ap.add_argument("--password", default=os.environ.get("NRDP_PASSWORD"))
+    ap.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR, help="embedded backend")
+    ap.add_argument("--catalog", choices=["tiny", "demo"], default="tiny", help="embedded")
+    ap.add_argument("--ocas", type=int, default=3, help="embedded backend's OCA count")
+    ap.add_argument("--play", metavar="TITLE", help="sign in and play TITLE at once")
+    ap.add_argument("--stats", action="store_true", help="show the stats overlay")
+    ap.add_argument("--screenshot", type=Path, metavar="PATH", help="save the window")
+    ap.add_argument("--quit-after", type=float, default=3.0, metavar="S")
+    ap.add_argument("--size", default="1024x640", help="window size WxH")
+    args = ap.parse_args(argv)
+    if args.ocas < 1 or args.quit_after < 0:
+        ap.error("--ocas must be >= 1 and --quit-after >= 0")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    embedded = None
+    url, email, password = args.backend, args.email, args.password
+    if url is None:
+        from apps.desktop.embedded import EmbeddedBackend
+
+        embedded = EmbeddedBackend(args.data_dir, catalog=args.catalog, ocas=args.ocas)
+        backend = embedded.start()
+        url = backend.gateway_url
+        email = email or backend.demo_email
+        password = password or backend.demo_password
+    session = Session(url)
+    window = MainWindow(session)
+    w, _, h = args.size.partition("x")
+    window.resize(int(w), int(h))
+    status = {"code": 0}
+    if args.stats:
+        window.toggle_stats()
+    if args.play:
+        session.logged_in.connect(lambda _e: window.play(args.play))
+    window.show_login(email or "", password or "")
+    window.show()
+    if email and password and (args.play or embedded is not None):
+        window.login_page.login_requested.emit(email, password)
+
+    if args.screenshot is not None:
+        path: Path = args.screenshot
+
+        def shoot() -> None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            window.grab().save(str(path))
+            print(f"screenshot: {path}", flush=True)
+            app.quit()
+
+        def fail() -> None:
+            status["code"] = 1
+            shoot()
+
+        window.first_frame.connect(lambda: QTimer.singleShot(int(args.quit_after * 1000), shoot))
+        window.error_shown.connect(lambda _info: QTimer.singleShot(500, fail))
+        QTimer.singleShot(int((args.quit_after + 120) * 1000), fail)
+
+    try:
+        app.exec()
+    finally:
+        session.close()
+        if embedded is not None:
+            embedded.close()
+    return status["code"]
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,348 @@
+"""The main window: wires the pages' intent signals to the session, and its signals back.
+
+Pages (login, home, details, player) only render values and emit intents; this module is
+the one place that knows which intent calls which session method and which signal feeds
+which slot. A 4 Hz poll of the player (on the loop thread) feeds the controls, the
+overlay and the graph; frames arrive on their own signal, as fast as the SDK presents them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent, QResizeEvent
+from PySide6.QtWidgets import QMainWindow, QMessageBox, QStackedWidget, QVBoxLayout, QWidget
+
+from apps.desktop.app_state import (
+    ErrorInfo,
+    GraphSample,
+    OverlayStats,
+    PlaybackState,
+    TitleDetails,
+)
+from apps.desktop.audio import AudioOutput
+from apps.desktop.bridge import Poll
+from apps.desktop.browse import DetailsPage, HomePage, LoginPage
+from apps.desktop.controls import PlayerControls
+from apps.desktop.overlay import StatsOverlay
+from apps.desktop.session import Session
+from apps.desktop.video_view import VideoView
+
+__all__ = ["MainWindow", "PlayerPage"]
+
+POLL_MS = 250
+SEEK_STEP = 5.0
+
+
+class PlayerPage(QWidget):
+    """The video, the overlay on top of it, and the controls below."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.video = VideoView()
+        self.overlay = StatsOverlay(self.video)
+        self.overlay.move(8, 8)
+        self.overlay.hide()
+        self.controls = PlayerControls()
+        box = QVBoxLayout(self)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.setSpacing(0)
+        box.addWidget(self.video, 1)
+        box.addWidget(self.controls)
+        self.setStyleSheet("PlayerPage { background: black; }")
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.overlay.move(8, 8)
+
+
+class MainWindow(QMainWindow):
+    """The app's window; ``error_shown`` fires with each error dialog (tests, scripts)."""
+
+    error_shown = Signal(object)  # ErrorInfo
+    first_frame = Signal()
+
+    def __init__(
+        self, session: Session, audio: AudioOutput | None = None, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("nrdp desktop")
+        self.resize(1024, 680)
+        self.session = session
+        self.bridge = session.bridge
+        self.audio = audio if audio is not None else AudioOutput(self)
+        self.bridge.audio_enabled = self.audio.available
+        self.login_page = LoginPage()
+        self.home_page = HomePage()
+        self.details_page = DetailsPage()
+        self.player_page = PlayerPage()
+        self.pages = QStackedWidget()
+        for page in (self.login_page, self.home_page, self.details_page, self.player_page):
+            self.pages.addWidget(page)
+        self.setCentralWidget(self.pages)
+        self.video = self.player_page.video
+        self.overlay = self.player_page.overlay
+        self.controls = self.player_page.controls
+        self.playback = PlaybackState()
+        self.details: TitleDetails | None = None
+        self.error_dialog: QMessageBox | None = None
+        self.last_error: ErrorInfo | None = None
+        self._error_for_attempt = False
+        self._last_poll: Poll | None = None
+        self._poll_timer = QTimer(self)
+        self._poll_timer.setInterval(POLL_MS)
+        self._poll_timer.timeout.connect(self.session.poll)
+        self._wire()
+
+    # -- wiring --------------------------------------------------------------------------
+    def _wire(self) -> None:
+        s, b, c = self.session, self.bridge, self.controls
+        self.login_page.login_requested.connect(self._login)
+        s.logged_in.connect(self._on_logged_in)
+        s.home_ready.connect(self.home_page.set_home)
+        s.search_ready.connect(self.home_page.set_results)
+        s.details_ready.connect(self._on_details)
+        s.failed.connect(self._on_failed)
+        self.home_page.search_requested.connect(s.search)
+        self.home_page.refresh_requested.connect(s.load_home)
+        self.home_page.title_activated.connect(s.load_details)
+        self.details_page.play_requested.connect(self.play)
+        self.details_page.back_requested.connect(self.show_home)
+        b.frame_ready.connect(self._on_frame)
+        b.audio_ready.connect(self.audio.play)
+        b.polled.connect(self._on_poll)
+        b.state_changed.connect(self._on_state)
+        b.quality_changed.connect(self._on_quality)
+        b.fatal_error.connect(lambda e: self.show_error(ErrorInfo.from_dict(e)))
+        b.flushed.connect(lambda _pos: self.audio.flush())
+        c.play_requested.connect(s.resume)
+        c.pause_requested.connect(s.pause)
+        c.seek_requested.connect(self.seek)
+        c.volume_changed.connect(self._on_volume)
+        c.mute_toggled.connect(self._on_mute)
+        c.quality_requested.connect(self._on_quality_requested)
+        c.stats_toggled.connect(self.toggle_stats)
+        c.fullscreen_toggled.connect(self.toggle_fullscreen)
+        self.video.activated.connect(self.toggle_fullscreen)
+
+    def _set_playback(self, **changes: Any) -> None:
+        self.playback = dataclasses.replace(self.playback, **changes)
+        self.controls.set_state(self.playback)
+
+    # -- browsing ------------------------------------------------------------------------
+    def _login(self, email: str, password: str) -> None:
+        self.login_page.set_status("Signing in…", busy=True)
+        self.session.login(email, password)
+
+    def _on_logged_in(self, email: str) -> None:
+        self.login_page.set_status(f"Signed in as {email}")
+        self.show_home()
+        self.session.load_home()
+
+    def show_login(self, email: str = "", password: str = "") -> None:
+        self.login_page.set_credentials(email, password)
+        self.pages.setCurrentWidget(self.login_page)
+
+    def show_home(self) -> None:
+        self.pages.setCurrentWidget(self.home_page)
+
+    def _on_details(self, details: TitleDetails) -> None:
+        self.details = details
+        self.details_page.set_details(details)
+        if self.pages.currentWidget() is self.player_page:  # started with --play: fill in
+            self._set_playback(
+                duration=details.card.duration_s,
+                qualities=details.qualities,
+                audio_tracks=details.audio_tracks,
+            )
+        else:
+            self.pages.setCurrentWidget(self.details_page)
+
+    def _on_failed(self, what: str, error: dict[str, Any]) -> None:
+        info = ErrorInfo.from_dict(error)
+        if what == "login":
+            self.login_page.set_status(f"Sign-in failed: [{info.code}] {info.message}")
+        elif what == "play":
+            self.show_error(info)
+        elif what != "stop":
+            self.home_page.status.setText(f"{what} failed: [{info.code}] {info.name}")
+
+    # -- playback ------------------------------------------------------------------------
+    def play(self, title_id: str, start: float = 0.0) -> None:
+        """Open the player page and load ``title_id`` at ``start`` seconds."""
+        d = self.details if self.details and self.details.card.id == title_id else None
+        self._error_for_attempt = False
+        self.video.show_frame(None)
+        self.video.set_message("Loading…")
+        self.audio.flush()
+        self.playback = PlaybackState(
+            state="loading",
+            position=start,
+            duration=d.card.duration_s if d else None,
+            volume=self.playback.volume,
+            muted=self.playback.muted,
+            qualities=d.qualities if d else (),
+            audio_tracks=d.audio_tracks if d else (),
+        )
+        self.controls.set_state(self.playback)
+        self.pages.setCurrentWidget(self.player_page)
+        self.session.play(title_id, start)
+        self._poll_timer.start()
+        if d is None:
+            self.session.load_details(title_id)
+
+    def stop(self) -> None:
+        self._poll_timer.stop()
+        self.session.stop()
+        self.audio.flush()
+        if self.isFullScreen():
+            self.showNormal()
+        if self.details is not None:
+            self.pages.setCurrentWidget(self.details_page)
+            self.session.load_details(self.details.card.id)  # refresh the resume point
+        else:
+            self.show_home()
+
+    def seek(self, position: float) -> None:
+        self._set_playback(position=position)
+        self.session.seek(position)
+
+    def toggle_play(self) -> None:
+        if self.playback.playing:
+            self.session.pause()
+        else:
+            self.session.resume()
+
+    def _on_frame(self) -> None:
+        frame = self.bridge.take_frame()
+        if frame is None:
+            return
+        first = self.video.frame is None
+        if self.video.message:
+            self.video.set_message("")
+        self.video.show_frame(frame)
+        if first:
+            self.first_frame.emit()
+
+    def _on_state(self, state: str) -> None:
+        self._set_playback(state=state)
+        self.video.set_message("Buffering…" if state == "buffering" else "")
+
+    def _on_quality(self, rung: int, bitrate: int) -> None:
+        self.overlay.set_stats(dataclasses.replace(self.overlay.stats, video_bitrate=bitrate))
+
+    def _on_quality_requested(self, rung: int | None) -> None:
+        self._set_playback(quality=rung)
+        self.session.set_quality(rung)
+
+    def _on_volume(self, volume: float) -> None:
+        self._set_playback(volume=volume)
+        self.audio.set_volume(volume)
+
+    def _on_mute(self, muted: bool) -> None:
+        self._set_playback(muted=muted)
+        self.audio.set_muted(muted)
+
+    def _clock_note(self, position: float) -> str:
+        if not self.audio.available:
+            return self.audio.note
+        played = self.audio.position()
+        drift = "" if played is None else f", A/V drift {(played - position) * 1000:+.0f} ms"
+        return f"{self.audio.note}{drift}"
+
+    def _on_poll(self, poll: Poll) -> None:
+        self._last_poll = poll
+        snap = poll.snapshot
+        video_buf = float(snap.buffer_ahead.get("video", 0.0))
+        self._set_playback(
+            state=poll.state, position=poll.position, buffered_to=poll.position + video_buf
+        )
+        self.overlay.set_stats(
+            OverlayStats.from_snapshot(
+                snap,
+                resolution=self.video.resolution(),
+                throughput_bps=poll.throughput_bps,
+                display_dropped=self.bridge.display_dropped,
+                clock=self.audio.clock,
+                clock_note=self._clock_note(poll.position),
+            )
+        )
+        self.overlay.add_sample(
+            GraphSample(
+                at=snap.playing_time + snap.stall_time,
+                bitrate_bps=float(snap.video_bitrate or 0),
+                throughput_bps=float(poll.throughput_bps or 0.0),
+                buffer_s=video_buf,
+            )
+        )
+
+    def show_error(self, info: ErrorInfo) -> None:
+        """Slot: the error dialog (once per playback attempt) with its code and Retry."""
+        if self._error_for_attempt:
+            return
+        self._error_for_attempt = True
+        self.last_error = info
+        self._poll_timer.stop()
+        self.video.set_message(f"Error {info.code}")
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Critical)
+        box.setWindowTitle("Playback error")
+        box.setText(f"Error {info.code}: {info.name}")
+        box.setInformativeText(info.message)
+        box.setStandardButtons(QMessageBox.StandardButton.Retry | QMessageBox.StandardButton.Close)
+        box.finished.connect(lambda result: self._on_error_closed(result))
+        self.error_dialog = box
+        box.open()
+        self.error_shown.emit(info)
+
+    def _on_error_closed(self, result: int) -> None:
+        self.error_dialog = None
+        if result == QMessageBox.StandardButton.Retry and self.session.title_id is not None:
+            self.play(self.session.title_id, self.playback.position)
+        else:
+            self.stop()
+
+    # -- view toggles and keys -----------------------------------------------------------
+    def toggle_stats(self) -> None:
+        self.overlay.setVisible(self.overlay.isHidden())
+        self.overlay.raise_()
+
+    def toggle_fullscreen(self) -> None:
+        if self.isFullScreen():
+            self.showNormal()
+        else:
+            self.showFullScreen()
+        self._set_playback(fullscreen=self.isFullScreen())
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if self.pages.currentWidget() is not self.player_page:
+            super().keyPressEvent(event)
+            return
+        key = Qt.Key
+        k = event.key()
+        pos = self.playback.position
+        if k in (key.Key_Space, key.Key_K):
+            self.toggle_play()
+        elif k == key.Key_Left:
+            self.seek(max(0.0, pos - SEEK_STEP))
+        elif k == key.Key_Right:
+            self.seek(pos + SEEK_STEP)
+        elif k == key.Key_Up:
+            self.controls.volume.setValue(min(100, self.controls.volume.value() + 10))
+        elif k == key.Key_Down:
+            self.controls.volume.setValue(max(0, self.controls.volume.value() - 10))
+        elif k == key.Key_M:
+            self.controls.mute_button.toggle()
+        elif k == key.Key_F:
+            self.toggle_fullscreen()
+        elif k in (key.Key_I, key.Key_S):
+            self.toggle_stats()
+        elif k == key.Key_Escape:
+            if self.isFullScreen():
+                self.toggle_fullscreen()
+            else:
+                self.stop()
+        else:
+            super().keyPressEvent(event)

@@ -1,0 +1,190 @@
+"""The app's one door to the SDK: intents in (UI thread), results out as queued signals.
+
+Every method is called on the UI thread and returns at once: it submits a coroutine to the
+SDK's loop thread (``runtime.py``). Results and typed errors come back as signals carrying
+view-model values (``app_state.py``); errors carry their ``to_dict()`` so the dialog can
+show the code. Only the public ``nrdp`` API is used.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import contextlib
+import uuid
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+import nrdp
+from apps.desktop.app_state import HomeState, TitleCard, TitleDetails
+from apps.desktop.bridge import PlayerBridge
+from apps.desktop.runtime import LoopThread
+
+__all__ = ["Session"]
+
+
+def _error_dict(exc: BaseException) -> dict[str, Any]:
+    if isinstance(exc, nrdp.SdkError):
+        return dict(exc.to_dict())
+    return {"code": 0, "error": type(exc).__name__, "message": str(exc), "retriable": False}
+
+
+class Session(QObject):
+    """One device session (login, discovery, one player) driven from the UI thread."""
+
+    logged_in = Signal(str)
+    home_ready = Signal(object)  # HomeState
+    search_ready = Signal(str, object)  # query, tuple[TitleCard, ...]
+    details_ready = Signal(object)  # TitleDetails
+    load_started = Signal(str, float)  # title id, start
+    failed = Signal(str, object)  # what ("login", "home", "play", ...), error dict
+
+    def __init__(
+        self,
+        gateway_url: str,
+        *,
+        runtime: LoopThread | None = None,
+        player_config: nrdp.PlayerConfig | None = None,
+        device_id: str | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.gateway_url = gateway_url
+        self.runtime = runtime if runtime is not None else LoopThread()
+        self._own_runtime = runtime is None
+        self.bridge = PlayerBridge(self)
+        self.player_config = player_config or nrdp.PlayerConfig()
+        self.device_id = device_id or f"desktop-{uuid.uuid4().hex[:16]}"
+        self.device: nrdp.Device | None = None
+        self.player: nrdp.Player | None = None
+        self.title_id: str | None = None
+
+    # -- plumbing ------------------------------------------------------------------------
+    def _spawn(
+        self,
+        what: str,
+        coro: Coroutine[Any, Any, Any],
+        done: Callable[[Any], None] | None = None,
+    ) -> concurrent.futures.Future[Any]:
+        fut = self.runtime.submit(coro)
+
+        def finished(f: concurrent.futures.Future[Any]) -> None:
+            if f.cancelled():
+                return
+            exc = f.exception()
+            if exc is not None:
+                self.failed.emit(what, _error_dict(exc))
+            elif done is not None:
+                done(f.result())
+
+        fut.add_done_callback(finished)
+        return fut
+
+    async def _device(self) -> nrdp.Device:
+        if self.device is None:
+            device = nrdp.Device(nrdp.DeviceConfig(self.device_id, self.gateway_url))
+            await device.__aenter__()
+            self.device = device
+        return self.device
+
+    # -- control plane -------------------------------------------------------------------
+    def login(self, email: str, password: str) -> concurrent.futures.Future[Any]:
+        async def run() -> str:
+            device = await self._device()
+            await device.login(email, password)
+            return email
+
+        return self._spawn("login", run(), self.logged_in.emit)
+
+    def load_home(self) -> concurrent.futures.Future[Any]:
+        async def run() -> HomeState:
+            device = await self._device()
+            return HomeState.from_json(await device.discovery.home())
+
+        return self._spawn("home", run(), self.home_ready.emit)
+
+    def search(self, query: str) -> concurrent.futures.Future[Any]:
+        async def run() -> tuple[str, tuple[TitleCard, ...]]:
+            device = await self._device()
+            doc = await device.discovery.search(query)
+            return query, tuple(TitleCard.from_json(d) for d in doc.get("results", ()))
+
+        return self._spawn("search", run(), lambda r: self.search_ready.emit(*r))
+
+    def load_details(self, title_id: str) -> concurrent.futures.Future[Any]:
+        async def run() -> TitleDetails:
+            device = await self._device()
+            doc = await device.discovery.title(title_id)
+            bookmarks: list[dict[str, Any]] = []
+            with contextlib.suppress(nrdp.SdkError):  # no resume point is not an error
+                bookmarks = await device.discovery.bookmarks()
+            return TitleDetails.from_json(doc, bookmarks)
+
+        return self._spawn("details", run(), self.details_ready.emit)
+
+    # -- playback ------------------------------------------------------------------------
+    def play(self, title_id: str, start: float = 0.0) -> concurrent.futures.Future[Any]:
+        """Load ``title_id`` at ``start``; a failure arrives as ``failed("play", error)``."""
+        self.title_id = title_id
+
+        async def run() -> None:
+            device = await self._device()
+            if self.player is None:
+                self.player = device.player(sink=self.bridge, config=self.player_config)
+                self.player.on_event(self.bridge.on_event)
+            self.load_started.emit(title_id, start)
+            await self.player.load(title_id, start or None)
+
+        return self._spawn("play", run())
+
+    def _on_player(self, fn: Callable[[nrdp.Player], None]) -> None:
+        def call() -> None:
+            if self.player is not None:
+                with contextlib.suppress(nrdp.SdkError):
+                    fn(self.player)
+
+        self.runtime.call(call)
+
+    def resume(self) -> None:
+        self._on_player(lambda p: p.play())
+
+    def pause(self) -> None:
+        self._on_player(lambda p: p.pause())
+
+    def seek(self, position: float) -> concurrent.futures.Future[Any]:
+        async def run() -> None:
+            if self.player is not None:
+                await self.player.seek(position)
+
+        return self._spawn("seek", run())
+
+    def set_quality(self, rung: int | None) -> None:
+        """``None``: automatic (ABR); else pin the video rung."""
+        self._on_player(lambda p: p.set_quality(rung=rung, max_rung=None))
+
+    def poll(self) -> None:
+        """Ask for a :class:`~apps.desktop.bridge.Poll` (arrives on ``bridge.polled``)."""
+        self._on_player(self.bridge.poll)
+
+    def stop(self) -> concurrent.futures.Future[Any]:
+        async def run() -> None:
+            if self.player is not None:
+                await self.player.stop()
+
+        return self._spawn("stop", run())
+
+    def close(self, timeout: float = 10.0) -> None:
+        """Close the device (players, channels) and, if it is ours, the loop thread."""
+
+        async def run() -> None:
+            if self.device is not None:
+                await self.device.close()
+                self.device = None
+                self.player = None
+
+        if self.runtime.running:
+            with contextlib.suppress(Exception):
+                self.runtime.submit(run()).result(timeout)
+        if self._own_runtime:
+            self.runtime.stop()

@@ -1,0 +1,127 @@
+"""Fixtures for the desktop app: offscreen Qt, real decoded frames, a real backend.
+
+Qt runs with the ``offscreen`` platform (no display, no sound card). The end-to-end
+backend is the real ``fake_backend`` on loopback, on its own loop thread (as the app runs
+it), with one short CENC-encrypted title packaged once per test module (10 fps, 240p/360p + AAC).
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import io
+from collections.abc import Iterator
+
+import av
+import numpy as np
+import pytest
+
+import nrdp
+from apps.desktop.runtime import LoopThread
+from fake_backend.catalog import AUDIO_RUNG, CatalogTitle, Rendition
+from fake_backend.packager import (
+    TEST_LADDER,
+    AudioTrackSpec,
+    PackagerMaterializer,
+    PackageSpec,
+    RungSpec,
+    TitleSpec,
+    encode_title,
+)
+from fake_backend.runner import Backend
+
+FPS = 10
+TITLE = CatalogTitle(
+    id="t-desk",
+    name="Desk Test",
+    synopsis="Encoded for the desktop app's tests.",
+    genres=("test",),
+    year=2026,
+    duration_s=4.0,
+    maturity="G",
+    renditions=(
+        Rendition("v240", "video", 300, 426, 240, "avc1.64001e"),
+        Rendition("v360", "video", 700, 640, 360, "avc1.64001e"),
+        AUDIO_RUNG,
+    ),
+    segment_duration_s=1.0,
+    kids=(b"\x31" * 16, b"\x32" * 16),
+)
+
+
+SPEC = PackageSpec(
+    TITLE.id,
+    TITLE.name,
+    TITLE.duration_s,
+    tuple(
+        RungSpec(r.id, r.width, r.height, r.bitrate_kbps)
+        for r in TITLE.renditions
+        if r.kind == "video"
+    ),
+    fps=FPS,
+    segment_duration_s=TITLE.segment_duration_s,
+    scheme="cenc",
+    audio=(AudioTrackSpec(AUDIO_RUNG.id),),
+)
+
+
+@pytest.fixture(scope="module")
+def backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
+    """A real backend (3 OCAs, the test title) on its own loop thread."""
+    root = tmp_path_factory.mktemp("desk-backend")
+    be = Backend(
+        root / "data",
+        ocas=3,
+        catalog=[TITLE],
+        materializer=PackagerMaterializer(specs=(SPEC,), posters=False),
+    )
+    loop = LoopThread("test-backend")
+    loop.submit(be.start()).result(120)
+    try:
+        yield be
+    finally:
+        loop.submit(be.close()).result(30)
+        loop.stop()
+
+
+def _luma(frame: av.VideoFrame) -> np.ndarray:
+    plane = frame.planes[0]
+    rows = np.frombuffer(memoryview(plane), np.uint8).reshape(frame.height, plane.line_size)
+    out = np.ascontiguousarray(rows[:, : frame.width])
+    out.setflags(write=False)
+    return out
+
+
+@pytest.fixture(scope="session")
+def decoded_frames() -> list[nrdp.VideoFrame]:
+    """Real frames: a 1 s 240p title encoded by the packager, decoded with PyAV."""
+    spec = TitleSpec(
+        "t-frames",
+        duration_s=1.0,
+        rungs=TEST_LADDER[:1],
+        fps=FPS,
+        segment_duration_s=1.0,
+        audio=False,
+    )
+    rendition = encode_title(spec).video[0]
+    frames = []
+    with av.open(io.BytesIO(rendition.init + rendition.segments[0]), format="mp4") as c:
+        for f in c.decode(video=0):
+            rgb = f.to_ndarray(format="rgb24")
+            rgb.setflags(write=False)
+            frames.append(
+                nrdp.VideoFrame(
+                    pts=float(f.time or 0.0),
+                    duration=1 / FPS,
+                    width=f.width,
+                    height=f.height,
+                    rung="v240",
+                    segment=1,
+                    luma=_luma(f),
+                    digest=str(len(frames)),
+                    rgb=rgb,
+                )
+            )
+    return frames

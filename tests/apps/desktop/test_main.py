@@ -1,0 +1,41 @@
+"""``python -m apps.desktop --backend URL --play T --screenshot P``: signs in, plays, saves.
+
+Run as a real subprocess (the CLI as users run it), against the test backend on loopback.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+from PySide6.QtGui import QImage
+
+from apps.desktop.__main__ import parse_args
+
+
+def test_screenshot_of_a_playing_title(qapp, backend, tmp_path):
+    out = tmp_path / "shot.png"
+    argv = ["--backend", backend.gateway_url, "--email", backend.demo_email]
+    argv += ["--password", backend.demo_password, "--play", "t-desk", "--stats"]
+    argv += ["--screenshot", str(out), "--quit-after", "0.5", "--size", "640x420"]
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    proc = subprocess.run(
+        [sys.executable, "-m", "apps.desktop", *argv],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert f"screenshot: {out}" in proc.stdout
+    img = QImage(str(out)).convertToFormat(QImage.Format.Format_Grayscale8)
+    assert img.height() == 420 and img.width() >= 640  # the controls set a minimum width
+    luma = np.frombuffer(img.constBits(), np.uint8, img.sizeInBytes())
+    assert luma.std() > 20  # a picture, not a blank window
+
+
+def test_arguments():
+    args = parse_args(["--play", "t-ocean", "--quit-after", "2"])
+    assert args.backend is None and args.play == "t-ocean" and args.quit_after == 2.0

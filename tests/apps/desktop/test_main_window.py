@@ -1,0 +1,181 @@
+"""End to end: the app on the real SDK against the real fake backend on loopback.
+
+Sign in, home rows, details, play an encrypted title: the picture painted in the widget is
+read back (its frame id) and must advance in real time, stop while paused, survive a killed
+OCA without a dialog, and a license refusal must open the error dialog with its code.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import time
+import urllib.request
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QMessageBox
+
+import nrdp
+from apps.desktop.main_window import MainWindow
+from apps.desktop.session import Session
+from apps.desktop.video_view import fit_rect
+from fake_backend.packager.frame_id import read_frame_id
+
+SMALL_BUFFER = nrdp.PlayerConfig(
+    buffer=nrdp.BufferConfig(start=0.5, rebuffer=0.5, target=1.0, max_ahead=1.5)
+)
+
+
+def post(url: str, doc: dict | None = None) -> int:
+    data = json.dumps(doc).encode() if doc is not None else b""
+    req = urllib.request.Request(url, data, {"Content-Type": "application/json"}, method="POST")
+    with urllib.request.urlopen(req, timeout=10) as r:
+        return r.status
+
+
+@pytest.fixture
+def app_window(qtbot, backend):
+    made = []
+
+    def make(config: nrdp.PlayerConfig | None = None) -> MainWindow:
+        session = Session(backend.gateway_url, player_config=config)
+        window = MainWindow(session)
+        qtbot.addWidget(window)
+        window.resize(900, 600)
+        window.show()
+        made.append(window)
+        return window
+
+    yield make
+    for w in made:
+        w.session.close()
+
+
+def shown_frame_id(window: MainWindow) -> int | None:
+    """The frame id read back from the pixels the video widget paints."""
+    view = window.video
+    frame = view.frame
+    if frame is None:
+        return None
+    img = view.grab().toImage().convertToFormat(QImage.Format.Format_Grayscale8)
+    luma = np.frombuffer(img.constBits(), np.uint8, img.sizeInBytes())
+    luma = luma.reshape(img.height(), img.bytesPerLine())[:, : img.width()]
+    r = fit_rect(frame.width, frame.height, view.rect())
+    return read_frame_id(np.ascontiguousarray(luma[int(r.top()) + 1 : int(r.bottom()) - 1]))
+
+
+def sign_in(qtbot, window: MainWindow, email: str, password: str) -> None:
+    window.show_login(email, password)
+    window.login_page.button.click()
+    try:
+        qtbot.waitUntil(lambda: bool(window.home_page.rows), timeout=10_000)
+    except Exception:  # pytest-qt TimeoutError
+        raise AssertionError(
+            f"no rows: {window.login_page.status.text()!r} {window.home_page.status.text()!r}"
+        ) from None
+
+
+def test_sign_in_browse_play_pause(qtbot, app_window, backend):
+    window = app_window()
+    sign_in(qtbot, window, backend.demo_email, backend.demo_password)
+    _title, row = window.home_page.rows[0]
+    assert row.title_ids() == ["t-desk"]
+    row.itemClicked.emit(row.item(0))
+    qtbot.waitUntil(lambda: window.pages.currentWidget() is window.details_page, timeout=5000)
+    assert "Desk Test" in window.details_page.name.text()
+    assert [q.height for q in window.details.qualities] == [240, 360]
+    beats: list[float] = []  # the UI thread's heartbeat: it must never stop during playback
+    heart = QTimer()
+    heart.timeout.connect(lambda: beats.append(time.monotonic()))
+    heart.start(20)
+    window.details_page.play_button.click()
+    qtbot.waitUntil(lambda: shown_frame_id(window) is not None, timeout=15_000)
+    first = shown_frame_id(window)
+    qtbot.wait(800)
+    later = shown_frame_id(window)
+    assert first is not None and later is not None and later >= first + 4  # 10 fps, real time
+    qtbot.waitUntil(lambda: window.overlay.stats.oca is not None, timeout=3000)
+    assert window.overlay.stats.resolution in ("426x240", "640x360")
+    assert window.controls.play_button.text() == "Pause"
+    assert window.controls.seek_bar.duration == 4.0
+
+    window.controls.play_button.click()  # pause
+    qtbot.waitUntil(lambda: window.playback.state == "paused", timeout=3000)
+    qtbot.wait(200)
+    frozen, shown = shown_frame_id(window), window.video.frames_shown
+    qtbot.wait(600)
+    assert shown_frame_id(window) == frozen and window.video.frames_shown == shown
+    assert window.controls.play_button.text() == "Play"
+    window.controls.play_button.click()  # resume
+    qtbot.waitUntil(lambda: window.playback.state == "ended", timeout=10_000)
+    assert shown_frame_id(window) == 39  # the last frame of the 4 s title
+    assert window.error_dialog is None and window.last_error is None
+    heart.stop()
+    assert max(b - a for a, b in itertools.pairwise(beats)) < 0.5  # never blocked for long
+
+
+def test_license_refusal_opens_the_error_dialog_with_its_code(qtbot, app_window, backend):
+    email, password = f"unpaid-{time.monotonic_ns()}@example.com", "correct horse"
+    doc = {"email": email, "password": password, "plan": "basic"}
+    assert post(backend.gateway_url + "/signup/v1/accounts", doc) == 201
+    window = app_window()
+    sign_in(qtbot, window, email, password)
+    with qtbot.waitSignal(window.error_shown, timeout=10_000) as sig:
+        window.play("t-desk")
+    info = sig.args[0]
+    assert info.code == nrdp.NotEntitled.code and info.name == "NotEntitled"
+    assert window.error_dialog is not None and str(info.code) in window.error_dialog.text()
+    assert window.video.frame is None
+    with qtbot.waitSignal(window.error_shown, timeout=10_000) as again:  # Retry: a new attempt
+        window.error_dialog.done(QMessageBox.StandardButton.Retry)
+    assert again.args[0].code == info.code
+    window.error_dialog.reject()  # Close: back to browsing
+    qtbot.waitUntil(lambda: window.pages.currentWidget() is not window.player_page, timeout=3000)
+
+
+def test_killed_oca_fails_over_without_a_dialog(qtbot, app_window, backend):
+    window = app_window(SMALL_BUFFER)
+    sign_in(qtbot, window, backend.demo_email, backend.demo_password)
+    window.toggle_stats()
+    window.play("t-desk")
+    qtbot.waitUntil(lambda: window.overlay.stats.oca is not None, timeout=15_000)
+    serving = window.overlay.stats.oca
+    control = f"{backend.control_url}/control/v1/ocas/{serving}"
+    assert post(control + "/down") == 200
+    try:
+        qtbot.waitUntil(lambda: window.playback.state == "ended", timeout=20_000)
+    finally:
+        post(control + "/up")
+    stats = window.overlay.stats
+    assert stats.oca_failovers >= 1 and stats.oca != serving
+    assert "failovers" in window.overlay.text.text()
+    assert window.error_dialog is None and window.last_error is None
+    window.toggle_stats()  # the overlay covers the frame-id band
+    assert shown_frame_id(window) == 39
+
+
+def test_keys_map_to_intents(qtbot):
+    session = Session("http://127.0.0.1:9")  # never contacted: no title is loaded
+    window = MainWindow(session)
+    qtbot.addWidget(window)
+    try:
+        window.pages.setCurrentWidget(window.player_page)
+        window._set_playback(state="paused", position=20.0, duration=60.0)
+        qtbot.keyClick(window, Qt.Key.Key_I)
+        assert window.overlay.isVisibleTo(window)
+        qtbot.keyClick(window, Qt.Key.Key_Right)
+        assert window.playback.position == 25.0
+        qtbot.keyClick(window, Qt.Key.Key_Left)
+        qtbot.keyClick(window, Qt.Key.Key_Left)
+        assert window.playback.position == 15.0
+        qtbot.keyClick(window, Qt.Key.Key_Down)
+        assert window.playback.volume == 0.9
+        qtbot.keyClick(window, Qt.Key.Key_M)
+        assert window.playback.muted and window.controls.mute_button.isChecked()
+        qtbot.keyClick(window, Qt.Key.Key_I)
+        assert not window.overlay.isVisibleTo(window)
+    finally:
+        session.close()

@@ -112,9 +112,11 @@ def _nginx(root: Path, port: int, work: Path) -> subprocess.Popen[str] | None:
     if exe is None:
         return None
     conf = work / "nginx.conf"
+    # As root, nginx's workers drop to nobody/www-data, who cannot read a private temp dir.
+    user = "user root;" if os.geteuid() == 0 else ""
     conf.write_text(
         textwrap.dedent(f"""
-        daemon off; worker_processes 1; error_log {work}/error.log; pid {work}/nginx.pid;
+        {user} daemon off; worker_processes 1; error_log {work}/error.log; pid {work}/nginx.pid;
         events {{ worker_connections 256; }}
         http {{
           access_log off; sendfile on; tcp_nopush on; keepalive_requests 100000;

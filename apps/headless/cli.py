@@ -1,0 +1,393 @@
+"""The command line: ``play``, ``scenario`` and ``load`` (flags in docs/headless.md).
+
+Exit codes: 0 every assertion held, 1 an assertion failed, 2 an error (bad arguments, a
+malformed scenario file, an unreachable backend), with a one-line reason on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+import abr.registry
+import nrdp
+from abr.errors import TraceFormatError
+from apps.headless.backend import (
+    BackendInfo,
+    EmbeddedBackend,
+    UsageError,
+    read_endpoints,
+    titles_to_package,
+)
+from apps.headless.faults import ControlClient, ControlError, load_trace
+from apps.headless.progress import PackagingProgress, PlaybackProgress, summary_table
+from apps.headless.report import Assertion, CaseResult, session_report, write_json, write_junit
+from apps.headless.scenario_format import ScenarioFormatError, load_scenario, scenario_files
+from apps.headless.scenarios import ScenarioRunner, new_device_id
+from apps.headless.session import PlayOptions, PlaySession
+
+__all__ = ["build_parser", "main"]
+
+EXIT_OK, EXIT_FAILED, EXIT_ERROR = 0, 1, 2
+DEMO_MAX_TITLE_S = 60.0
+_T0 = time.monotonic()
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> Any:  # argparse's usage errors: one line, exit 2
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def _backend_flags(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("backend (default: an embedded fake backend)")
+    g.add_argument("--backend", metavar="URL", help="gateway URL of a running backend")
+    g.add_argument(
+        "--endpoints",
+        type=Path,
+        metavar="FILE",
+        help="a backend's endpoints.json (gateway, control plane, demo login)",
+    )
+    g.add_argument("--control", metavar="URL", help="control plane URL (fault injection)")
+    g.add_argument("--email", help="account e-mail (default: the demo login)")
+    g.add_argument("--password", help="account password")
+    g.add_argument(
+        "--data-dir",
+        type=Path,
+        default=Path(".nrdp-demo"),
+        help="embedded backend's data dir (default .nrdp-demo)",
+    )
+    g.add_argument("--catalog", choices=("demo", "tiny"), default="demo")
+    g.add_argument("--ocas", type=int, default=3, help="embedded backend's OCAs (default 3)")
+    p.add_argument("--quiet", action="store_true", help="no progress display")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="python -m apps.headless", description="The headless QA player.")
+    sub = p.add_subparsers(dest="command", parser_class=_Parser)
+    play = sub.add_parser("play", help="play one title and report its QoE")
+    play.add_argument("title", nargs="?", help="title id (default: pick one from home rows)")
+    play.add_argument("--duration", type=float, metavar="S", help="seconds of media to play")
+    play.add_argument("--start", type=float, metavar="S", help="start position in seconds")
+    play.add_argument("--speed", choices=("realtime", "fast"), default="realtime")
+    play.add_argument("--abr", metavar="NAME", help="ABR algorithm (abr registry name)")
+    play.add_argument("--max-rung", type=int, metavar="N", help="cap the video rung")
+    play.add_argument("--trace", type=Path, metavar="FILE", help="throughput trace for the OCAs")
+    play.add_argument("--trace-format", choices=("kbps", "cooked", "mahimahi"))
+    play.add_argument("--timeout", type=float, default=900.0, metavar="S")
+    play.add_argument("--report", type=Path, metavar="OUT.json")
+    play.add_argument("--junit", type=Path, metavar="OUT.xml")
+    play.add_argument("--plot", type=Path, metavar="OUT.png")
+    _backend_flags(play)
+    sc = sub.add_parser("scenario", help="run a scenario file or a directory of them")
+    sc.add_argument("target", type=Path, metavar="FILE|DIR")
+    sc.add_argument("--speed", choices=("realtime", "fast"), help="override files' speed")
+    sc.add_argument("--report", type=Path, metavar="OUT.json")
+    sc.add_argument("--junit", type=Path, metavar="OUT.xml")
+    _backend_flags(sc)
+    ld = sub.add_parser("load", help="N concurrent sessions, aggregated QoE")
+    ld.add_argument("--sessions", type=int, default=4, metavar="N")
+    ld.add_argument("--title", action="append", help="title(s) to play (default: all)")
+    ld.add_argument("--decode", action=argparse.BooleanOptionalAction, default=True)
+    ld.add_argument("--trace-set", type=Path, metavar="DIR")
+    ld.add_argument("--duration", type=float, metavar="S")
+    ld.add_argument("--speed", choices=("realtime", "fast"), default="fast")
+    ld.add_argument("--report", type=Path, metavar="OUT.json")
+    _backend_flags(ld)
+    return p
+
+
+# ---------------------------------------------------------------------- backend
+
+
+@contextlib.contextmanager
+def _backend(args: argparse.Namespace, err: Console) -> Iterator[BackendInfo]:
+    """A running backend's description; starts the embedded one when none is given."""
+    if args.backend or args.endpoints:
+        info = read_endpoints(args.endpoints) if args.endpoints else BackendInfo(args.backend)
+        if args.backend:
+            info = replace(info, gateway_url=args.backend)
+        if args.control:
+            info = replace(info, control_url=args.control)
+        if args.email or args.password:
+            info = replace(info, email=args.email, password=args.password)
+        yield info
+        return
+    if args.ocas < 1:
+        raise UsageError("--ocas must be at least 1")
+    data_dir: Path = args.data_dir
+    pending = titles_to_package(data_dir, args.catalog)
+    if pending and not args.quiet:
+        minutes = "about 2-3 minutes" if args.catalog == "demo" else "a few seconds"
+        err.print(
+            f"[bold]First start:[/] packaging the {args.catalog} catalog into {data_dir}/ "
+            f"({len(pending)} titles, {minutes}); later starts reuse it."
+        )
+    t0 = time.monotonic()
+    with PackagingProgress(err, pending if not args.quiet else []) as pack:
+        embedded = EmbeddedBackend(
+            data_dir, catalog=args.catalog, ocas=args.ocas, on_package=pack.on_title
+        )
+        try:
+            info = embedded.start()
+        except BaseException:
+            embedded.close()
+            raise
+    if not args.quiet:
+        err.print(f"embedded backend up in {time.monotonic() - t0:.1f} s at {info.gateway_url}")
+    if args.email or args.password:
+        info = replace(info, email=args.email, password=args.password)
+    try:
+        yield info
+    finally:
+        embedded.close()
+
+
+async def _login(device: nrdp.Device, info: BackendInfo) -> None:
+    if not info.email or not info.password:
+        raise UsageError("no credentials: give --email/--password or --endpoints FILE")
+    try:
+        await device.login(info.email, info.password)
+    except nrdp.NetworkError as exc:
+        raise UsageError(f"backend unreachable at {info.gateway_url}: {exc}") from None
+    except nrdp.SdkError as exc:
+        raise UsageError(f"login failed: {exc}") from None
+
+
+async def _pick_title(device: nrdp.Device) -> str:
+    """The demo's choice from the home rows: the sharpest title of at most a minute
+    (highest ``max_height``, then the longest; ties go to the earlier row)."""
+    home = await device.discovery.home()
+    ids: list[str] = []
+    for row in home.get("rows", []):
+        for item in row.get("titles", row.get("items", [])):
+            tid = item.get("id") if isinstance(item, dict) else item
+            if isinstance(tid, str) and tid not in ids:
+                ids.append(tid)
+    best: tuple[tuple[float, float], str] | None = None
+    for tid in ids:
+        doc = await device.discovery.title(tid)
+        d, h = doc.get("duration_s", 0.0), doc.get("max_height", 0)
+        if not isinstance(d, int | float) or not isinstance(h, int | float):
+            continue
+        key = (float(h), float(d))
+        if d <= DEMO_MAX_TITLE_S and (best is None or key > best[0]):
+            best = (key, tid)
+    if best is not None:
+        return best[1]
+    if not ids:
+        raise UsageError("the catalog has no titles")
+    return ids[0]
+
+
+# ---------------------------------------------------------------------- play
+
+
+def _play_assertions(report: dict[str, Any]) -> list[Assertion]:
+    out = [
+        Assertion(
+            "no_fatal_error",
+            report["state"] != "error",
+            f"final state {report['state']}, errors {report['errors']}",
+        ),
+        Assertion("not_timed_out", not report["timed_out"], f"timed out: {report['timed_out']}"),
+    ]
+    if report["state"] != "error":
+        out.append(
+            Assertion(
+                "frames_in_order",
+                bool(report["frames_in_order"]),
+                f"frame ids in order: {report['frames_in_order']}",
+            )
+        )
+        out.append(
+            Assertion(
+                "frames_complete",
+                report["frames_decoded"] == report["frames_expected"],
+                f"frames decoded {report['frames_decoded']} of {report['frames_expected']}",
+            )
+        )
+    return out
+
+
+def _check_play_args(args: argparse.Namespace) -> None:
+    """Refuse bad play arguments before a backend starts (packaging can take minutes)."""
+    if args.duration is not None and args.duration <= 0:
+        raise UsageError("--duration must be > 0")
+    known = ("default", *abr.registry.names())
+    if args.abr is not None and args.abr not in known:
+        raise UsageError(f"--abr {args.abr!r}: unknown algorithm (known: {', '.join(known)})")
+    if args.trace is not None:
+        load_trace(args.trace, args.trace_format)
+
+
+async def _play(args: argparse.Namespace, info: BackendInfo, out: Console, err: Console) -> int:
+    trace = load_trace(args.trace, args.trace_format) if args.trace else None
+    async with ControlClient(info.control_url, info.oca_ids) as control:
+        if trace is not None:
+            await control.apply_trace(trace)
+        try:
+            config = nrdp.DeviceConfig(new_device_id(), info.gateway_url)
+            async with nrdp.Device(config) as device:
+                await _login(device, info)
+                title = args.title or await _pick_title(device)
+                opts = PlayOptions(
+                    title=title,
+                    start=args.start,
+                    duration=args.duration,
+                    realtime=args.speed == "realtime",
+                    abr=args.abr,
+                    max_rung=args.max_rung,
+                    timeout=args.timeout,
+                )
+                with PlaybackProgress(err, enabled=not args.quiet) as bar:
+                    session = PlaySession(device, opts, on_tick=bar.update)
+                    await session.run()
+                report = session_report(session)
+                first = session.sink.first_frame_at
+                if first is not None and not args.quiet:
+                    err.print(f"first frame {first - _T0:.2f} s after the command started")
+        finally:
+            if trace is not None:
+                for oca_id in await control.all_oca_ids():
+                    await control.clear(oca_id)
+    case = CaseResult(f"play {title}", None, _play_assertions(report), sessions=[report])
+    if args.report:
+        write_json(args.report, report)
+    if args.junit:
+        write_junit(args.junit, [case], "play")
+    if args.plot:
+        from apps.headless.plot import plot_session
+
+        plot_session(report, args.plot)
+    out.print(summary_table([report]))
+    for a in case.assertions:
+        if not a.passed:
+            err.print(f"[red]FAILED[/] {a.name}: {a.message}")
+    return EXIT_FAILED if case.failed else EXIT_OK
+
+
+# ---------------------------------------------------------------------- scenario
+
+
+async def _scenarios(
+    args: argparse.Namespace, info: BackendInfo, out: Console, err: Console
+) -> int:
+    files = scenario_files(args.target)
+    scenarios = [load_scenario(f) for f in files]
+    if args.speed:
+        scenarios = [replace(s, speed=args.speed) for s in scenarios]
+    cases: list[CaseResult] = []
+    async with ControlClient(info.control_url, info.oca_ids) as control:
+        runner = ScenarioRunner(info, control)
+        for sc in scenarios:
+            case = await runner.run(sc)
+            cases.append(case)
+            if not args.quiet:
+                color = {"passed": "green", "failed": "red", "error": "yellow"}[case.status]
+                err.print(
+                    f"[{color}]{case.status.upper():<6}[/] {sc.name} ({sc.path.name}, "
+                    f"{case.seconds:.1f} s)"
+                )
+                for a in case.assertions:
+                    if not a.passed:
+                        err.print(f"         line {a.line}: {a.name}: {a.message}")
+                if case.error:
+                    err.print(f"         {case.error}")
+    doc = {
+        "target": str(args.target),
+        "passed": sum(1 for c in cases if c.status == "passed"),
+        "failed": sum(1 for c in cases if c.status == "failed"),
+        "errors": sum(1 for c in cases if c.status == "error"),
+        "scenarios": [c.to_dict() for c in cases],
+    }
+    if args.report:
+        write_json(args.report, doc)
+    if args.junit:
+        write_junit(args.junit, cases, str(args.target))
+    reports = [r for c in cases for r in c.sessions]
+    if reports and not args.quiet:
+        out.print(summary_table(reports))
+    if any(c.error for c in cases):
+        first = next(c.error for c in cases if c.error)
+        print(f"error: {first}", file=sys.stderr)
+        return EXIT_ERROR
+    if any(c.failed for c in cases):
+        print(f"{doc['failed']} of {len(cases)} scenarios failed", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------------- load
+
+
+async def _load(args: argparse.Namespace, info: BackendInfo, out: Console, err: Console) -> int:
+    from apps.headless.load import run_load
+
+    if args.sessions < 1:
+        raise UsageError("--sessions must be at least 1")
+    titles = args.title or list(info.titles)
+    async with ControlClient(info.control_url, info.oca_ids) as control:
+        doc = await run_load(
+            info,
+            control,
+            sessions=args.sessions,
+            titles=titles,
+            realtime=args.speed == "realtime",
+            decode=args.decode,
+            duration=args.duration,
+            trace_set=args.trace_set,
+        )
+    if args.report:
+        write_json(args.report, doc)
+    agg = doc["aggregate"]
+    if not args.quiet:
+        out.print(summary_table([r for r in doc["sessions"] if "rebuffer_ratio" in r]))
+    out.print_json(data={"aggregate": agg, "cells": doc["cells"]})
+    return EXIT_FAILED if agg["failed"] else EXIT_OK
+
+
+# ---------------------------------------------------------------------- main
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    global _T0
+    _T0 = time.monotonic()
+    out = Console()
+    if not out.is_terminal:
+        out = Console(width=160)
+    err = Console(stderr=True)
+    try:
+        args = build_parser().parse_args(list(sys.argv[1:] if argv is None else argv))
+        if args.command is None:  # `python -m apps.headless` alone: the demo
+            args = build_parser().parse_args(["play"])
+        if args.command == "play":
+            _check_play_args(args)
+        if args.command == "scenario":  # malformed files fail before any backend starts
+            for f in scenario_files(args.target):
+                load_scenario(f)
+            if not args.target.exists():
+                raise UsageError(f"no such scenario file or directory: {args.target}")
+        runner = {"play": _play, "scenario": _scenarios, "load": _load}[args.command]
+        with _backend(args, err) as info:
+            return asyncio.run(runner(args, info, out, err))
+    except ScenarioFormatError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except (UsageError, ControlError, TraceFormatError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except nrdp.SdkError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,161 @@
+"""Fault control over the backend's control-plane HTTP endpoints (docs/backend.md).
+
+The app never touches backend objects to inject faults: it speaks the same HTTP API an
+operator or a CI job would (``PUT /control/v1/ocas/{id}/faults`` and friends).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from abr.sim.traces import Trace, parse_trace
+from apps.headless.backend import UsageError
+
+__all__ = [
+    "PLAN_FIELDS",
+    "SERVICES",
+    "ControlClient",
+    "ControlError",
+    "load_trace",
+    "trace_points",
+]
+
+PLAN_FIELDS = frozenset(
+    {
+        "latency_ms",
+        "ttfb_ms",
+        "bandwidth_kbps",
+        "trace",
+        "error_rate",
+        "error_status",
+        "reset_rate",
+        "stall_after_bytes",
+        "stall_ms",
+        "truncate_after_bytes",
+        "down",
+        "paths",
+        "seed",
+    }
+)
+SERVICES = ("recommendations", "search", "steering")
+
+
+class ControlError(Exception):
+    """The control plane refused a request or could not be reached."""
+
+
+def load_trace(path: Path, fmt: str | None = None) -> Trace:
+    """Parse a throughput trace file with ``abr.sim.traces`` (format guessed when None):
+    one column of millisecond timestamps is Mahimahi, two columns ``time_s kbps``."""
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        raise UsageError(f"cannot read trace {path}: {exc}") from None
+    if fmt is None:
+        first = next((ln.split() for ln in text.splitlines() if ln.strip()), [])
+        fmt = "mahimahi" if len(first) == 1 else "kbps"
+    return parse_trace(text, path.stem, fmt)
+
+
+def trace_points(trace: Trace) -> list[list[float]]:
+    """The OCA fault plan's ``[[time_s, kbps], ...]`` (a rate holds from its time on).
+
+    ``abr`` traces hold sample i on ``(t[i-1], t[i]]``; the OCA holds a point's rate from
+    its time until the next point, so sample i is sent at ``t[i-1]`` (times from 0).
+    """
+    t0 = trace.times_s[0]
+    pts = [[trace.times_s[i - 1] - t0, trace.kbps[i]] for i in range(1, len(trace.times_s))]
+    return pts[:100_000]
+
+
+class ControlClient:
+    """A small aiohttp client for OCA fault plans, service faults and the experiment report."""
+
+    def __init__(self, control_url: str | None, oca_ids: tuple[str, ...] = ()) -> None:
+        self.control_url = control_url.rstrip("/") if control_url else None
+        self.oca_ids = oca_ids
+        self._http: aiohttp.ClientSession | None = None
+
+    async def __aenter__(self) -> ControlClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        if self._http is not None:
+            await self._http.close()
+            self._http = None
+
+    async def _call(self, method: str, path: str, body: Any = None) -> Any:
+        if self.control_url is None:
+            raise ControlError(
+                "no control plane URL: give --endpoints FILE (or --control URL) for faults"
+            )
+        if self._http is None:
+            self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
+        url = self.control_url + path
+        try:
+            async with self._http.request(method, url, json=body) as resp:
+                doc = await resp.json(content_type=None)
+                if resp.status >= 400:
+                    err = doc.get("error", {}) if isinstance(doc, dict) else {}
+                    raise ControlError(
+                        f"{method} {path}: HTTP {resp.status} {err.get('name', '')} "
+                        f"{err.get('message', '')}".rstrip()
+                    )
+                return doc
+        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+            raise ControlError(f"{method} {path}: {type(exc).__name__}: {exc}") from None
+
+    async def ocas(self) -> list[dict[str, Any]]:
+        doc = await self._call("GET", "/control/v1/ocas")
+        return list(doc.get("ocas", []))
+
+    async def all_oca_ids(self) -> tuple[str, ...]:
+        if not self.oca_ids:
+            self.oca_ids = tuple(o["oca_id"] for o in await self.ocas())
+        return self.oca_ids
+
+    async def set_plan(self, oca_id: str, plan: dict[str, Any]) -> dict[str, Any]:
+        unknown = set(plan) - PLAN_FIELDS
+        if unknown:
+            raise ControlError(f"unknown fault fields {sorted(unknown)}")
+        return dict(await self._call("PUT", f"/control/v1/ocas/{oca_id}/faults", plan))
+
+    async def clear(self, oca_id: str) -> None:
+        await self._call("DELETE", f"/control/v1/ocas/{oca_id}/faults")
+
+    async def service_fault(self, name: str, error_rate: float, latency_ms: float) -> None:
+        body = {"error_rate": error_rate, "latency_ms": latency_ms}
+        await self._call("PUT", f"/control/v1/services/{name}/faults", body)
+
+    async def reset_all(self) -> None:
+        """Every OCA healthy and up, every service fault off, chaos stopped."""
+        for oca_id in await self.all_oca_ids():
+            await self.clear(oca_id)
+        for name in SERVICES:
+            await self.service_fault(name, 0.0, 0.0)
+        await self._call("POST", "/control/v1/chaos/stop", {})
+
+    async def wait_breakers_closed(self, reset_timeout: float = 10.5) -> float:
+        """If a gateway route breaker is open, wait out its reset timeout (the gateway's
+        default 10 s; the control plane cannot reset breakers, and a breaker's snapshot only
+        leaves ``open`` at its next call). Keeps one scenario's 5xx burst out of the next."""
+        doc = await self._call("GET", "/control/v1/breakers")
+        if any(b.get("state") == "open" for b in doc.get("breakers", [])):
+            await asyncio.sleep(reset_timeout)
+            return reset_timeout
+        return 0.0
+
+    async def apply_trace(self, trace: Trace, oca_ids: tuple[str, ...] | None = None) -> None:
+        points = trace_points(trace)
+        for oca_id in oca_ids or await self.all_oca_ids():
+            await self.set_plan(oca_id, {"trace": points})
+
+    async def experiment_report(self) -> dict[str, Any]:
+        return dict(await self._call("GET", "/experiments/v1/report"))

@@ -1,0 +1,246 @@
+"""The machine-readable results: session reports (JSON), QoE, JUnit XML, the summary table.
+
+QoE uses ``abr.sim.qoe`` on a ``SessionLog`` built from the video segments actually
+downloaded, so a live session and a simulated one are scored by the same code.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree as ET
+
+from abr.sim.qoe import metrics
+from abr.sim.simulator import ChunkRecord, SessionLog
+from apps.headless.frames import check_frames
+from apps.headless.session import PlaySession
+
+__all__ = [
+    "REPORT_VERSION",
+    "Assertion",
+    "CaseResult",
+    "qoe_of",
+    "session_report",
+    "write_json",
+    "write_junit",
+]
+
+REPORT_VERSION = 1
+
+
+def _ladder_base(session: PlaySession) -> float | None:
+    """The lowest video rung in kbit/s (QoE_log's reference): seen at rung 0, else the
+    title's lowest catalog rendition."""
+    low = [s.bitrate_kbps for s in session.segments if s.track == "video" and s.rung == 0]
+    if low:
+        return low[0]
+    rends = (session.details or {}).get("renditions") or []
+    kbps = [float(r["bitrate_kbps"]) for r in rends if r.get("kind") == "video"]
+    return min(kbps) if kbps else None
+
+
+def qoe_of(session: PlaySession) -> dict[str, Any] | None:
+    """QoE_lin/log/hd per chunk (``abr.sim.qoe``) of the video segments downloaded."""
+    video = [s for s in session.segments if s.track == "video"]
+    st = session.stats
+    if not video or st is None:
+        return None
+    base = _ladder_base(session) or min(s.bitrate_kbps for s in video)
+    chunks = tuple(
+        ChunkRecord(
+            index=i,
+            rung=s.rung,
+            bitrate_kbps=s.bitrate_kbps,
+            bytes=s.bytes,
+            request_s=max(0.0, s.t - s.download_s),
+            ttfb_s=s.ttfb_s,
+            transfer_s=max(0.0, s.download_s - s.ttfb_s),
+            rebuffer_s=0.0,
+            buffer_s=s.buffer_s,
+            wait_s=0.0,
+            reason="",
+        )
+        for i, s in enumerate(video)
+    )
+    startup = st.startup_time or 0.0
+    log = SessionLog(
+        algorithm=session.options.abr or "default",
+        trace="live",
+        chunks=chunks,
+        startup_s=startup,
+        rebuffer_s=st.stall_time,
+        play_s=st.playing_time,
+        wall_s=startup + st.stall_time + st.playing_time,
+        segment_duration_s=0.0,
+        bitrates_kbps=(min(base, *(c.bitrate_kbps for c in chunks)),),
+    )
+    m = metrics(log)
+    return {
+        "qoe_lin": round(m.qoe_lin, 4),
+        "qoe_log": round(m.qoe_log, 4),
+        "qoe_hd": round(m.qoe_hd, 4),
+        "bitrate_kbps": round(m.bitrate_kbps, 1),
+        "rebuffer_s": round(m.rebuffer_s, 3),
+        "rebuffer_ratio": round(m.rebuffer_ratio, 5),
+        "switches": m.switches,
+        "startup_s": round(m.startup_s, 4),
+    }
+
+
+def _error_codes(errors: Iterable[dict[str, Any]]) -> list[int]:
+    return [int(e["code"]) for e in errors if isinstance(e.get("code"), int)]
+
+
+def session_report(session: PlaySession) -> dict[str, Any]:
+    """The documented report of one playback (docs/headless.md, "Report JSON")."""
+    st = session.stats
+    video = [s for s in session.segments if s.track == "video"]
+    duration = (session.details or {}).get("duration_s")
+    frames = check_frames(
+        session.sink,
+        title_duration=float(duration) if isinstance(duration, int | float) else None,
+        ended=session.final_state == "ended",
+    )
+    pm = session.player.manifest
+    startup = st.startup_time if st is not None else None
+    out: dict[str, Any] = {
+        "version": REPORT_VERSION,
+        "title": session.options.title,
+        "playback_id": pm.playback_id if pm is not None else None,
+        "cell": pm.experiment_cell if pm is not None else None,
+        "abr": session.options.abr or (pm.abr_algorithm if pm is not None else None),
+        "speed": "realtime" if session.options.realtime else "fast",
+        "start_s": session.options.start or 0.0,
+        "title_duration_s": duration,
+        "state": session.final_state,
+        "timed_out": session.timed_out,
+        "position_s": round(session.position, 3),
+        **frames.to_dict(),
+        "video_hash": session.sink.summary()["video_hash"],
+        "audio_frames": session.sink.audio_frames,
+        "startup_ms": round(startup * 1000.0, 1) if startup is not None else None,
+        "stall_count": st.stall_count if st else 0,
+        "stall_s": round(st.stall_time, 3) if st else 0.0,
+        "rebuffer_ratio": round(st.rebuffer_ratio, 5) if st else 0.0,
+        "avg_bitrate_kbps": (
+            round(sum(s.bitrate_kbps for s in video) / len(video), 1) if video else 0.0
+        ),
+        "switches": st.switch_count if st else 0,
+        "failovers": st.oca_failovers if st else 0,
+        "bytes_downloaded": st.bytes_downloaded if st else 0,
+        "ocas": sorted({s.oca for s in session.segments}),
+        "errors": _error_codes(session.errors),
+        "error_details": session.errors,
+        "qoe": qoe_of(session),
+        "segments": [s.to_dict() for s in session.segments],
+        "stalls": [{"start": a, "end": b} for a, b in session.stalls],
+        "events": session.events,
+        "timeline": session.timeline,
+    }
+    return out
+
+
+def _clean(value: Any) -> Any:
+    """JSON-safe: non-finite floats become null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    return value
+
+
+def write_json(path: Path, doc: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(_clean(doc), indent=2, sort_keys=False) + "\n")
+
+
+@dataclass(frozen=True)
+class Assertion:
+    name: str
+    passed: bool
+    message: str
+    line: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "passed": self.passed,
+            "message": self.message,
+            "line": self.line,
+        }
+
+
+@dataclass
+class CaseResult:
+    """One scenario (or one play command) as a JUnit test suite."""
+
+    name: str
+    file: str | None
+    assertions: list[Assertion] = field(default_factory=list)
+    error: str | None = None
+    seconds: float = 0.0
+    sessions: list[dict[str, Any]] = field(default_factory=list)
+    discovery: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        return any(not a.passed for a in self.assertions)
+
+    @property
+    def status(self) -> str:
+        return "error" if self.error else ("failed" if self.failed else "passed")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "file": self.file,
+            "status": self.status,
+            "error": self.error,
+            "seconds": round(self.seconds, 3),
+            "assertions": [a.to_dict() for a in self.assertions],
+            "discovery": self.discovery,
+            "sessions": self.sessions,
+        }
+
+
+def write_junit(path: Path, cases: Sequence[CaseResult], suite_name: str = "headless") -> None:
+    """JUnit XML: one ``<testsuite>`` per case, one ``<testcase>`` per assertion (plus one
+    erroring ``run`` test case when the scenario itself could not run)."""
+    root = ET.Element("testsuites", name=suite_name)
+    totals = {"tests": 0, "failures": 0, "errors": 0}
+    for case in cases:
+        tests = len(case.assertions) + (1 if case.error else 0)
+        failures = sum(1 for a in case.assertions if not a.passed)
+        errors = 1 if case.error else 0
+        suite = ET.SubElement(
+            root,
+            "testsuite",
+            name=case.name,
+            tests=str(tests),
+            failures=str(failures),
+            errors=str(errors),
+            skipped="0",
+            time=f"{case.seconds:.3f}",
+        )
+        if case.file:
+            suite.set("file", case.file)
+        for a in case.assertions:
+            tc = ET.SubElement(suite, "testcase", classname=case.name, name=a.name, time="0")
+            if not a.passed:
+                ET.SubElement(tc, "failure", message=a.message, type="AssertionFailed")
+        if case.error:
+            tc = ET.SubElement(suite, "testcase", classname=case.name, name="run", time="0")
+            ET.SubElement(tc, "error", message=case.error, type="ScenarioError")
+        totals["tests"] += tests
+        totals["failures"] += failures
+        totals["errors"] += errors
+    for k, v in totals.items():
+        root.set(k, str(v))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ET.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)

@@ -1,0 +1,202 @@
+"""End to end: the CLI against an embedded backend with real encrypted titles."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+import pytest
+
+from apps.headless.__main__ import main
+from apps.headless.backend import BackendInfo
+
+Backend = tuple[BackendInfo, Path]
+
+
+def _junit_counts(path: Path) -> tuple[int, int, int]:
+    root = ET.parse(path).getroot()
+    assert root.tag == "testsuites"
+    cases = root.findall("./testsuite/testcase")
+    failures = len(root.findall("./testsuite/testcase/failure"))
+    errors = len(root.findall("./testsuite/testcase/error"))
+    assert int(root.get("tests", "-1")) == len(cases)
+    assert int(root.get("failures", "-1")) == failures
+    assert int(root.get("errors", "-1")) == errors
+    return len(cases), failures, errors
+
+
+def test_play_report_junit_and_plot(backend: Backend, tmp_path: Path) -> None:
+    _, endpoints = backend
+    report, junit, plot = tmp_path / "r.json", tmp_path / "r.xml", tmp_path / "p.png"
+    rc = main(
+        [
+            "play",
+            "t-ocean",
+            "--endpoints",
+            str(endpoints),
+            "--speed",
+            "fast",
+            "--quiet",
+            "--report",
+            str(report),
+            "--junit",
+            str(junit),
+            "--plot",
+            str(plot),
+        ]
+    )
+    assert rc == 0
+    r = json.loads(report.read_text())
+    for key in (
+        "title", "frames_decoded", "frames_expected", "frames_in_order", "startup_ms",
+        "stall_count", "rebuffer_ratio", "avg_bitrate_kbps", "switches", "failovers",
+        "errors", "qoe", "segments", "events",
+    ):  # fmt: skip
+        assert key in r, key
+    assert r["title"] == "t-ocean" and r["state"] == "ended"
+    assert r["frames_in_order"] is True
+    assert r["frames_decoded"] == r["frames_expected"] == 96  # 4 s at 24 fps
+    assert r["errors"] == [] and r["stall_count"] == 0
+    assert r["qoe"]["qoe_lin"] > 0
+    video = [s for s in r["segments"] if s["track"] == "video"]
+    assert [s["number"] for s in video] == [1, 2]
+    assert all(s["bytes"] > 10_000 and s["oca"].startswith("oca-") for s in video)
+    assert r["avg_bitrate_kbps"] == pytest.approx(
+        sum(s["bitrate_kbps"] for s in video) / len(video), abs=0.2
+    )
+    assert _junit_counts(junit) == (4, 0, 0)
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_play_with_trace_and_duration(
+    backend: Backend, tmp_path: Path, scenarios_dir: Path
+) -> None:
+    _, endpoints = backend
+    report = tmp_path / "r.json"
+    trace = scenarios_dir / "traces" / "dip.txt"
+    rc = main(
+        [
+            "play",
+            "t-ocean",
+            "--endpoints",
+            str(endpoints),
+            "--speed",
+            "fast",
+            "--quiet",
+            "--trace",
+            str(trace),
+            "--duration",
+            "1.0",
+            "--report",
+            str(report),
+        ]
+    )
+    assert rc == 0
+    r = json.loads(report.read_text())
+    assert r["frames_in_order"] is True
+    assert 0 < r["frames_decoded"] == r["frames_expected"] <= 96
+    # paced by the trace (3000 kbit/s at most), so no segment arrived faster than that
+    video = [s for s in r["segments"] if s["track"] == "video"]
+    assert all(s["bytes"] * 8 / s["download_s"] / 1000 < 3600 for s in video)
+
+
+def test_shipped_scenarios_hold(backend: Backend, tmp_path: Path, scenarios_dir: Path) -> None:
+    _, endpoints = backend
+    report, junit = tmp_path / "s.json", tmp_path / "s.xml"
+    rc = main(
+        [
+            "scenario",
+            str(scenarios_dir),
+            "--endpoints",
+            str(endpoints),
+            "--quiet",
+            "--report",
+            str(report),
+            "--junit",
+            str(junit),
+        ]
+    )
+    doc = json.loads(report.read_text())
+    assert rc == 0, [(s["name"], s["error"], s["assertions"]) for s in doc["scenarios"]]
+    files = [p for p in scenarios_dir.iterdir() if p.suffix in (".yaml", ".json")]
+    assert doc["passed"] == len(files) >= 7
+    n_assertions = sum(len(s["assertions"]) for s in doc["scenarios"])
+    assert _junit_counts(junit) == (n_assertions, 0, 0)
+    by_name = {s["name"]: s for s in doc["scenarios"]}
+    assert by_name["OCA killed mid-play"]["sessions"][0]["failovers"] >= 1
+    assert 7104 in by_name["Not entitled"]["sessions"][0]["errors"]
+
+
+def test_failing_scenario_exits_1(backend: Backend, tmp_path: Path) -> None:
+    _, endpoints = backend
+    sc = tmp_path / "bad_hope.yaml"
+    sc.write_text(
+        "name: hope\nsteps:\n  - fault: {oca: all, down: true}\n  - play: {title: t-ocean}\n"
+        "  - expect: {no_errors: true, frames_complete: true}\n"
+    )
+    junit = tmp_path / "j.xml"
+    rc = main(
+        ["scenario", str(sc), "--endpoints", str(endpoints), "--quiet", "--junit", str(junit)]
+    )
+    assert rc == 1
+    assert _junit_counts(junit) == (2, 2, 0)
+
+
+def test_load_small(backend: Backend, tmp_path: Path, scenarios_dir: Path) -> None:
+    _, endpoints = backend
+    report = tmp_path / "load.json"
+    rc = main(
+        [
+            "load",
+            "--trace-set",
+            str(scenarios_dir / "traces"),
+            "--sessions",
+            "3",
+            "--endpoints",
+            str(endpoints),
+            "--quiet",
+            "--title",
+            "t-ocean",
+            "--title",
+            "t-detect",
+            "--report",
+            str(report),
+        ]
+    )
+    assert rc == 0
+    doc = json.loads(report.read_text())
+    agg = doc["aggregate"]
+    assert agg["sessions"] == 3 and agg["ended"] == 3 and agg["errors"] == {}
+    assert agg["frames_in_order"] is True
+    assert [s["title"] for s in doc["sessions"]] == ["t-ocean", "t-detect", "t-ocean"]
+    assert sum(c["playbacks"] for c in doc["cells"]) >= 3
+    # the trace-set path ran (one trace for every OCA) and every session still completed
+    for r in doc["sessions"]:
+        assert r["qoe"] is not None and r["frames_decoded"] == r["frames_expected"]
+
+
+def test_unreachable_backend_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    rc = main(
+        [
+            "play",
+            "t-ocean",
+            "--backend",
+            "http://127.0.0.1:9",
+            "--email",
+            "a@b.c",
+            "--password",
+            "x",
+            "--quiet",
+            "--speed",
+            "fast",
+        ]
+    )
+    assert rc == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err and "unreachable" in err[-1]
+
+
+def test_bad_arguments_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["play", "--speed", "warp"]) == 2
+    assert "invalid choice" in capsys.readouterr().err

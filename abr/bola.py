@@ -186,6 +186,8 @@ class BolaE:
             self.estimator.add(s)
         if obs.last_rung is not None:
             self._last = obs.last_rung
+        # The ladder may shrink between calls (a new period, a capped plan): stay on it.
+        self._last = min(self._last, len(obs.ladder) - 1)
         if obs.phase is Phase.AFTER_SEEK:
             self._startup = True
         if fresh and not self._startup:

@@ -56,3 +56,13 @@ def test_any_observation_gives_a_valid_rung(name: str, seq: list[Observation]) -
         first.append(d)
     algo.reset()
     assert algo.choose(seq[0]) == first[0]  # reset forgets the session
+
+
+def test_bola_e_stays_on_a_ladder_that_shrank_between_calls() -> None:
+    """Found by the property above: state from a 2-rung ladder must not leak onto 1 rung."""
+    two = Ladder((50.0, 51.0), 4.0)
+    one = Ladder((50.0,), 4.0)
+    algo = registry.create("bola-e")
+    base = dict(now=0.0, buffer_s=0.0, phase=Phase.STARTUP, segment_index=0)
+    algo.choose(Observation(ladder=two, last_decision=Decision(1), **base))
+    assert algo.choose(Observation(ladder=one, **base)).rung == 0

@@ -21,6 +21,7 @@ import io
 import statistics
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import aiohttp
@@ -30,10 +31,8 @@ from benchmarks.harness import Result, benchmark
 from drm import decrypt_init, decrypt_segment
 from fake_backend.catalog import AUDIO_RUNG, CatalogTitle, Rendition
 from fake_backend.packager import (
-    AudioTrackSpec,
     PackagerMaterializer,
-    PackageSpec,
-    RungSpec,
+    spec_for_title,
 )
 from fake_backend.runner import Backend
 from nrdp import Device, DeviceConfig, NullSink, PlayerConfig
@@ -60,19 +59,7 @@ TITLE = CatalogTitle(
 )
 
 
-SPEC = PackageSpec(
-    TITLE.id,
-    TITLE.name,
-    TITLE.duration_s,
-    tuple(
-        RungSpec(r.id, r.width, r.height, r.bitrate_kbps)
-        for r in TITLE.renditions
-        if r.kind == "video"
-    ),
-    fps=30,
-    segment_duration_s=TITLE.segment_duration_s,
-    audio=(AudioTrackSpec(AUDIO_RUNG.id),),
-)
+SPEC = replace(spec_for_title(TITLE, ()), fps=30)  # the catalog row is authoritative
 
 
 class _FirstFrame(NullSink):

@@ -18,12 +18,10 @@ import pytest
 
 from fake_backend.catalog import AUDIO_RUNG, CatalogTitle, Rendition
 from fake_backend.packager import (
-    AudioTrackSpec,
     EncodedTitle,
-    PackageSpec,
-    RungSpec,
     encode_title,
     package_title,
+    spec_for_title,
 )
 from fake_backend.runner import Backend
 
@@ -45,20 +43,7 @@ TITLE = CatalogTitle(
     kids=(b"\x11" * 16, b"\x22" * 16),
 )
 FRAMES = int(TITLE.duration_s * FPS)
-SPEC = PackageSpec(
-    TITLE.id,
-    TITLE.name,
-    TITLE.duration_s,
-    tuple(
-        RungSpec(r.id, r.width, r.height, r.bitrate_kbps)
-        for r in TITLE.renditions
-        if r.kind == "video"
-    ),
-    fps=FPS,
-    segment_duration_s=TITLE.segment_duration_s,
-    scheme="cenc",
-    audio=(AudioTrackSpec(AUDIO_RUNG.id),),
-)
+SPEC = replace(spec_for_title(TITLE, ()), fps=FPS)  # the catalog row is authoritative
 
 
 class CachedMaterializer:

@@ -8,6 +8,7 @@ it), with one short CENC-encrypted title packaged once per test module (10 fps, 
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -23,12 +24,10 @@ from apps.desktop.runtime import LoopThread
 from fake_backend.catalog import AUDIO_RUNG, CatalogTitle, Rendition
 from fake_backend.packager import (
     TEST_LADDER,
-    AudioTrackSpec,
     PackagerMaterializer,
-    PackageSpec,
-    RungSpec,
     TitleSpec,
     encode_title,
+    spec_for_title,
 )
 from fake_backend.runner import Backend
 
@@ -51,20 +50,7 @@ TITLE = CatalogTitle(
 )
 
 
-SPEC = PackageSpec(
-    TITLE.id,
-    TITLE.name,
-    TITLE.duration_s,
-    tuple(
-        RungSpec(r.id, r.width, r.height, r.bitrate_kbps)
-        for r in TITLE.renditions
-        if r.kind == "video"
-    ),
-    fps=FPS,
-    segment_duration_s=TITLE.segment_duration_s,
-    scheme="cenc",
-    audio=(AudioTrackSpec(AUDIO_RUNG.id),),
-)
+SPEC = replace(spec_for_title(TITLE, ()), fps=FPS)  # the catalog row is authoritative
 
 
 @pytest.fixture(scope="module")

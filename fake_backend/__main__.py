@@ -67,6 +67,12 @@ def build_parser() -> argparse.ArgumentParser:
         "on first start, later starts reuse it) or deterministic stand-in bytes (fast, not "
         "playable); use --reset when switching",
     )
+    s.add_argument(
+        "--tls",
+        action="store_true",
+        help="serve every site over HTTPS with a self-signed certificate kept in the data dir "
+        "(tls/cert.pem; clients trust it as their CA file; path in endpoints.json tls_cert)",
+    )
     s.add_argument("--reset", action="store_true", help="wipe the data dir's state first")
     s.add_argument("--json", action="store_true", help="print endpoints as JSON only")
     return p
@@ -100,6 +106,7 @@ async def _serve(args: argparse.Namespace) -> int:
         chaos_interval_s=args.chaos_interval,
         reset=args.reset,
         materializer=_materializer(args),
+        tls=args.tls,
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -115,6 +122,8 @@ async def _serve(args: argparse.Namespace) -> int:
             print(f"control   {ep['control_url']}")
             for oca_id, url in zip(ep["oca_ids"], ep["oca_urls"], strict=True):
                 print(f"{oca_id:<9} {url}")
+            if "tls_cert" in ep:
+                print(f"tls cert  {ep['tls_cert']}  (self-signed; trust it as the CA file)")
             print(f"demo login: {ep['demo']['email']} / {ep['demo']['password']}")
             print(
                 f"endpoints written to {args.data_dir / 'endpoints.json'}; Ctrl-C to stop",

@@ -93,5 +93,6 @@ class Context:
         self.nonces = NonceCache(ttl_s=2 * config.max_skew_s)
         self.cache = TtlCache(config.cache_ttl_s)
         self.faults = ServiceFaults()
+        self.down_services: set[str] = set()  # gateway services taken down (control plane)
         self.gateway_url = ""
         self.control_url = ""

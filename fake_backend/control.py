@@ -54,15 +54,21 @@ class ControlPlane:
         r.add_post("/control/v1/ocas/{oca_id}/down", self.down)
         r.add_post("/control/v1/ocas/{oca_id}/up", self.up)
         r.add_put("/control/v1/services/{name}/faults", self.put_service_fault)
+        r.add_get("/control/v1/services", self.list_services)
+        r.add_post("/control/v1/services/{name}/down", self.service_down)
+        r.add_post("/control/v1/services/{name}/up", self.service_up)
         r.add_get("/control/v1/chaos", self.get_chaos)
         r.add_post("/control/v1/chaos/start", self.start_chaos)
         r.add_post("/control/v1/chaos/stop", self.stop_chaos)
         r.add_get("/control/v1/breakers", self.breakers)
+        r.add_post("/control/v1/breakers/reset", self.reset_breakers)
         r.add_get("/steering/v1/dash/{title_id}", self.dash)
         r.add_get("/steering/v1/rank/{title_id}", self.rank)
         r.add_get("/experiments/v1/report", self.report)
         self.app = app
         self.breaker_snapshot: Any = lambda: []
+        self.breaker_reset: Any = lambda: None
+        self.gateway_services: Any = lambda: []
 
     def _node(self, request: web.Request) -> OcaNode:
         oca_id = request.match_info["oca_id"]
@@ -129,6 +135,31 @@ class ControlPlane:
         self.ctx.faults.set(name, fault)
         return web.json_response({"service": name, **fault.__dict__})
 
+    def _gateway_service(self, request: web.Request) -> str:
+        name = request.match_info["name"]
+        if name not in self.gateway_services():
+            raise RouteNotFound(path=request.path[:200])
+        return name
+
+    def _service_state(self, name: str) -> dict[str, Any]:
+        return {"service": name, "up": name not in self.ctx.down_services}
+
+    async def list_services(self, request: web.Request) -> web.Response:
+        services = [self._service_state(n) for n in self.gateway_services()]
+        faults = {n: self.ctx.faults.get(n).__dict__ for n in ServiceFaults.NAMES}
+        return web.json_response({"services": services, "faults": faults})
+
+    async def service_down(self, request: web.Request) -> web.Response:
+        """Every route of the service answers 503 ``ServiceDown`` until it is brought up."""
+        name = self._gateway_service(request)
+        self.ctx.down_services.add(name)
+        return web.json_response(self._service_state(name))
+
+    async def service_up(self, request: web.Request) -> web.Response:
+        name = self._gateway_service(request)
+        self.ctx.down_services.discard(name)
+        return web.json_response(self._service_state(name))
+
     async def get_chaos(self, request: web.Request) -> web.Response:
         return web.json_response(self.chaos.to_json())
 
@@ -146,6 +177,11 @@ class ControlPlane:
         return web.json_response(self.chaos.to_json())
 
     async def breakers(self, request: web.Request) -> web.Response:
+        return web.json_response({"breakers": self.breaker_snapshot()})
+
+    async def reset_breakers(self, request: web.Request) -> web.Response:
+        """Close every gateway breaker now instead of waiting out its reset timeout."""
+        self.breaker_reset()
         return web.json_response({"breakers": self.breaker_snapshot()})
 
     async def dash(self, request: web.Request) -> web.Response:

@@ -42,6 +42,7 @@ __all__ = [
     "RateLimited",
     "ReplayedMessage",
     "RouteNotFound",
+    "ServiceDown",
     "ServiceError",
     "SignatureInvalid",
     "SignatureMissing",
@@ -372,6 +373,19 @@ class CircuitOpen(ServiceError):
         super().__init__(f"circuit for {route!r} is open; retry after {retry_after_s} s")
         self.route = route
         self.retry_after_s = retry_after_s
+
+
+class ServiceDown(ServiceError):
+    """A whole gateway service (e.g. discovery) was taken down over the control plane."""
+
+    code = 8162
+    status = 503
+    severity = Severity.RECOVERABLE
+    retriable = True
+
+    def __init__(self, *, service: str) -> None:
+        super().__init__(f"service {service!r} is down")
+        self.service = service
 
 
 class OcaNotFound(ServiceError):

@@ -15,6 +15,7 @@ import logging
 import os
 import secrets
 import shutil
+import ssl
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -38,6 +39,7 @@ from fake_backend.play_api.service import PlayApiService
 from fake_backend.steering.service import Steering
 from fake_backend.store import Store
 from fake_backend.telemetry.service import TelemetryService
+from fake_backend.tls import TlsFiles, client_context, ensure_certificate, server_context
 
 __all__ = ["DEMO_EMAIL", "Backend"]
 
@@ -64,6 +66,7 @@ class Backend:
         chaos_interval_s: float = 5.0,
         clock: Callable[[], float] = time.time,
         reset: bool = False,
+        tls: bool = False,
     ) -> None:
         if ocas < 1:
             raise ValueError("the fleet needs at least one OCA")
@@ -78,6 +81,9 @@ class Backend:
         self.chaos_interval_s = chaos_interval_s
         self.clock = clock
         self.reset = reset
+        self.tls = tls
+        self.tls_files: TlsFiles | None = None
+        self._server_ssl: ssl.SSLContext | None = None
         self.demo_email = DEMO_EMAIL
         self.demo_password = ""
         self._runners: list[web.AppRunner] = []
@@ -110,6 +116,7 @@ class Backend:
             "oca_ids": [n.id for n in self.fleet.nodes],
             "demo": {"email": self.demo_email, "password": self.demo_password},
             "titles": [t.id for t in self.catalog],
+            **({"tls_cert": str(self.tls_files.cert.resolve())} if self.tls_files else {}),
         }
 
     # -- lifecycle --------------------------------------------------------------------
@@ -157,7 +164,21 @@ class Backend:
         self.secret = store.secret("server_secret", os.urandom(32))
         self.ctx = Context(store, self.config, self.clock, self.secret)
         self.origin = ContentStore(self.data_dir / "titles", self.materializer)
-        self.fleet = Fleet(self.data_dir, self.origin, self.ocas, self.host)
+        client_ssl = None
+        if self.tls:
+            self.tls_files = await asyncio.to_thread(
+                ensure_certificate, self.data_dir / "tls", self.host
+            )
+            self._server_ssl = server_context(self.tls_files)
+            client_ssl = client_context(self.tls_files.cert)
+        self.fleet = Fleet(
+            self.data_dir,
+            self.origin,
+            self.ocas,
+            self.host,
+            server_ssl=self._server_ssl,
+            client_ssl=client_ssl,
+        )
         self.auth = AuthService(self.ctx)
         try:
             await asyncio.to_thread(self._seed)
@@ -185,10 +206,13 @@ class Backend:
             self.control.breaker_snapshot = lambda: [
                 b.snapshot() for b in self.gateway.breakers.values()
             ]
+            self.control.breaker_reset = self.gateway.reset_breakers
+            self.control.gateway_services = lambda: self.gateway.services
             gw_port = await self._serve(self.gateway.app, base)
             ctl_port = await self._serve(self.control.app, base + 1 if base else 0)
-            self.ctx.gateway_url = f"http://{self.host}:{gw_port}"
-            self.ctx.control_url = f"http://{self.host}:{ctl_port}"
+            scheme = "https" if self.tls else "http"
+            self.ctx.gateway_url = f"{scheme}://{self.host}:{gw_port}"
+            self.ctx.control_url = f"{scheme}://{self.host}:{ctl_port}"
             if self.chaos_seed is not None:
                 self.chaos.start()
             (self.data_dir / "endpoints.json").write_text(json.dumps(self.endpoints(), indent=2))
@@ -201,7 +225,9 @@ class Backend:
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await runner.setup()
         self._runners.append(runner)
-        site = web.TCPSite(runner, self.host, port, reuse_address=True)
+        site = web.TCPSite(
+            runner, self.host, port, reuse_address=True, ssl_context=self._server_ssl
+        )
         await site.start()
         server = getattr(site, "_server", None)
         if server is not None and server.sockets:

@@ -6,7 +6,6 @@ operator or a CI job would (``PUT /control/v1/ocas/{id}/faults`` and friends).
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -134,23 +133,27 @@ class ControlClient:
         body = {"error_rate": error_rate, "latency_ms": latency_ms}
         await self._call("PUT", f"/control/v1/services/{name}/faults", body)
 
+    async def service_down(self, name: str) -> None:
+        """Take a whole gateway service down: every route of it answers 503 (8162)."""
+        await self._call("POST", f"/control/v1/services/{name}/down", {})
+
+    async def service_up(self, name: str) -> None:
+        await self._call("POST", f"/control/v1/services/{name}/up", {})
+
     async def reset_all(self) -> None:
-        """Every OCA healthy and up, every service fault off, chaos stopped."""
+        """Every OCA healthy and up, every service fault off, discovery up, chaos stopped."""
         for oca_id in await self.all_oca_ids():
             await self.clear(oca_id)
         for name in SERVICES:
             await self.service_fault(name, 0.0, 0.0)
+        await self.service_up("discovery")
         await self._call("POST", "/control/v1/chaos/stop", {})
 
-    async def wait_breakers_closed(self, reset_timeout: float = 10.5) -> float:
-        """If a gateway route breaker is open, wait out its reset timeout (the gateway's
-        default 10 s; the control plane cannot reset breakers, and a breaker's snapshot only
-        leaves ``open`` at its next call). Keeps one scenario's 5xx burst out of the next."""
-        doc = await self._call("GET", "/control/v1/breakers")
-        if any(b.get("state") == "open" for b in doc.get("breakers", [])):
-            await asyncio.sleep(reset_timeout)
-            return reset_timeout
-        return 0.0
+    async def reset_breakers(self) -> list[dict[str, Any]]:
+        """Close every gateway breaker (``POST /control/v1/breakers/reset``), so one
+        scenario's 5xx burst does not fail the next one fast."""
+        doc = await self._call("POST", "/control/v1/breakers/reset", {})
+        return list(doc.get("breakers", []))
 
     async def apply_trace(self, trace: Trace, oca_ids: tuple[str, ...] | None = None) -> None:
         points = trace_points(trace)

@@ -142,7 +142,7 @@ class _Run:
     async def _reset(self, *, required: bool) -> None:
         try:
             await self.control.reset_all()
-            await self.control.wait_breakers_closed()
+            await self.control.reset_breakers()
         except ControlError:
             if required:
                 raise
@@ -388,9 +388,8 @@ class _Run:
         )
 
     async def _step_kill_discovery(self, step: Step) -> None:
-        """What the backend can break of discovery: search and recommendations fail (503)."""
-        for name in ("search", "recommendations"):
-            await self.control.service_fault(name, 1.0, 0.0)
+        """The whole discovery service down: every discovery route answers 503 (8162)."""
+        await self.control.service_down("discovery")
 
     async def _step_expect(self, step: Step) -> None:
         report = await self._finish_session()

@@ -24,6 +24,7 @@ from fake_backend.errors import (
     InvalidToken,
     RateLimited,
     ReplayedMessage,
+    ServiceDown,
     ServiceError,
     SignatureInvalid,
     SignatureMissing,
@@ -80,6 +81,15 @@ class Gateway:
                 cors_paths.add(ep.path)
                 self.app.router.add_route("OPTIONS", ep.path, self._preflight)
         self.app.router.add_get("/health", self._health)
+
+    @property
+    def services(self) -> list[str]:
+        """The service names behind the gateway (the prefix of each endpoint name)."""
+        return sorted({ep.name.partition(".")[0] for ep in self.endpoints})
+
+    def reset_breakers(self) -> None:
+        for b in self.breakers.values():
+            b.reset()
 
     def breaker(self, name: str) -> CircuitBreaker:
         """A named breaker for an in-process dependency (created on first use)."""
@@ -175,6 +185,7 @@ class Gateway:
     def _pipeline(self, ep: Endpoint) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
         ctx = self.ctx
         breaker = self.breakers[ep.name]
+        service = ep.name.partition(".")[0]
 
         async def handle(request: web.Request) -> web.StreamResponse:
             if ep.cors:
@@ -196,6 +207,8 @@ class Gateway:
             t0 = time.perf_counter()
             api = ApiRequest(request, body, request_id_of(request), now, principal)
             try:
+                if service in ctx.down_services:  # a dead service: the route itself fails
+                    raise ServiceDown(service=service)
                 reply: Reply = await ep.handler(api)
             except ServiceError as err:
                 if err.status >= 500:

@@ -62,5 +62,9 @@ class CircuitBreaker:
             self.state = BreakerState.OPEN
             self.opened_at = now
 
+    def reset(self) -> None:
+        """Closed with no failures counted (the control plane's breaker reset)."""
+        self.record_success()
+
     def snapshot(self) -> dict[str, object]:
         return {"route": self.name, "state": self.state.value, "failures": self.failures}

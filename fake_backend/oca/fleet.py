@@ -13,6 +13,7 @@ import hashlib
 import logging
 import os
 import shutil
+import ssl
 from pathlib import Path
 
 import aiohttp
@@ -46,10 +47,21 @@ def _link_or_copy(src: Path, dst: Path) -> None:
 
 
 class Fleet:
-    def __init__(self, data_dir: Path, origin: ContentStore, count: int, host: str) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        origin: ContentStore,
+        count: int,
+        host: str,
+        *,
+        server_ssl: ssl.SSLContext | None = None,
+        client_ssl: ssl.SSLContext | None = None,
+    ) -> None:
+        """``server_ssl`` serves every OCA over HTTPS; ``client_ssl`` verifies peers on fill."""
         self.origin = origin
+        self.client_ssl = client_ssl
         self.nodes = [
-            OcaNode(f"oca-{i + 1}", data_dir / "ocas" / f"oca-{i + 1}", self, host)
+            OcaNode(f"oca-{i + 1}", data_dir / "ocas" / f"oca-{i + 1}", self, host, server_ssl)
             for i in range(count)
         ]
         self._locks: dict[tuple[str, str, str], asyncio.Lock] = {}
@@ -61,7 +73,8 @@ class Fleet:
 
     async def start(self, ports: list[int]) -> None:
         self._session = aiohttp.ClientSession(
-            timeout=aiohttp.ClientTimeout(total=10, sock_connect=2)
+            timeout=aiohttp.ClientTimeout(total=10, sock_connect=2),
+            connector=aiohttp.TCPConnector(ssl=self.client_ssl or True),
         )
         for node, port in zip(self.nodes, ports, strict=True):
             await node.start(port)

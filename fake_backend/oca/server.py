@@ -14,6 +14,7 @@ import logging
 import random
 import re
 import socket
+import ssl
 import struct
 import time
 from pathlib import Path
@@ -60,8 +61,16 @@ _CHUNK = 64 * 1024
 
 
 class OcaNode:
-    def __init__(self, oca_id: str, root: Path, fleet: Fleet, host: str) -> None:
+    def __init__(
+        self,
+        oca_id: str,
+        root: Path,
+        fleet: Fleet,
+        host: str,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
         self.id = oca_id
+        self.ssl_context = ssl_context
         self.root = root
         root.mkdir(parents=True, exist_ok=True)
         self._root_resolved = root.resolve()
@@ -95,7 +104,8 @@ class OcaNode:
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        scheme = "https" if self.ssl_context is not None else "http"
+        return f"{scheme}://{self.host}:{self.port}"
 
     # -- lifecycle --------------------------------------------------------------------
     async def start(self, port: int = 0) -> None:
@@ -103,7 +113,9 @@ class OcaNode:
         await self._start_site(port)
 
     async def _start_site(self, port: int) -> None:
-        site = web.TCPSite(self._runner, self.host, port, reuse_address=True)
+        site = web.TCPSite(
+            self._runner, self.host, port, reuse_address=True, ssl_context=self.ssl_context
+        )
         await site.start()
         server = getattr(site, "_server", None)
         if server is not None and server.sockets:

@@ -4,7 +4,11 @@ Every media segment is decoded together with its representation's init segment, 
 ``av.open(BytesIO(init + segment))`` (PyAV ``tests/test_python_io.py``): segments start with a
 key frame, so a quality switch is just a different init, with no decoder state to carry over
 and no glitch. Times come from the fragment's ``tfdt``, so audio and video keep their
-presentation timestamps across switches. FFmpeg failures become
+presentation timestamps across switches. Video packets go to a decoder context from a
+:class:`~nrdp.media.codecs.DecoderPool` when one is given (drained and flushed at the end of
+each segment, so every segment still decodes on its own), which recycles frame buffers across
+segments. The luma plane is a read-only view of the decoded picture (no copy when it has no
+row padding) and its digest is computed lazily unless asked for. FFmpeg failures become
 :class:`~nrdp.errors.DemuxFailed` / :class:`~nrdp.errors.DecodeFailed` here, at the boundary.
 """
 
@@ -12,15 +16,22 @@ from __future__ import annotations
 
 import hashlib
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import av
 import numpy as np
+from av.video.codeccontext import VideoCodecContext
 
 from nrdp.errors import DecodeFailed, DemuxFailed
+from nrdp.media.codecs import DecoderPool
 from nrdp.media.sinks import AudioFrame, VideoFrame
 
 __all__ = ["DecodedSegment", "decode_segment"]
+
+# The init's boxes already give the codec, size and frame rate; probing frames for the rate
+# again costs ~40% of opening the container (PyAV ``av.open`` runs find_stream_info).
+_PROBE = {"fpsprobesize": "0"}
 
 
 @dataclass(frozen=True)
@@ -45,16 +56,17 @@ def _luma(frame: av.VideoFrame) -> np.ndarray:
     return out
 
 
-def _video(frame: av.VideoFrame, rung: str, number: int, pixels: bool, fps: float) -> VideoFrame:
+def _video(
+    frame: av.VideoFrame, rung: str, number: int, pixels: bool, digests: bool, fps: float
+) -> VideoFrame:
     luma = _luma(frame)
-    digest = hashlib.sha1(luma.data, usedforsecurity=False).hexdigest()[:24]
     rgb: np.ndarray | None = None
     if pixels:
         rgb = np.asarray(frame.to_ndarray(format="rgb24"), dtype=np.uint8)
         rgb.setflags(write=False)
     pts = float(frame.time) if frame.time is not None else 0.0
     dur = float(frame.duration * frame.time_base) if frame.duration and frame.time_base else 0.0
-    return VideoFrame(
+    out = VideoFrame(
         pts=pts,
         duration=dur or (1.0 / fps if fps else 0.0),
         width=frame.width,
@@ -62,9 +74,11 @@ def _video(frame: av.VideoFrame, rung: str, number: int, pixels: bool, fps: floa
         rung=rung,
         segment=number,
         luma=luma,
-        digest=digest,
         rgb=rgb,
     )
+    if digests:
+        _ = out.digest  # computed here, in the worker, instead of on the loop's thread
+    return out
 
 
 def _audio(frame: av.AudioFrame, number: int, pcm: bool) -> AudioFrame:
@@ -85,6 +99,28 @@ def _audio(frame: av.AudioFrame, number: int, pcm: bool) -> AudioFrame:
     )
 
 
+def _frames(
+    container: av.container.InputContainer,
+    stream: av.stream.Stream,
+    ctx: VideoCodecContext | None,
+    packets: list[int],
+) -> Iterator[av.VideoFrame | av.AudioFrame]:
+    """Every frame of ``stream``; with ``ctx``, decoded there, drained and flushed at the end.
+
+    ``packets[0]`` counts the non-empty packets demuxed.
+    """
+    for packet in container.demux(stream):
+        if packet.size:
+            packets[0] += 1
+        if ctx is None:
+            yield from packet.decode()  # type: ignore[misc]
+        elif packet.size:
+            yield from ctx.decode(packet)
+    if ctx is not None:
+        yield from ctx.decode(None)
+        ctx.flush_buffers()
+
+
 def decode_segment(
     init: bytes,
     segment: bytes,
@@ -93,10 +129,16 @@ def decode_segment(
     number: int,
     rung: str = "",
     pixels: bool = False,
+    digests: bool = False,
+    decoders: DecoderPool | None = None,
 ) -> DecodedSegment:
-    """Decode every frame of ``segment`` (clear) with ``init``; blocking and CPU-bound."""
+    """Decode every frame of ``segment`` (clear) with ``init``; blocking and CPU-bound.
+
+    ``digests`` computes each video frame's digest now (else on first use); ``decoders``
+    lends a reusable video decoder context (else the container's own is used).
+    """
     try:
-        container = av.open(io.BytesIO(init + segment), mode="r", format="mp4")
+        container = av.open(io.BytesIO(init + segment), mode="r", format="mp4", options=_PROBE)
     except av.FFmpegError as exc:
         raise DemuxFailed(track=kind, reason=type(exc).__name__, segment=number) from exc
     video: list[VideoFrame] = []
@@ -111,19 +153,20 @@ def decode_segment(
         stream.codec_context.options = {"err_detect": "explode"}
         codec = stream.codec_context.name if stream.codec_context else "unknown"
         fps = float(stream.average_rate) if kind == "video" and stream.average_rate else 0.0
-        packets = 0
+        extradata = stream.codec_context.extradata if stream.codec_context else None
+        ctx = decoders.take(codec, extradata) if decoders is not None and kind == "video" else None
+        packets = [0]
         try:
-            for packet in container.demux(stream):
-                if packet.size:
-                    packets += 1
-                for frame in packet.decode():
-                    if isinstance(frame, av.VideoFrame):
-                        video.append(_video(frame, rung, number, pixels, fps))
-                    elif isinstance(frame, av.AudioFrame):
-                        audio.append(_audio(frame, number, pixels))
+            for frame in _frames(container, stream, ctx, packets):
+                if isinstance(frame, av.VideoFrame):
+                    video.append(_video(frame, rung, number, pixels, digests, fps))
+                elif isinstance(frame, av.AudioFrame):
+                    audio.append(_audio(frame, number, pixels))
         except av.FFmpegError as exc:
             raise DecodeFailed(codec=codec, reason=type(exc).__name__, segment=number) from exc
-        if not packets:
+        if ctx is not None and decoders is not None:
+            decoders.give(codec, extradata, ctx)  # drained and flushed: ready for a new segment
+        if not packets[0]:
             raise DemuxFailed(track=kind, reason="segment holds no samples", segment=number)
         if not (video or audio):
             raise DecodeFailed(codec=codec, reason="no frame from any packet", segment=number)

@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 from drm import InitProtection, KeyStore, decrypt_init, decrypt_segment
 from mediacore.errors import SdkError
 from nrdp.errors import ContentKeyMismatch, DecodeFailed, DemuxFailed
+from nrdp.media.codecs import DecoderPool
 from nrdp.media.decoder import DecodedSegment, decode_segment
 
 __all__ = ["ClearInit", "MediaPipeline"]
@@ -54,6 +55,7 @@ class MediaPipeline:
             max_workers=decoders, thread_name_prefix="nrdp-media-decode"
         )
         self._inits: dict[str, ClearInit] = {}
+        self.decoders = DecoderPool(per_key=decoders)
         self.decrypted = 0
         self.decoded = 0
 
@@ -90,8 +92,16 @@ class MediaPipeline:
         return bytes(out)
 
     async def decode(
-        self, init: ClearInit, segment: bytes, *, kind: str, number: int, pixels: bool = False
+        self,
+        init: ClearInit,
+        segment: bytes,
+        *,
+        kind: str,
+        number: int,
+        pixels: bool = False,
+        digests: bool = False,
     ) -> DecodedSegment:
+        """Decode one clear segment in the pool (video through a reused decoder context)."""
         try:
             result = await self._run(
                 decode_segment,
@@ -101,6 +111,8 @@ class MediaPipeline:
                 number=number,
                 rung=init.rung,
                 pixels=pixels,
+                digests=digests,
+                decoders=self.decoders,
             )
         except DecodeFailed as err:
             if init.kids:
@@ -114,3 +126,4 @@ class MediaPipeline:
         self._crypt.shutdown(wait=True, cancel_futures=True)
         self._pool.shutdown(wait=True, cancel_futures=True)
         self._inits.clear()
+        self.decoders.clear()

@@ -10,18 +10,53 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from dataclasses import FrozenInstanceError, dataclass, field
+from typing import Any, Protocol, overload, runtime_checkable
 
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["AudioFrame", "HashSink", "NullSink", "Sink", "VideoFrame"]
+__all__ = ["AudioFrame", "HashSink", "NullSink", "Sink", "VideoFrame", "luma_digest"]
+
+
+def luma_digest(luma: NDArray[np.uint8]) -> str:
+    """SHA-1 of the luma plane's bytes, row by row without padding (24 hex digits)."""
+    data = luma if luma.flags.c_contiguous else np.ascontiguousarray(luma)
+    return hashlib.sha1(data.data, usedforsecurity=False).hexdigest()[:24]
+
+
+class _LazyDigest:
+    """The ``digest`` field: given at construction, or the luma's SHA-1 on first read."""
+
+    @overload
+    def __get__(self, obj: None, owner: type | None = None) -> None: ...
+
+    @overload
+    def __get__(self, obj: VideoFrame, owner: type | None = None) -> str: ...
+
+    def __get__(self, obj: VideoFrame | None, owner: type | None = None) -> str | None:
+        if obj is None:
+            return None  # the dataclass default: compute on first read
+        d: str | None = obj.__dict__.get("_digest")
+        if d is None:
+            d = luma_digest(obj.luma)
+            obj.__dict__["_digest"] = d
+        return d
+
+    def __set__(self, obj: VideoFrame, value: str | None) -> None:
+        if "_digest" in obj.__dict__:  # only the dataclass __init__ sets it, once
+            raise FrozenInstanceError("cannot assign to field 'digest'")
+        obj.__dict__["_digest"] = value
 
 
 @dataclass(frozen=True, eq=False)
 class VideoFrame:
-    """One decoded picture: presentation time, size, luma plane, optional RGB, digest."""
+    """One decoded picture: presentation time, size, luma plane, optional RGB, digest.
+
+    ``digest`` is computed on first read when not given (a SHA-1 of a 720p luma plane costs
+    about as much as decoding the picture), so a sink that never reads it never pays for it;
+    the decoder computes it up front, in its worker, for sinks that set ``wants_digests``.
+    """
 
     pts: float
     duration: float
@@ -30,7 +65,7 @@ class VideoFrame:
     rung: str
     segment: int
     luma: NDArray[np.uint8] = field(repr=False)
-    digest: str
+    digest: _LazyDigest = _LazyDigest()
     rgb: NDArray[np.uint8] | None = field(default=None, repr=False)
 
 
@@ -50,7 +85,12 @@ class AudioFrame:
 
 @runtime_checkable
 class Sink(Protocol):
-    """What an app implements. ``wants_pixels`` asks the decoder for RGB arrays (costly)."""
+    """What an app implements. ``wants_pixels`` asks the decoder for RGB arrays (costly).
+
+    A sink may also set ``wants_digests = True`` (optional, not part of the protocol's
+    members): the decoder then computes each frame's ``digest`` in its worker thread instead
+    of on first use on the loop's thread.
+    """
 
     wants_pixels: bool
 
@@ -91,6 +131,7 @@ class HashSink:
     """
 
     wants_pixels = False
+    wants_digests = True
 
     def __init__(
         self, frame_id_reader: Callable[[NDArray[np.uint8]], int | None] | None = None

@@ -439,6 +439,7 @@ class PlaybackEngine:
                 kind=track.kind.value,
                 number=item.number,
                 pixels=bool(getattr(self.sink, "wants_pixels", False)),
+                digests=bool(getattr(self.sink, "wants_digests", False)),
             ),
             name=f"nrdp-decode-{track.kind.value}",
         )

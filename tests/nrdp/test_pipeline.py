@@ -13,8 +13,9 @@ from fake_backend.packager.frame_id import read_frame_id
 from nrdp.config import DeviceConfig
 from nrdp.device import Device
 from nrdp.errors import ContentKeyMismatch, DemuxFailed, LicenseDenied
+from nrdp.media.decoder import decode_segment
 from nrdp.media.pipeline import MediaPipeline
-from nrdp.media.sinks import HashSink
+from nrdp.media.sinks import HashSink, luma_digest
 from nrdp.playback.license import acquire_license
 from nrdp.playback.play_api import fetch_playback_manifest
 
@@ -58,6 +59,51 @@ async def test_licensed_keys_decrypt_and_decode_with_quality_switches(backend, n
     assert not [t for t in threading.enumerate() if t.name.startswith("nrdp-media")]
 
 
+async def test_reused_decoder_contexts_give_the_frames_of_a_fresh_decoder(backend, nb, licensed):
+    """Segments decoded through the pipeline's pooled contexts, out of order and across
+    quality switches, match a per-segment decoder frame by frame (pts, digest, frame id),
+    and each rendition needs one context however many segments it decodes."""
+    _, _, keys = licensed
+    pipe = MediaPipeline(keys)
+    try:
+        order = [("v360", 2), ("v240", 1), ("v360", 1), ("v360", 2), ("v240", 4), ("v240", 3)]
+        for rung, number in order:
+            init = await pipe.prepare_init(rung, read(backend, nb.TITLE, f"{rung}/init.mp4"))
+            clear = await pipe.decrypt(init, read(backend, nb.TITLE, f"{rung}/seg-{number}.m4s"))
+            pooled = await pipe.decode(init, clear, kind="video", number=number)
+            fresh = decode_segment(
+                init.data, clear, kind="video", number=number, rung=rung, digests=True
+            )
+            assert len(pooled.video) == len(fresh.video) == nb.FRAMES // 4
+            assert [f.pts for f in pooled.video] == [f.pts for f in fresh.video]
+            assert [f.digest for f in pooled.video] == [f.digest for f in fresh.video]
+            ids = [read_frame_id(f.luma) for f in pooled.video]
+            first = (number - 1) * nb.FRAMES // 4
+            assert ids == list(range(first, first + nb.FRAMES // 4))
+            assert all(not f.luma.flags.writeable for f in pooled.video)
+        assert pipe.decoders.created == 2  # one per rendition, reused across segments
+        assert pipe.decoders.idle_keys == 2
+    finally:
+        pipe.close()
+
+
+async def test_digests_are_the_same_eager_or_on_first_use(backend, nb, licensed):
+    _, _, keys = licensed
+    pipe = MediaPipeline(keys)
+    try:
+        init = await pipe.prepare_init("v240", read(backend, nb.TITLE, "v240/init.mp4"))
+        clear = await pipe.decrypt(init, read(backend, nb.TITLE, "v240/seg-1.m4s"))
+        eager = await pipe.decode(init, clear, kind="video", number=1, digests=True)
+        lazy = await pipe.decode(init, clear, kind="video", number=1)
+        assert all(f._digest is not None for f in eager.video)
+        assert all(f._digest is None for f in lazy.video)
+        assert [f.digest for f in lazy.video] == [f.digest for f in eager.video]
+        assert [f.digest for f in lazy.video] == [luma_digest(f.luma) for f in lazy.video]
+        assert len(set(f.digest for f in lazy.video)) == len(lazy.video)  # stamped ids differ
+    finally:
+        pipe.close()
+
+
 async def test_wrong_key_is_a_typed_error(backend, nb, licensed):
     _, _, keys = licensed
     wrong = KeyStore({kid: bytes(b ^ 0xFF for b in keys.get(kid)) for kid in keys.kids()})
@@ -69,6 +115,12 @@ async def test_wrong_key_is_a_typed_error(backend, nb, licensed):
             with pytest.raises(ContentKeyMismatch) as info:
                 await pipe.decode(init, clear, kind=kind, number=1)
             assert info.value.segment == 1
+        created = pipe.decoders.created
+        init = await pipe.prepare_init("v240", read(backend, nb.TITLE, "v240/init.mp4"))
+        clear = await pipe.decrypt(init, read(backend, nb.TITLE, "v240/seg-2.m4s"))
+        with pytest.raises(ContentKeyMismatch):
+            await pipe.decode(init, clear, kind="video", number=2)
+        assert pipe.decoders.created == created + 1  # a failed context is never reused
     finally:
         pipe.close()
 

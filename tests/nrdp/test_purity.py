@@ -72,6 +72,7 @@ IO = {
     "channels/http.py",
     "delivery/downloader.py",
     "discovery/client.py",
+    "media/codecs.py",
     "media/decoder.py",
     "media/pipeline.py",
     "media/sinks.py",

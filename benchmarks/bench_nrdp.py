@@ -32,7 +32,7 @@ import av
 
 from benchmarks.harness import Result, benchmark
 from drm import decrypt_init, decrypt_segment
-from fake_backend.catalog import AUDIO_RUNG, CatalogTitle, Rendition
+from fake_backend.catalog import short_title
 from fake_backend.packager import (
     PackagerMaterializer,
     spec_for_title,
@@ -45,21 +45,8 @@ from nrdp.playback.play_api import fetch_playback_manifest
 
 LOADS = 7
 ROUNDS = 9
-TITLE = CatalogTitle(
-    id="t-bench",
-    name="Bench",
-    synopsis="Benchmark title.",
-    genres=("test",),
-    year=2026,
-    duration_s=4.0,
-    maturity="G",
-    renditions=(
-        Rendition("v360", "video", 700, 640, 360, "avc1.64001e"),
-        Rendition("v720", "video", 2500, 1280, 720, "avc1.64001f"),
-        AUDIO_RUNG,
-    ),
-    segment_duration_s=2.0,
-    kids=(b"\x31" * 16, b"\x32" * 16),
+TITLE = short_title(
+    "t-bench", (b"\x31" * 16, b"\x32" * 16), rungs=("v360", "v720"), segment_duration_s=2.0
 )
 
 

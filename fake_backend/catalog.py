@@ -21,6 +21,7 @@ __all__ = [
     "Rendition",
     "catalog_titles",
     "derive_keys",
+    "short_title",
 ]
 
 
@@ -210,6 +211,31 @@ def _make(
 
 
 CATALOGS = {"demo": (_DEMO, 12.0), "tiny": (_TINY, 8.0)}
+
+
+def short_title(
+    title_id: str,
+    kids: tuple[bytes, bytes],
+    *,
+    rungs: Sequence[str] = ("v240", "v360"),
+    duration_s: float = 4.0,
+    segment_duration_s: float = 1.0,
+) -> CatalogTitle:
+    """A few seconds on rungs of the standard ladder plus audio: the title tests and
+    benchmarks package for themselves (small enough to encode in about a second)."""
+    ladder = {r.id: r for r in VIDEO_LADDER}
+    return CatalogTitle(
+        id=title_id,
+        name=title_id,
+        synopsis="A short title for tests and benchmarks.",
+        genres=("test",),
+        year=2026,
+        duration_s=duration_s,
+        maturity="G",
+        renditions=(*(ladder[r] for r in rungs), AUDIO_RUNG),
+        segment_duration_s=segment_duration_s,
+        kids=kids,
+    )
 
 
 def catalog_titles(name: str) -> list[CatalogTitle]:

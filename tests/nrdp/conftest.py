@@ -16,7 +16,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from fake_backend.catalog import AUDIO_RUNG, CatalogTitle, Rendition
+from fake_backend.catalog import CatalogTitle, short_title
 from fake_backend.packager import (
     EncodedTitle,
     encode_title,
@@ -26,22 +26,7 @@ from fake_backend.packager import (
 from fake_backend.runner import Backend
 
 FPS = 10
-TITLE = CatalogTitle(
-    id="t-real",
-    name="Real Media",
-    synopsis="Encoded by the media factory for the SDK tests.",
-    genres=("test",),
-    year=2026,
-    duration_s=4.0,
-    maturity="G",
-    renditions=(
-        Rendition("v240", "video", 300, 426, 240, "avc1.64001e"),
-        Rendition("v360", "video", 700, 640, 360, "avc1.64001e"),
-        AUDIO_RUNG,
-    ),
-    segment_duration_s=1.0,
-    kids=(b"\x11" * 16, b"\x22" * 16),
-)
+TITLE = short_title("t-real", (b"\x11" * 16, b"\x22" * 16))
 FRAMES = int(TITLE.duration_s * FPS)
 SPEC = replace(spec_for_title(TITLE, ()), fps=FPS)  # the catalog row is authoritative
 

@@ -21,7 +21,7 @@ import pytest
 
 import nrdp
 from apps.desktop.runtime import LoopThread
-from fake_backend.catalog import AUDIO_RUNG, CatalogTitle, Rendition
+from fake_backend.catalog import short_title
 from fake_backend.packager import (
     TEST_LADDER,
     PackagerMaterializer,
@@ -32,22 +32,7 @@ from fake_backend.packager import (
 from fake_backend.runner import Backend
 
 FPS = 10
-TITLE = CatalogTitle(
-    id="t-desk",
-    name="Desk Test",
-    synopsis="Encoded for the desktop app's tests.",
-    genres=("test",),
-    year=2026,
-    duration_s=4.0,
-    maturity="G",
-    renditions=(
-        Rendition("v240", "video", 300, 426, 240, "avc1.64001e"),
-        Rendition("v360", "video", 700, 640, 360, "avc1.64001e"),
-        AUDIO_RUNG,
-    ),
-    segment_duration_s=1.0,
-    kids=(b"\x31" * 16, b"\x32" * 16),
-)
+TITLE = short_title("t-desk", (b"\x31" * 16, b"\x32" * 16))
 
 
 SPEC = replace(spec_for_title(TITLE, ()), fps=FPS)  # the catalog row is authoritative

@@ -10,7 +10,9 @@ original format (from ``frma``), and every protection box (sinf, pssh, senc, sai
 sample groups) is renamed ``free`` in place, so every offset in the file stays valid.
 
 Speed: the output buffer is the only copy (none with the ``*_into`` functions). cenc samples
-are decrypted in place with ``update_into`` on memoryview slices, one CTR context per sample.
+are decrypted with ``update_into`` into a per-thread scratch buffer and copied back (one
+memcpy; cryptography 51+ refuses an ``update_into`` whose input and output overlap), one CTR
+context per sample.
 cbcs decrypts all of a fragment's chains with one AES-CBC call: the encrypted blocks are
 gathered with strided memoryview copies behind a 16-byte IV slot per chain (see
 :func:`_decrypt_cbcs_batch`), so a 1:9 pattern costs two strided copies per subsample rather
@@ -20,8 +22,9 @@ is also the encrypter's primitive.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
@@ -104,6 +107,26 @@ def _gather(
     return out, plan
 
 
+_scratch_tls = threading.local()
+
+
+def _update_in_place(ctx: Any, view: memoryview) -> None:
+    """Run ``view`` through the CTR context ``ctx`` and write the result back over it.
+
+    ``update_into`` may not overlap its input and output (cryptography 51+), so the output
+    goes to a reusable per-thread buffer (room for the block-size slack the API asks for)
+    and is copied back: no allocation per sample, one memcpy.
+    """
+    n = len(view)
+    buf: bytearray | None = getattr(_scratch_tls, "buf", None)
+    if buf is None or len(buf) < n + 15:
+        buf = bytearray(max(n + 15, 1 << 16, 2 * len(buf) if buf is not None else 0))
+        _scratch_tls.buf = buf
+    with memoryview(buf) as out:
+        written = ctx.update_into(view, out[: n + 15])
+        view[:written] = out[:written]
+
+
 def _protected_ranges(s: Sample) -> list[tuple[int, int]]:
     if not s.subsamples:
         return [(s.offset, s.size)]
@@ -131,20 +154,18 @@ def crypt_sample(mv: memoryview, s: Sample, scheme: str, key: bytes, *, encrypt:
     if scheme == "cenc":
         ctx = Cipher(aes, modes.CTR(iv)).decryptor()
         for a, n in ranges:
-            view = mv[a : a + n]
-            ctx.update_into(view, view)
+            _update_in_place(ctx, mv[a : a + n])
         return
     if scheme == "cens":
         if crypt == 0:
             crypt, skip = 1, 0  # 0:0 = no pattern, but partial blocks still stay clear
         if skip == 0 and len(ranges) == 1:
             a, n = ranges[0]
-            view = mv[a : a + n - n % 16]
-            Cipher(aes, modes.CTR(iv)).decryptor().update_into(view, view)
+            _update_in_place(Cipher(aes, modes.CTR(iv)).decryptor(), mv[a : a + n - n % 16])
             return
         gbuf, plan = _gather(mv, ranges, crypt, skip)
         gv = memoryview(gbuf)
-        Cipher(aes, modes.CTR(iv)).decryptor().update_into(gv, gv)
+        _update_in_place(Cipher(aes, modes.CTR(iv)).decryptor(), gv)
         _copy_plan(mv, gv, plan, to_gather=False)
         return
     if scheme == "cbc1":
@@ -269,15 +290,13 @@ def _decrypt_ctr_samples(mv: memoryview, items: list[tuple[Sample, algorithms.AE
         iv = s.iv if len(s.iv) == 16 else s.iv + bytes(16 - len(s.iv))
         ctx = Cipher(aes, modes.CTR(iv)).decryptor()
         if not s.subsamples:
-            view = mv[s.offset : s.offset + s.size]
-            ctx.update_into(view, view)
+            _update_in_place(ctx, mv[s.offset : s.offset + s.size])
             continue
         pos = s.offset
         for clear, prot in s.subsamples:
             pos += clear
             if prot:
-                view = mv[pos : pos + prot]
-                ctx.update_into(view, view)
+                _update_in_place(ctx, mv[pos : pos + prot])
                 pos += prot
 
 

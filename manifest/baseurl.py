@@ -60,6 +60,27 @@ def resolve_level(
     items = tuple(level)
     if not items:
         return parents
+    if len(items) == 1 and len(parents) == 1:
+        # The usual case (one plain relative BaseURL under one candidate), without the
+        # de-duplication machinery.
+        b, p = items[0], parents[0]
+        text = b.url.strip()
+        if (
+            b.service_location is None
+            and b.priority is None
+            and b.weight is None
+            and b.availability_time_offset is None
+            and not _is_absolute(text)
+        ):
+            return (
+                UrlCandidate(
+                    join_url(p.url, text),
+                    p.service_location,
+                    p.priority,
+                    p.weight,
+                    p.availability_time_offset,
+                ),
+            )
     out: list[UrlCandidate] = []
     seen: set[tuple[str, str | None]] = set()
 

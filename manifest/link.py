@@ -73,13 +73,6 @@ def _merged(info: SegmentInfo, *parents: SegmentInfo | None) -> SegmentInfo:
     return info if result is None else info.merged_over(result)
 
 
-def _set_level(period_info: SegmentInfo | None, aset: AdaptationSet) -> SegmentInfo | None:
-    """What a Representation without its own segment element uses."""
-    if aset.segment_info is None:
-        return period_info
-    return _merged(aset.segment_info, period_info)
-
-
 def _rep_candidates(
     cands: tuple[UrlCandidate, ...], base_urls: tuple[BaseUrl, ...]
 ) -> tuple[UrlCandidate, ...]:
@@ -122,19 +115,17 @@ def link(m: Manifest, *, _in_place: bool = False) -> Manifest:
     """A copy of ``m`` with every derived field (re)computed.
 
     ``_in_place`` is for the parser only: its freshly built objects are not shared yet, so
-    they are completed instead of copied.
+    they are completed instead of copied, and it has already applied the AdaptationSet ->
+    Representation inheritance (``_INHERITED``) while building them.
     """
     doc = (UrlCandidate(url=m.url),) if m.url else ()
     mpd_cands = resolve_level(doc, m.base_urls)
     periods: list[Period] = []
     dynamic = m.is_dynamic
+    ast, tsbd = m.availability_start_time, m.time_shift_buffer_depth
     for p, (start, end) in zip(m.periods, _period_times(m), strict=True):
-        context = AddressingContext(
-            period_start=start,
-            period_duration=None if end is None else end - start,
-            dynamic=dynamic,
-            availability_start_time=m.availability_start_time,
-            time_shift_buffer_depth=m.time_shift_buffer_depth,
+        context = AddressingContext(  # positional: ~2x cheaper than keywords
+            start, None if end is None else end - start, dynamic, ast, tsbd
         )
         p_cands = resolve_level(mpd_cands, p.base_urls) if p.base_urls else mpd_cands
         period_info = p.segment_info
@@ -144,18 +135,18 @@ def link(m: Manifest, *, _in_place: bool = False) -> Manifest:
             a_cands = resolve_level(p_cands, ad["base_urls"]) if ad["base_urls"] else p_cands
             if len(a_cands) > 1:
                 a_cands = tuple(sorted(a_cands, key=lambda c: c.priority))
-            inherit = {n: v for n in _INHERITED if (v := ad[n]) is not None and v != ()}
-            level = _set_level(period_info, a)
+            own_info = ad["segment_info"]
+            if own_info is None:
+                level = period_info
+            elif period_info is None:
+                level = own_info
+            else:
+                level = _merged(own_info, period_info)
             if _in_place:
-                inherited = tuple(inherit.items())
-                own_info = ad["segment_info"]
                 for r in ad["representations"]:
-                    # The parser's fresh Representations: complete them where they are.
+                    # The parser's fresh Representations (AdaptationSet attributes already
+                    # inherited by the parser): complete them where they are.
                     d = r.__dict__
-                    for k, v in inherited:
-                        mine = d[k]
-                        if mine is None or mine == ():
-                            d[k] = v
                     own = d["segment_info"]
                     d["addressing"] = level if own is None else _merged(own, period_info, own_info)
                     d["base_url_candidates"] = (
@@ -164,6 +155,7 @@ def link(m: Manifest, *, _in_place: bool = False) -> Manifest:
                     d["context"] = context
                 sets.append(a)
             else:
+                inherit = {n: v for n in _INHERITED if (v := ad[n]) is not None and v != ()}
                 reps = tuple(
                     _link_rep(r, inherit, period_info, a, level, a_cands, context, False)
                     for r in ad["representations"]

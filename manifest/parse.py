@@ -5,7 +5,10 @@ top of lxml's ~1 us): element paths are ``(parent, name, index)`` tuples rendere
 for a message (:mod:`manifest._paths`); integers take a digits-only fast path before the
 general checks; the dict-based model classes are created from one complete field dict
 (:func:`_new`) instead of a 28-argument frozen ``__init__``; identical descriptors within
-one document share one (immutable) instance; absent optional children skip the loops.
+one document share one (immutable) instance; absent optional children skip the loops;
+AdaptationSet -> Representation inheritance happens here, on the Representations' dicts.
+Periods (and AdaptationSets) that repeat an earlier one's text reuse its parsed fields
+(:func:`_memo_eligible`, :func:`_adaptation_set`): Python per element is what costs.
 """
 
 from __future__ import annotations
@@ -16,7 +19,8 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from manifest._paths import ElementPath, path_str
-from manifest._xml import DEFAULT_MAX_BYTES, load_xml, local_name
+from manifest._spans import period_keys
+from manifest._xml import DEFAULT_MAX_BYTES, load_xml, local_name, subtree_text
 from manifest.diagnostics import ManifestWarning, WarningKind
 from manifest.errors import InvalidValue, NotAnMpd
 from manifest.isotime import parse_datetime, parse_duration
@@ -59,15 +63,43 @@ _LOCAL: dict[Any, str] = {}
 """Tag -> local name for the tags of the DASH schema namespace (and unprefixed ones)."""
 
 
+_SetAttributes = tuple[dict[str, Any], str | None, tuple[tuple[str, Any], ...]]
+"""AdaptationSet attribute fields, ``@label``, and the (field, value) pairs inherited."""
+
+
+_SetSnapshot = tuple[dict[str, Any], tuple[dict[str, Any], ...]]
+"""An AdaptationSet's field dict and its Representations' field dicts, before linking."""
+
+_MEMO = True
+"""Reuse repeated Periods'/AdaptationSets' parsed fields (tests compare with it off)."""
+_MEMO_MAX_MISSES = 8
+"""Misses (without a hit) after which a document stops comparing Periods/AdaptationSets."""
+_MEMO_POSITION_MISSES = 3
+"""Consecutive misses after which an AdaptationSet position is no longer compared."""
+_MEMO_MAX_PERIODS = 64
+"""Distinct Period texts remembered per document."""
+
+
 class _Ctx:
     __slots__ = (
         "adaptation_sets",
         "descriptors",
         "eager",
+        "last_period",
+        "memo",
+        "memo_dead",
+        "memo_hits",
+        "memo_misses",
+        "period_keys",
+        "period_memo",
+        "period_memo_hits",
+        "period_memo_misses",
         "protections",
         "recovered",
         "representations",
         "templates",
+        "timeline_doc",
+        "timelines",
         "warnings",
     )
 
@@ -80,7 +112,21 @@ class _Ctx:
         self.templates: dict[tuple[Any, ...], SegmentTemplate] = {}
         self.protections: dict[tuple[Any, ...], ContentProtection] = {}
         self.representations: dict[tuple[Any, ...], dict[str, Any]] = {}
-        self.adaptation_sets: dict[tuple[Any, ...], tuple[dict[str, Any], str | None]] = {}
+        self.adaptation_sets: dict[tuple[Any, ...], _SetAttributes] = {}
+        self.timelines = 0
+        self.timeline_doc = False  # the document holds a SegmentTimeline somewhere
+        # AdaptationSet position in its Period -> (subtree text, parsed fields) of the
+        # previous Period's set at that position (see _adaptation_set); None: not used.
+        self.memo: dict[int, tuple[str, _SetSnapshot]] | None = None
+        self.memo_hits = 0
+        self.memo_misses = 0
+        self.memo_dead: dict[int, int] = {}  # position -> consecutive misses
+        # Text of a Period's AdaptationSets -> their parsed fields (see _memo_eligible).
+        self.period_memo: dict[bytes | str, tuple[_SetSnapshot, ...]] | None = None
+        self.period_memo_hits = 0
+        self.period_memo_misses = 0
+        self.last_period: tuple[bytes | str, tuple[_SetSnapshot, ...]] | None = None
+        self.period_keys: list[bytes | None] | None = None  # manifest._spans
 
     def warn(self, kind: WarningKind, path: ElementPath, detail: str, line: int | None) -> None:
         self.warnings.append(ManifestWarning(kind, path_str(path), detail, line))
@@ -98,10 +144,23 @@ def parse_mpd(
     SegmentTimelines are decoded on first use unless ``eager_timelines`` is set, in which
     case a bad ``S`` raises here instead of at first segment access.
     """
-    root, recovered = load_xml(bytes(data), max_bytes=max_bytes)
+    data = bytes(data)
+    root, recovered = load_xml(data, max_bytes=max_bytes)
     if not isinstance(root.tag, str) or local_name(root.tag) != "MPD":
         raise NotAnMpd(root=str(root.tag), line=root.sourceline)
     ctx = _Ctx(eager_timelines, recovered)
+    if _MEMO and not recovered and len(root) > 2:
+        ctx.memo = {}  # several Periods may repeat their AdaptationSets
+        # Timelines are never shared (each keeps its element), and keying a Period that
+        # holds one would slice or serialize every S: such documents only use the
+        # AdaptationSet memo, for their timeline-free sets.
+        ctx.timeline_doc = next(root.iter("{*}SegmentTimeline"), None) is not None
+        count = sum(1 for _ in root.iterchildren("{*}Period"))
+        # Raw slices are exact only if no other element (nested, prefixed) is a Period.
+        if not ctx.timeline_doc and count > 2:
+            ctx.period_memo = {}
+            if sum(1 for _ in root.iter("{*}Period")) == count:
+                ctx.period_keys = period_keys(data, count)
     if recovered:
         ctx.warn(WarningKind.RECOVERED_XML, "MPD", "document is not namespace-well-formed", None)
     model = link(_mpd(root, url, ctx), _in_place=True)
@@ -197,7 +256,13 @@ _DURATIONS: dict[str, float | None] = {}
 
 
 def _duration(el: Any, name: str, path: ElementPath, ctx: _Ctx, fatal: bool = True) -> float | None:
-    v = el.get(name)
+    return _duration_of(el.get(name), el, name, path, ctx, fatal)
+
+
+def _duration_of(
+    v: str | None, el: Any, name: str, path: ElementPath, ctx: _Ctx, fatal: bool = True
+) -> float | None:
+    """``_duration`` of a value read earlier (``el`` gives the line of an error)."""
     if v is None:
         return None
     try:
@@ -311,7 +376,7 @@ def _small_int(el: Any, name: str, path: ElementPath, ctx: _Ctx) -> int | None:
 def _base_url(el: Any, path: ElementPath, ctx: _Ctx) -> BaseUrl:
     url = (el.text or "").strip()
     if not len(el.attrib):
-        return BaseUrl(url=url)
+        return BaseUrl(url)  # positional: keywords cost ~40% more
     return BaseUrl(
         url=url,
         service_location=el.get("serviceLocation"),
@@ -338,6 +403,7 @@ def _url_range(el: Any, path: ElementPath) -> UrlRange:
 
 def _timeline(el: Any, path: ElementPath, ctx: _Ctx) -> SegmentTimeline:
     tl = SegmentTimeline.lazy(el, path_str(path))
+    ctx.timelines += 1  # holds its element and path: the set cannot be shared (memo)
     if ctx.eager:
         tl.warnings  # noqa: B018 - decode now so that errors surface during parse
     return tl
@@ -483,7 +549,8 @@ def _mpd(el: Any, url: str, ctx: _Ctx) -> Manifest:
     for ch in el:
         name = _local_get(ch.tag) or _name(ch.tag)
         if name == "Period":
-            periods.append(_period(ch, (path, "Period", len(periods) + 1), ctx))
+            n = len(periods)
+            periods.append(_period(ch, (path, "Period", n + 1), ctx, n))
         elif name == "BaseURL":
             base_urls.append(_base_url(ch, (path, "BaseURL", 0), ctx))
         elif name == "Location":
@@ -548,37 +615,72 @@ def _event_stream(el: Any, path: ElementPath, ctx: _Ctx) -> EventStream:
     )
 
 
-def _period(el: Any, path: ElementPath, ctx: _Ctx) -> Period:
+def _period(el: Any, path: ElementPath, ctx: _Ctx, index: int = -1) -> Period:
+    """``index``: the Period's position among the MPD's Periods (its raw-text key)."""
     base_urls: list[BaseUrl] = []
-    sets: list[AdaptationSet] = []
+    sets: list[AdaptationSet] | None = None
     streams: list[EventStream] = []
     seg: SegmentInfo | None = None
     asset = None
-    for ch in el:
-        name = _local_get(ch.tag) or _name(ch.tag)
-        if name == "AdaptationSet":
-            sets.append(_adaptation_set(ch, (path, "AdaptationSet", len(sets) + 1), ctx))
-        elif name == "BaseURL":
-            base_urls.append(_base_url(ch, (path, "BaseURL", 0), ctx))
-        elif name in _SEGMENT_PARSERS:
-            seg = _SEGMENT_PARSERS[name](ch, (path, name, 0), ctx)
-        elif name == "EventStream":
-            streams.append(_event_stream(ch, (path, "EventStream", len(streams) + 1), ctx))
-        elif name == "AssetIdentifier":
-            asset = _descriptor(ch, ctx)
+    kids = [(ch, _local_get(ch.tag) or _name(ch.tag)) for ch in el]
+    # Read before _serialized_key may clear them; checked after the children, as always.
+    get = el.get
+    period_id, start, duration = get("id"), get("start"), get("duration")
     href, actuate = _xlink(el, ctx)
+    memo = ctx.period_memo
+    key: bytes | str | None = None
+    if memo is not None and _memo_eligible(kids):
+        raw = ctx.period_keys[index] if ctx.period_keys is not None and index >= 0 else None
+        key = raw if raw is not None else _serialized_key(el, kids)
+    new_snapshots: list[_SetSnapshot | None] | None = None
+    if memo is not None and key is not None:
+        # Usually equal to the previous Period: a string compare instead of hashing ~2 KB.
+        last = ctx.last_period
+        snapshots = last[1] if last is not None and last[0] == key else memo.get(key)
+        if snapshots is not None:
+            ctx.last_period = (key, snapshots)
+            ctx.period_memo_hits += 1
+            sets = _sets_from_snapshots(snapshots)
+        else:
+            ctx.period_memo_misses += 1
+            if ctx.period_memo_hits == 0 and ctx.period_memo_misses >= _MEMO_MAX_MISSES:
+                ctx.period_memo = None
+            elif len(memo) < _MEMO_MAX_PERIODS:
+                new_snapshots = []
+    if sets is None:
+        sets = []
+        for ch, name in kids:
+            if name == "AdaptationSet":
+                n = len(sets)
+                p = (path, "AdaptationSet", n + 1)
+                sets.append(_adaptation_set(ch, p, ctx, n, new_snapshots))
+            elif name == "BaseURL":
+                base_urls.append(_base_url(ch, (path, "BaseURL", 0), ctx))
+            elif name in _SEGMENT_PARSERS:
+                seg = _SEGMENT_PARSERS[name](ch, (path, name, 0), ctx)
+            elif name == "EventStream":
+                streams.append(_event_stream(ch, (path, "EventStream", len(streams) + 1), ctx))
+            elif name == "AssetIdentifier":
+                asset = _descriptor(ch, ctx)
+        shareable = new_snapshots is not None and None not in new_snapshots
+        if memo is not None and key is not None and new_snapshots is not None and shareable:
+            ctx.last_period = (key, tuple(s for s in new_snapshots if s is not None))
+            memo[key] = ctx.last_period[1]
+    else:
+        # A memo hit: the Period's only other children are BaseURLs (see _memo_eligible).
+        base_urls = [_base_url(ch, (path, "BaseURL", 0), ctx) for ch, n in kids if n == "BaseURL"]
     if href:
         ctx.warn(WarningKind.UNRESOLVED_XLINK, path, f"xlink:href={href!r}", el.sourceline)
     return _new(
         Period,
         {
-            "id": el.get("id"),
-            "start": _duration(el, "start", path, ctx),
-            "duration": _duration(el, "duration", path, ctx),
+            "id": period_id,
+            "start": _duration_of(start, el, "start", path, ctx),
+            "duration": _duration_of(duration, el, "duration", path, ctx),
             "base_urls": tuple(base_urls),
             "segment_info": seg,
             "adaptation_sets": tuple(sets),
-            "event_streams": tuple(streams),
+            "event_streams": tuple(streams) if streams else (),
             "asset_identifier": asset,
             "xlink_href": href,
             "xlink_actuate": actuate,
@@ -586,6 +688,36 @@ def _period(el: Any, path: ElementPath, ctx: _Ctx) -> Period:
             "end_time": None,
         },
     )
+
+
+def _memo_eligible(kids: list[tuple[Any, str | None]]) -> bool:
+    """Whether a Period's AdaptationSets may come from the repeated-Period memo.
+
+    Multi-Period documents often repeat the same AdaptationSets in every Period; only the
+    Period's attributes and BaseURL differ. Comparing Periods as text costs a fraction of
+    parsing their sets from Python, so sets equal to an earlier Period's reuse its parsed
+    fields. Only Periods whose other children are BaseURLs placed before the sets qualify
+    (their own warnings then keep document order). The key is the Period's raw text from
+    the document (:mod:`manifest._spans`) or else its serialization.
+    """
+    seen_set = False
+    for _, name in kids:
+        if name == "AdaptationSet":
+            seen_set = True
+        elif name != "BaseURL" or seen_set:
+            return False
+    return seen_set
+
+
+def _serialized_key(el: Any, kids: list[tuple[Any, str | None]]) -> str:
+    """The Period's text without its attributes (already read) and BaseURL children
+    (parsed on their own): both are dropped from this private tree first. Namespace
+    declarations stay in the text, so equal text means equal AdaptationSets."""
+    for ch, name in kids:
+        if name == "BaseURL":
+            el.remove(ch)
+    el.attrib.clear()
+    return subtree_text(el)
 
 
 _COMMON_DESCRIPTORS = {
@@ -645,28 +777,93 @@ _AS_DEFAULTS: dict[str, Any] = {
 }
 
 
-def _adaptation_set(el: Any, path: ElementPath, ctx: _Ctx) -> AdaptationSet:
+_AS_INHERITED_ATTRS = (
+    "codecs",
+    "mime_type",
+    "width",
+    "height",
+    "frame_rate",
+    "sar",
+    "audio_sampling_rate",
+)
+_AS_INHERITED_LISTS = (
+    "audio_channels",
+    "content_protection",
+    "essential_properties",
+    "supplemental_properties",
+    "inband_event_streams",
+)
+"""Together: ``manifest.link``'s inherited fields, split by where the AdaptationSet gets them."""
+
+
+def _adaptation_set(
+    el: Any,
+    path: ElementPath,
+    ctx: _Ctx,
+    pos: int = -1,
+    snapshots: list[_SetSnapshot | None] | None = None,
+) -> AdaptationSet:
+    """``pos``: the set's position in its Period, for the repeated-set memo; ``snapshots``
+    receives the set's parsed fields (None if it cannot be shared) for the Period memo.
+
+    Multi-Period documents often repeat each AdaptationSet verbatim in every Period (only
+    the Period's own BaseURL or timing changes). Serializing a set (lxml, C) costs a third
+    of parsing it from Python, so a set equal byte for byte to the previous Period's set at
+    the same position reuses that set's parsed fields. Only sets that parsed without a
+    warning and hold no (element-bound, lazily decoded) SegmentTimeline are remembered, so
+    a reused set raises and reports exactly what parsing it would. Documents whose sets
+    differ stop comparing after ``_MEMO_MAX_MISSES`` misses.
+    """
+    memo = ctx.memo if pos >= 0 else None
+    if memo is not None and ctx.memo_dead.get(pos, 0) >= _MEMO_POSITION_MISSES:
+        memo = None  # this position changes every Period: stop serializing it
+    blob = None
+    if memo is not None:
+        prev = memo.get(pos)
+        if prev is not None and ctx.timeline_doc and _has_timeline(el):
+            prev = None  # would serialize every S, and cannot be shared anyway
+        if prev is not None:
+            blob = subtree_text(el)
+            if blob == prev[0]:
+                ctx.memo_hits += 1
+                ctx.memo_dead[pos] = 0
+                if snapshots is not None:
+                    snapshots.append(prev[1])
+                return _set_from_snapshot(prev[1])
+            ctx.memo_misses += 1
+            ctx.memo_dead[pos] = ctx.memo_dead.get(pos, 0) + 1
+            if ctx.memo_hits == 0 and ctx.memo_misses >= _MEMO_MAX_MISSES:
+                ctx.memo = memo = None
+    warnings_before = len(ctx.warnings)
+    timelines_before = ctx.timelines
     lists: dict[str, list[Any]] = {}
+    reps: list[dict[str, Any]] = []
     seg: SegmentInfo | None = None
+    rep_cache = ctx.representations
     for ch in el:
         name = _local_get(ch.tag) or _name(ch.tag)
         if name == "Representation":
-            n = len(lists.get("representations", ())) + 1
-            item: Any = _representation(ch, (path, "Representation", n), ctx)
-            key = "representations"
-        elif name in _COMMON_DESCRIPTORS:
-            item = _descriptor(ch, ctx)
+            # Inlined fast path: a childless Representation whose attribute set parsed
+            # cleanly before (the same rendition in an earlier Period).
+            cached = None if len(ch) else rep_cache.get(tuple(ch.items()))
+            if cached is None:
+                reps.append(_representation(ch, (path, "Representation", len(reps) + 1), ctx))
+            else:
+                reps.append(cached.copy())
+            continue
+        if name in _COMMON_DESCRIPTORS:
+            item: Any = _descriptor(ch, ctx)
             key = _COMMON_DESCRIPTORS[name]
         elif name == "ContentProtection":
             n = len(lists.get("content_protection", ())) + 1
             item = _content_protection(ch, (path, "ContentProtection", n), ctx)
             key = "content_protection"
-        elif name == "BaseURL":
-            item = _base_url(ch, (path, "BaseURL", 0), ctx)
-            key = "base_urls"
         elif name in _SEGMENT_PARSERS:
             seg = _SEGMENT_PARSERS[name](ch, (path, name, 0), ctx)
             continue
+        elif name == "BaseURL":
+            item = _base_url(ch, (path, "BaseURL", 0), ctx)
+            key = "base_urls"
         elif name == "Label":
             item = Label(text=(ch.text or "").strip(), id=ch.get("id"), lang=ch.get("lang"))
             key = "labels"
@@ -679,28 +876,87 @@ def _adaptation_set(el: Any, path: ElementPath, ctx: _Ctx) -> AdaptationSet:
             found.append(item)
     items = el.items()
     attr_key = tuple(items)
-    cached = ctx.adaptation_sets.get(attr_key)
-    if cached is None:
+    cached_set = ctx.adaptation_sets.get(attr_key)
+    if cached_set is None:
         # Equal attribute sets (the same set in the next Period) are read once, unless
         # they produced a warning: then each copy reports at its own path and line.
         before = len(ctx.warnings)
-        cached = _adaptation_set_attributes(el, items, path, ctx)
+        cached_set = _adaptation_set_attributes(el, items, path, ctx)
         if len(ctx.warnings) == before:
-            ctx.adaptation_sets[attr_key] = cached
-    fields, label = cached
-    d = fields.copy()
+            ctx.adaptation_sets[attr_key] = cached_set
+    fields, label, inherit = cached_set
+    aset = object.__new__(AdaptationSet)
+    d = aset.__dict__
+    d.update(fields)
     d["segment_info"] = seg
-    for key, found_items in lists.items():
-        d[key] = tuple(found_items)
-    if label and not d["labels"]:
-        d["labels"] = (Label(text=label.strip()),)  # @label: Label elements win
-    return _new(AdaptationSet, d)
+    if lists:
+        for key, found_items in lists.items():
+            d[key] = tuple(found_items)
+        if label and not lists.get("labels"):
+            d["labels"] = (Label(text=label.strip()),)  # @label: Label elements win
+        extra = [(k, d[k]) for k in _AS_INHERITED_LISTS if d[k]]
+        if extra:
+            inherit = inherit + tuple(extra)
+    elif label:
+        d["labels"] = (Label(text=label.strip()),)
+    # AdaptationSet -> Representation inheritance (manifest.link's rule, applied here
+    # while the Representations are still plain dicts).
+    out = []
+    for rd in reps:
+        for k, v in inherit:
+            mine = rd[k]
+            if mine is None or mine == ():
+                rd[k] = v
+        rep = object.__new__(Representation)
+        object.__setattr__(rep, "__dict__", rd)
+        out.append(rep)
+    d["representations"] = tuple(out)
+    if memo is not None or snapshots is not None:
+        snapshot = None
+        if len(ctx.warnings) == warnings_before and ctx.timelines == timelines_before:
+            snapshot = (d.copy(), tuple(rd.copy() for rd in reps))
+        if snapshots is not None:
+            snapshots.append(snapshot)
+        if memo is not None:
+            if snapshot is not None:
+                memo[pos] = (subtree_text(el) if blob is None else blob, snapshot)
+            else:
+                memo.pop(pos, None)
+    return aset
+
+
+def _has_timeline(el: Any) -> bool:
+    """A SegmentTimeline below ``el`` (lxml's C iteration; stops at the first)."""
+    return next(el.iter("{*}SegmentTimeline"), None) is not None
+
+
+def _set_from_snapshot(snapshot: _SetSnapshot) -> AdaptationSet:
+    """A fresh AdaptationSet (and Representations: linking completes them per Period)."""
+    return _sets_from_snapshots((snapshot,))[0]
+
+
+def _sets_from_snapshots(snapshots: tuple[_SetSnapshot, ...]) -> list[AdaptationSet]:
+    new = object.__new__
+    out = []
+    for fields, rep_fields in snapshots:
+        aset = new(AdaptationSet)
+        d = aset.__dict__
+        d.update(fields)  # faster than object.__setattr__(aset, "__dict__", fields.copy())
+        reps = []
+        for rd in rep_fields:
+            rep = new(Representation)
+            rep.__dict__.update(rd)
+            reps.append(rep)
+        d["representations"] = tuple(reps)
+        out.append(aset)
+    return out
 
 
 def _adaptation_set_attributes(
     el: Any, items: list[tuple[str, str]], path: ElementPath, ctx: _Ctx
-) -> tuple[dict[str, Any], str | None]:
-    """The attribute-derived fields (all others at their defaults) and ``@label``."""
+) -> _SetAttributes:
+    """The attribute-derived fields (all others at their defaults), ``@label`` and the
+    attribute-derived (field, value) pairs that Representations inherit."""
     d = _AS_DEFAULTS.copy()
     slow: list[str] | None = None
     lang = label = None
@@ -735,7 +991,8 @@ def _adaptation_set_attributes(
         for key, field in _AS_INTS.items():
             if key in slow:
                 d[field] = _int_checked(el, key, path, ctx, False, 0, el.get(key))
-    return d, label
+    inherit = tuple((k, v) for k in _AS_INHERITED_ATTRS if (v := d[k]) is not None)
+    return d, label, inherit
 
 
 _NO_CONTEXT = AddressingContext()
@@ -785,14 +1042,14 @@ _REP_DEFAULTS: dict[str, Any] = {
 }
 
 
-def _representation(el: Any, path: ElementPath, ctx: _Ctx) -> Representation:
+def _representation(el: Any, path: ElementPath, ctx: _Ctx) -> dict[str, Any]:
+    """The Representation's field dict (the AdaptationSet makes the object after inheritance)."""
     kids = _representation_children(el, path, ctx) if len(el) else None
     items = el.items()
     key = tuple(items)
     cached = ctx.representations.get(key)
     if cached is not None:
-        # Same attributes as an earlier Representation (the next Period's copy of a
-        # rendition) that produced no warning: reuse its attribute fields.
+        # Same attributes as an earlier Representation that produced no warning.
         d = cached.copy()
     else:
         before = len(ctx.warnings)
@@ -801,7 +1058,7 @@ def _representation(el: Any, path: ElementPath, ctx: _Ctx) -> Representation:
             ctx.representations[key] = d.copy()
     if kids:
         d.update(kids)
-    return _new(Representation, d)
+    return d
 
 
 def _representation_attributes(

@@ -3,10 +3,16 @@ become warnings on the model."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from manifest import (
     InvalidValue,
+    Manifest,
     ManifestError,
     MissingAttribute,
     WarningKind,
@@ -216,3 +222,243 @@ def test_shared_representation_attributes_link_per_period() -> None:
     assert reps[2].segment_at(25.0).url == "https://cdn.example/p/3.m4s"
     assert reps[0] != reps[1]  # same attributes, different Period context
     assert (reps[0].id, reps[0].bandwidth) == (reps[2].id, reps[2].bandwidth)
+
+
+# ---------------------------------------------------------------------- repeated-set memo
+def _parse_both(
+    data: bytes, monkeypatch: pytest.MonkeyPatch, url: str = "https://cdn.example/m.mpd"
+) -> tuple[Manifest, Manifest]:
+    """(parse with the repeated-Period/AdaptationSet memo, parse without it)."""
+    import manifest.parse
+
+    with_memo = parse_mpd(data, url)
+    monkeypatch.setattr(manifest.parse, "_MEMO", False)
+    without = parse_mpd(data, url)
+    monkeypatch.setattr(manifest.parse, "_MEMO", True)
+    return with_memo, without
+
+
+_VIDEO_SET = (
+    '<AdaptationSet mimeType="video/mp4" codecs="avc1.64001f">'
+    '<ContentProtection schemeIdUri="urn:mpeg:dash:mp4protection:2011" value="cenc"/>'
+    '<SegmentTemplate timescale="10" duration="20" media="$RepresentationID$/$Number$.m4s"/>'
+    '<Representation id="v1" bandwidth="5" width="640"/>'
+    '<Representation id="v2" bandwidth="9" width="1280"><BaseURL>hd/</BaseURL>'
+    "</Representation></AdaptationSet>"
+    '<AdaptationSet mimeType="audio/mp4" lang="en"><Role schemeIdUri="r" value="main"/>'
+    '<SegmentTemplate timescale="10" duration="20" media="a/$Number$.m4s"/>'
+    '<Representation id="a" bandwidth="1"><AudioChannelConfiguration schemeIdUri="c" value="2"/>'
+    "</Representation></AdaptationSet>"
+)
+
+
+def test_memo_gives_the_same_model_as_a_full_parse(monkeypatch: pytest.MonkeyPatch) -> None:
+    import manifest.parse
+
+    periods = "\n".join(
+        f'<Period id="p{i}" duration="PT10S"><BaseURL>p{i}/</BaseURL>{_VIDEO_SET}</Period>'
+        for i in range(12)
+    )
+    holder: list[Any] = []
+    real_ctx = manifest.parse._Ctx
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        ctx = real_ctx(*args, **kwargs)
+        holder.append(ctx)
+        return ctx
+
+    monkeypatch.setattr(manifest.parse, "_Ctx", spy)
+    fast, full = _parse_both(_doc(periods), monkeypatch)
+    assert holder[0].period_memo_hits == 11  # the memo was used...
+    assert fast == full  # ...and changed nothing
+    reps = [list(p.adaptation_sets[0].representations) for p in fast.periods]
+    assert len({id(r) for rs in reps for r in rs}) == 24  # one object per Period
+    assert reps[5][1].segment_at(51.0).url == "https://cdn.example/p5/hd/v2/1.m4s"
+    assert reps[5][0].context.period_start == 50.0
+    assert fast.periods[7].base_urls[0].url == "p7/"
+    audio = fast.periods[3].adaptation_sets[1].representations[0]
+    assert audio.mime_type == "audio/mp4" and audio.audio_channels[0].value == "2"
+
+
+def test_memo_misses_on_any_difference(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Per-Period presentationTimeOffset, a changed Representation, an extra set, a
+    # timeline: every Period must parse to what a full parse gives.
+    variants = [
+        _VIDEO_SET.replace('duration="20" media="a/', f'duration="20" startNumber="{i}" media="a/')
+        if i % 3 == 0
+        else _VIDEO_SET.replace('width="640"', f'width="{640 + i % 2}"')
+        for i in range(10)
+    ]
+    variants.append(_VIDEO_SET + _VIDEO_SET)
+    variants.append(
+        '<AdaptationSet><SegmentTemplate timescale="1" media="$Time$.m4s"><SegmentTimeline>'
+        '<S t="0" d="2" r="4"/></SegmentTimeline></SegmentTemplate>'
+        '<Representation id="t" bandwidth="1"/></AdaptationSet>'
+    )
+    variants += variants
+    periods = "\n".join(
+        f'<Period id="p{i}" duration="PT10S">{body}</Period>' for i, body in enumerate(variants)
+    )
+    fast, full = _parse_both(_doc(periods), monkeypatch)
+    assert fast == full
+    assert fast.periods[3].adaptation_sets[1].segment_info.start_number == 3  # type: ignore[union-attr]
+    assert fast.periods[1].adaptation_sets[0].representations[0].width == 641
+    assert fast.periods[-1].adaptation_sets[0].representations[0].segment_count() == 5
+
+
+def test_memo_keeps_timeline_errors_at_their_own_period(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Sets holding a (lazily decoded, element-bound) SegmentTimeline are never shared.
+    body = (
+        '<AdaptationSet><SegmentTemplate timescale="1" media="$Time$.m4s"><SegmentTimeline>'
+        '<S t="0" d="2"/><S d="{d}"/></SegmentTimeline></SegmentTemplate>'
+        '<Representation id="t" bandwidth="1"/></AdaptationSet>'
+    )
+    periods = "\n".join(
+        f'<Period id="p{i}" duration="PT10S">{body.format(d="x" if i == 4 else 2)}</Period>'
+        for i in range(6)
+    )
+    fast, full = _parse_both(_doc(periods), monkeypatch)
+    assert fast.warnings == full.warnings  # decodes every timeline; never raises
+    (w,) = fast.warnings
+    assert w.path.startswith("MPD/Period[5]/AdaptationSet[1]/") and w.line == 6
+    reps = list(fast.representations())
+    with pytest.raises(InvalidValue) as info:
+        reps[4].segment_count()
+    assert info.value.path.startswith("MPD/Period[5]/")
+    assert [r.segment_count() for i, r in enumerate(reps) if i != 4] == [2] * 5
+
+
+def test_memo_leaves_warnings_and_errors_in_place(monkeypatch: pytest.MonkeyPatch) -> None:
+    bad = _VIDEO_SET.replace('width="640"', 'width="wide"')
+    periods = "\n".join(
+        f'<Period id="p{i}" duration="PT10S"><BaseURL>p/</BaseURL>{body}</Period>'
+        for i, body in enumerate(bad if i in (2, 7) else _VIDEO_SET for i in range(9))
+    )
+    fast, full = _parse_both(_doc(periods), monkeypatch)
+    assert fast == full and fast.parse_warnings == full.parse_warnings
+    assert [w.path for w in fast.parse_warnings] == [
+        f"MPD/Period[{i}]/AdaptationSet[1]/Representation[1]" for i in (3, 8)
+    ]
+    broken = periods.replace(
+        '<Period id="p6" duration="PT10S">', '<Period id="p6" duration="-PT1S">'
+    )
+    with pytest.raises(InvalidValue) as info:
+        parse_mpd(_doc(broken), "")
+    assert info.value.path == "MPD/Period[7]" and info.value.attribute == "duration"
+
+
+def test_memo_on_corpus_documents(corpus_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    names = sorted(p.name for p in (corpus_dir / "mpd").glob("*.mpd"))
+    assert names
+    multi = 0
+    for name in names:
+        data = (corpus_dir / "mpd" / name).read_bytes()
+        try:
+            fast, full = _parse_both(data, monkeypatch, "https://cdn.example/" + name)
+        except ManifestError as exc:
+            import manifest.parse
+
+            monkeypatch.setattr(manifest.parse, "_MEMO", False)
+            with pytest.raises(type(exc)):
+                parse_mpd(data, "https://cdn.example/" + name)
+            monkeypatch.setattr(manifest.parse, "_MEMO", True)
+            continue
+        assert fast == full, name
+        assert fast.parse_warnings == full.parse_warnings, name
+        multi += len(fast.periods) > 2
+    assert multi >= 1
+
+
+_PERIOD_PARTS = [
+    # (Period attributes, leading children, AdaptationSet bodies): variations that must
+    # not fool the raw-text keys (comments, CDATA, PIs, ">" in values, namespaces).
+    'id="a" duration="PT10S"',
+    'duration="PT10S" note="a>b"',
+    "duration='PT10S'",
+    'duration="PT10S" xmlns:x="urn:x"',
+]
+_PERIOD_LEAD = [
+    "",
+    "<BaseURL>p/</BaseURL>",
+    '<BaseURL serviceLocation="b">q/</BaseURL>\n  ',
+    "<BaseURL><![CDATA[c/]]></BaseURL>",
+    "<!-- </Period> --><BaseURL>p/</BaseURL>",
+    '<SegmentTemplate timescale="1" duration="2" media="p$Number$.m4s"/>',
+]
+_PERIOD_SETS = [
+    _VIDEO_SET,
+    _VIDEO_SET.replace('width="640"', 'width="641"'),
+    _VIDEO_SET.replace("<Role", "<!-- c --><Role"),
+    _VIDEO_SET.replace("<Role", "<?pi x?><Role"),
+    _VIDEO_SET.replace('value="main"', 'value="a&gt;b"'),
+    '<AdaptationSet mimeType="text/vtt"><Representation id="t" bandwidth="1">'
+    "<BaseURL>t.vtt</BaseURL></Representation></AdaptationSet>",
+    '<AdaptationSet xmlns:x="urn:y"><Representation id="x" bandwidth="2" x:y="1"/></AdaptationSet>',
+    '<AdaptationSet><Representation id="w" bandwidth="w"/></AdaptationSet>',  # warns
+]
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    picks=st.lists(
+        st.tuples(
+            st.integers(0, len(_PERIOD_PARTS) - 1),
+            st.integers(0, len(_PERIOD_LEAD) - 1),
+            st.lists(st.integers(0, len(_PERIOD_SETS) - 1), min_size=0, max_size=3),
+        ),
+        min_size=3,
+        max_size=9,
+    ),
+    between=st.sampled_from(["", "\n", "<!-- gap -->", "<?pi?>"]),
+)
+def test_memo_matches_a_full_parse_whatever_the_periods(
+    picks: list[tuple[int, int, list[int]]], between: str
+) -> None:
+    import manifest.parse
+
+    periods = between.join(
+        f"<Period {_PERIOD_PARTS[a]}>{_PERIOD_LEAD[b]}"
+        + "".join(_PERIOD_SETS[i] for i in sets)
+        + "</Period>"
+        for a, b, sets in picks
+    )
+    data = _doc(periods)
+    fast = parse_mpd(data, "https://cdn.example/m.mpd")
+    manifest.parse._MEMO = False
+    try:
+        full = parse_mpd(data, "https://cdn.example/m.mpd")
+    finally:
+        manifest.parse._MEMO = True
+    assert fast == full
+    assert fast.parse_warnings == full.parse_warnings
+    for a, b in zip(fast.representations(), full.representations(), strict=True):
+        assert a is not b and a.context == b.context
+
+
+def test_memo_never_serializes_a_timeline(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Keying a set or Period that holds a SegmentTimeline would cost as much as the S
+    # entries themselves; such sets are never shared anyway.
+    import manifest.parse
+
+    serialized: list[Any] = []
+    real = manifest.parse.subtree_text
+
+    def spy(el: Any) -> str:
+        serialized.append(el)
+        return real(el)
+
+    monkeypatch.setattr(manifest.parse, "subtree_text", spy)
+    timeline_set = (
+        '<AdaptationSet><SegmentTemplate timescale="1" media="$Time$.m4s"><SegmentTimeline>'
+        '<S t="0" d="2" r="4"/></SegmentTimeline></SegmentTemplate>'
+        '<Representation id="t" bandwidth="1"/></AdaptationSet>'
+    )
+    periods = "\n".join(
+        f'<Period id="p{i}" duration="PT10S">{timeline_set if i % 2 else _VIDEO_SET}'
+        f"{_VIDEO_SET if i % 2 else timeline_set}</Period>"
+        for i in range(8)
+    )
+    fast, full = _parse_both(_doc(periods), monkeypatch)
+    assert fast == full
+    assert serialized  # the timeline-free sets were compared...
+    assert not any(next(el.iter("{*}SegmentTimeline"), None) is not None for el in serialized)

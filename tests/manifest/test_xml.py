@@ -92,3 +92,13 @@ def test_leniency_no_namespace_uppercase_namespace_undeclared_prefix() -> None:
         rep = next(m.representations())
         assert (rep.id, rep.bandwidth, rep.segment_count()) == ("r", 5, 2)
         assert any(w.kind.value == "recovered_xml" for w in m.warnings)
+
+
+@pytest.mark.parametrize("offset", [4080, 4088, 4089, 4090, 4095, 4096, 4097, 9000])
+def test_entity_declaration_found_at_any_offset(offset: int) -> None:
+    # The late search starts from a memchr for "!" at 4089 and on: an ENTITY declaration
+    # straddling the 4096-byte head must still be refused before parsing.
+    data = b"<MPD>" + b" " * (offset - 5) + b"<!ENTITY a 'b'>" + b" " * 5000 + b"</MPD>"
+    assert data.index(b"<!ENTITY") == offset
+    with pytest.raises(UnsafeXml):
+        parse_mpd(data, "")

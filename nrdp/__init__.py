@@ -58,6 +58,7 @@ from nrdp.errors import (
     LicenseDenied,
     LicenseTimeout,
     MalformedResponse,
+    MalformedSubtitles,
     NetworkTimeout,
     NotEntitled,
     NotLoggedIn,
@@ -65,6 +66,7 @@ from nrdp.errors import (
     ServiceError,
     StallTimeout,
     ThroughputTooLow,
+    UnknownTrack,
 )
 from nrdp.events import (
     BandwidthEstimated,
@@ -80,12 +82,15 @@ from nrdp.events import (
     SegmentDownloaded,
     StateChanged,
     SwitchReason,
+    TrackChanged,
 )
 from nrdp.hub import Subscription
 from nrdp.media.sinks import AudioFrame, HashSink, NullSink, Sink, VideoFrame
 from nrdp.player import Player
+from nrdp.scheduler.tracks import TrackInfo
 from nrdp.state import PlayerState
 from nrdp.stats import StatsSnapshot
+from nrdp.text.cue import TextCue
 
 __all__ = [
     "AbrConfig",
@@ -126,6 +131,7 @@ __all__ = [
     "Limits",
     "LoadErrorConfig",
     "MalformedResponse",
+    "MalformedSubtitles",
     "ManifestError",
     "MonotonicClock",
     "NetworkError",
@@ -156,7 +162,11 @@ __all__ = [
     "Subscription",
     "SwitchReason",
     "TelemetryChannelConfig",
+    "TextCue",
     "ThroughputTooLow",
     "Timeouts",
+    "TrackChanged",
+    "TrackInfo",
+    "UnknownTrack",
     "VideoFrame",
 ]

@@ -382,15 +382,21 @@ class PlayerConfig:
     oca: OcaConfig = DEFAULT_OCA_CONFIG
     autoplay: bool = True
     preferred_audio_language: str | None = None
+    preferred_text_language: str | None = None
+    """Subtitles in this language are turned on at load (None: subtitles off)."""
     realtime: bool = True
     """Present frames at their presentation time; ``False`` runs as fast as possible (tests)."""
     stall_timeout: float = 3.0
     """Seconds without a body byte before a segment download counts as stalled."""
     telemetry: bool = True
     bookmarks: bool = True
+    decode: bool = True
+    """``False`` never runs the decoder (load tests): frames are counted and timed from each
+    segment's ``trun`` and presented on schedule, but the sink gets no frame."""
 
     def __post_init__(self) -> None:
         _typed("realtime", self.realtime, bool)
+        _typed("decode", self.decode, bool)
         _typed("telemetry", self.telemetry, bool)
         _typed("bookmarks", self.bookmarks, bool)
         _finite("stall_timeout", self.stall_timeout, inclusive=False)
@@ -404,6 +410,10 @@ class PlayerConfig:
             r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*", str(self.preferred_audio_language)
         ):
             raise ConfigError("must be a BCP-47 language tag", field="preferred_audio_language")
+        if self.preferred_text_language is not None and not re.fullmatch(
+            r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*", str(self.preferred_text_language)
+        ):
+            raise ConfigError("must be a BCP-47 language tag", field="preferred_text_language")
 
 
 # ------------------------------------------------------------------------- device

@@ -7,6 +7,7 @@ Callers catch at any level (httpx ``_exceptions.py`` style)::
      │    ├── InvalidState          an API call or event that the player state forbids
      │    ├── ConfigError           a config value object was given an invalid value
      │    ├── InvalidArgument       a pure-core function was given an impossible value
+     │    │    └── UnknownTrack     a track id the loaded title does not have
      │    └── NoPlayableTrack       nothing in the manifest fits the device
      ├── NetworkError 2001-2099      (recoverable and retriable unless stated)
      │    ├── ConnectFailed         could not open a connection (refused, DNS, reset)
@@ -24,6 +25,7 @@ Callers catch at any level (httpx ``_exceptions.py`` style)::
      │    └── AllOcasFailed         every OCA candidate is excluded (critical)
      ├── DecodeError 4001-4099
      │    ├── DemuxFailed / DecodeFailed / UnsupportedCodec
+     │    ├── MalformedSubtitles  a subtitle sidecar that is not WebVTT
      │    └── ContentKeyMismatch  decrypted media does not decode: the key is wrong
      ├── LicenseError 7100-7199      (7001-7099 belong to ``drm``)
      │    ├── LicenseDenied / LicenseAcquisitionFailed / LicenseTimeout / KeysMissing
@@ -76,6 +78,7 @@ __all__ = [
     "LicenseDenied",
     "LicenseTimeout",
     "MalformedResponse",
+    "MalformedSubtitles",
     "NetworkTimeout",
     "NoPlayableTrack",
     "NotEntitled",
@@ -88,6 +91,7 @@ __all__ = [
     "StallTimeout",
     "ThroughputTooLow",
     "TruncatedBody",
+    "UnknownTrack",
     "UnsupportedCodec",
     "map_exceptions",
     "redact_url",
@@ -136,6 +140,18 @@ class InvalidArgument(PlayerError, ValueError):
     def __init__(self, message: str, *, argument: str) -> None:
         super().__init__(f"{argument}: {message}")
         self.argument = argument
+
+
+class UnknownTrack(InvalidArgument):
+    """A track id that the loaded title does not have (``select_audio_track`` and
+    ``select_text_track`` take ids from ``audio_tracks()`` / ``text_tracks()``)."""
+
+    code = 1030
+
+    def __init__(self, *, kind: str, track_id: str) -> None:
+        super().__init__(f"the title has no {kind} track {track_id!r}", argument="track_id")
+        self.kind = kind
+        self.track_id = track_id
 
 
 class NoPlayableTrack(PlayerError):
@@ -370,6 +386,19 @@ class ContentKeyMismatch(DecodeError):
         super().__init__(f"{track}{where}: decrypted media does not decode (wrong content key?)")
         self.track = track
         self.segment = segment
+
+
+class MalformedSubtitles(DecodeError):
+    """A subtitle file is not WebVTT (no ``WEBVTT`` signature); subtitles stay off, playback
+    goes on. Malformed cues inside a valid file are skipped, not raised."""
+
+    code = 4030
+    severity = Severity.RECOVERABLE
+
+    def __init__(self, reason: str, *, line: int) -> None:
+        super().__init__(f"not a WebVTT document (line {line}): {reason}")
+        self.reason = reason
+        self.line = line
 
 
 # ---------------------------------------------------------------- license (7100-7199)

@@ -31,6 +31,7 @@ __all__ = [
     "SegmentDownloaded",
     "StateChanged",
     "SwitchReason",
+    "TrackChanged",
 ]
 
 
@@ -142,6 +143,8 @@ class SegmentDownloaded(Event):
     oca: str
     rung: int
     bitrate: int
+    representation: str | None = None
+    """The Representation id the segment belongs to (the audio language's, after a switch)."""
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -152,6 +155,21 @@ class SegmentDownloaded(Event):
     @property
     def throughput_bps(self) -> float | None:
         return self.size * 8 / self.seconds if self.seconds > 0 else None
+
+
+@dataclass(frozen=True, kw_only=True)
+class TrackChanged(Event):
+    """The audio or text track changed: ``from_id`` is None at load (the first selection),
+    ``to_id`` None when subtitles are turned off. Ids are ``TrackInfo.id`` values."""
+
+    kind: str
+    from_id: str | None
+    to_id: str | None
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.kind not in ("audio", "text"):
+            raise InvalidArgument("must be 'audio' or 'text'", argument="kind")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -175,14 +193,18 @@ class BandwidthEstimated(Event):
 
 @dataclass(frozen=True, kw_only=True)
 class FramesRendered(Event):
-    """Frames decoded and dropped since the previous FramesRendered event (deltas)."""
+    """Video frames since the previous FramesRendered event (deltas): ``decoded`` by the
+    decoder (0 with ``PlayerConfig(decode=False)``), ``dropped`` (too late for their slot,
+    or refused by the sink) and ``presented`` (given to the sink; with ``decode=False`` the
+    slots that passed on schedule). With decoding, decoded == presented + dropped."""
 
     decoded: int
     dropped: int
+    presented: int = 0
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        _non_negative(self, "decoded", "dropped")
+        _non_negative(self, "decoded", "dropped", "presented")
 
 
 @dataclass(frozen=True, kw_only=True)

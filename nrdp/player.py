@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -24,17 +25,33 @@ from nrdp.delivery.downloader import Downloader
 from nrdp.delivery.oca import OcaSelector
 from nrdp.delivery.policy import DefaultLoadErrorPolicy
 from nrdp.errors import InvalidState
-from nrdp.events import ErrorEvent, Event, LicenseAcquired, OcaFailover, StateChanged
+from nrdp.events import (
+    ErrorEvent,
+    Event,
+    LicenseAcquired,
+    OcaFailover,
+    StateChanged,
+    TrackChanged,
+)
 from nrdp.hub import EventHub, Subscription
 from nrdp.media.pipeline import MediaPipeline
 from nrdp.media.sinks import NullSink, Sink
-from nrdp.playback.license import acquire_license
-from nrdp.playback.play_api import PlaybackManifest, fetch_playback_manifest
+from nrdp.playback.play_api import PlaybackManifest
+from nrdp.playback.token import PlaybackSession
+from nrdp.scheduler.buffer import TrackKind
 from nrdp.scheduler.loop import PlaybackEngine
-from nrdp.scheduler.tracks import select_tracks
+from nrdp.scheduler.tracks import (
+    TextOption,
+    TrackCatalog,
+    TrackInfo,
+    catalog_tracks,
+    select_tracks,
+)
 from nrdp.state import PlayerEvent, PlayerState, PlayerStateMachine
 from nrdp.stats import StatsCollector, StatsSnapshot
 from nrdp.telemetry import SessionTelemetry
+from nrdp.text.cue import TextCue
+from nrdp.text.presenter import TextPresenter
 
 if TYPE_CHECKING:
     from nrdp.device import Device
@@ -58,10 +75,14 @@ class Player:
         self._pipeline: MediaPipeline | None = None
         self._telemetry: SessionTelemetry | None = None
         self.manifest: PlaybackManifest | None = None
+        self.playback_session: PlaybackSession | None = None
         self.title_id: str | None = None
         self.loaded_at: float | None = None
         self._ended = asyncio.Event()
         self._load_error: SdkError | None = None
+        self._catalog = TrackCatalog()
+        self._audio_id: str | None = None
+        self._text: TextPresenter | None = None
 
     # ------------------------------------------------------------------ events
 
@@ -123,9 +144,11 @@ class Player:
         self.title_id = title_id
         self.loaded_at = clock.now()
         try:
-            pm = await fetch_playback_manifest(
-                dev.playback, dev.auth, title_id, profile_id=profile_id
+            session = PlaybackSession(
+                dev.playback, dev.auth, title_id, clock=clock, wall=time.time, profile_id=profile_id
             )
+            self.playback_session = session
+            pm = await session.start()
             self.manifest = pm
             if self.config.telemetry:
                 self._telemetry = SessionTelemetry(
@@ -147,15 +170,18 @@ class Player:
             mpd = await downloader.fetch(pm.mpd_path)
             oca = next(o for o in pm.ocas if o.id == mpd.oca_id)
             manifest = parse_mpd(mpd.data, oca.url_for(pm.mpd_path))
+            catalog = catalog_tracks(manifest, dev.config.capabilities)
+            audio = catalog.preferred_audio(self.config.preferred_audio_language)
             tracks = select_tracks(
                 manifest,
                 dev.config.capabilities,
                 max_height=pm.max_height,
                 language=self.config.preferred_audio_language,
+                audio_id=audio.info.id if audio is not None else None,
             )
-            kids = {
+            kids = {  # every audio track's keys too: a language switch needs no new license
                 cp.default_kid_bytes
-                for t in tracks
+                for t in (*tracks, *(o.choice for o in catalog.audio))
                 for r in t.representations
                 for cp in r.content_protection
                 if cp.default_kid_bytes
@@ -163,7 +189,7 @@ class Player:
             if not kids and pm.drm_scheme:  # MPD without default_KIDs: trust the Play API
                 kids = set(pm.kids)
             t0 = clock.now()
-            keys = await acquire_license(dev.playback, dev.auth, pm, kids)
+            keys = await session.license(kids)  # an expired token is renewed once
             if kids:
                 self._emit(
                     LicenseAcquired(at=clock.now(), seconds=clock.now() - t0, key_count=len(kids))
@@ -187,8 +213,10 @@ class Player:
             self._fail(err)
             raise
         engine.state = self._idle
+        engine.need_keys = lambda kids: session.license(kids, proactive=True)
         engine.reset_for(start or 0.0)
         self._engine = engine
+        self._start_tracks(engine, catalog, audio.info.id if audio is not None else None)
         engine.process(PlayerEvent.LOADED)
         self._task = asyncio.create_task(self._drive(engine), name="nrdp-player")
 
@@ -233,6 +261,8 @@ class Player:
             target = min(target, max(0.0, engine.duration - 0.001))
         engine.reset_for(target)
         self.sink.on_flush(target)
+        if self._text is not None:
+            self._text.seek(target)
         engine.process(PlayerEvent.SEEK_DONE)
         self._ended.clear()
         self._task = asyncio.create_task(self._drive(engine), name="nrdp-player")
@@ -253,6 +283,10 @@ class Player:
         """Stop playback; nothing of the session keeps running afterwards."""
         engine = self._engine
         await self._cancel_task()
+        text, self._text = self._text, None
+        if text is not None:
+            await text.close()
+        self._catalog, self._audio_id = TrackCatalog(), None
         if engine is None:
             return
         if engine.state.can(PlayerEvent.STOP):
@@ -283,6 +317,79 @@ class Player:
     async def close(self) -> None:
         await self.stop()
         self._hub.close()
+
+    # ------------------------------------------------------------------ tracks
+
+    def _start_tracks(
+        self, engine: PlaybackEngine, catalog: TrackCatalog, audio_id: str | None
+    ) -> None:
+        """Remember the title's tracks, announce the audio track, start the text presenter
+        (and the preferred subtitles)."""
+        self._catalog = catalog
+        self._audio_id = audio_id
+        clock = self._device.clock
+        if audio_id is not None:
+            self._emit(TrackChanged(at=clock.now(), kind="audio", from_id=None, to_id=audio_id))
+
+        async def fetch(path: str) -> bytes:
+            return (await engine.downloader.fetch(path)).data
+
+        def failed(err: SdkError, track_id: str) -> None:
+            self._emit(ErrorEvent.from_error(err, at=clock.now(), fatal=False))
+            self._emit(TrackChanged(at=clock.now(), kind="text", from_id=track_id, to_id=None))
+
+        self._text = TextPresenter(
+            fetch=fetch,
+            deliver=self._deliver_cue,
+            position=lambda: engine.position,
+            on_error=failed,
+        )
+        preferred = catalog.preferred_text(self.config.preferred_text_language)
+        if preferred is not None:
+            self._show_text(preferred)
+
+    def _deliver_cue(self, cue: TextCue) -> None:
+        on_text = getattr(self.sink, "on_text", None)
+        if on_text is not None:
+            on_text(cue)
+
+    def _show_text(self, option: TextOption | None) -> None:
+        assert self._text is not None
+        old = self._text.track_id
+        new = option.info.id if option is not None else None
+        if new == old:
+            return
+        self._text.select(new, option.path if option is not None else None)
+        self._emit(TrackChanged(at=self._device.clock.now(), kind="text", from_id=old, to_id=new))
+
+    def audio_tracks(self) -> tuple[TrackInfo, ...]:
+        """The title's audio tracks the device can play (empty before ``load``)."""
+        return self._catalog.infos("audio", self._audio_id)
+
+    def text_tracks(self) -> tuple[TrackInfo, ...]:
+        """The title's WebVTT subtitle tracks (empty before ``load``)."""
+        return self._catalog.infos("text", self._text.track_id if self._text else None)
+
+    async def select_audio_track(self, track_id: str) -> None:
+        """Switch the audio language now: the audio buffered ahead of the playhead is
+        dropped and fetched again from the new track; video is not touched. Raises
+        :class:`~nrdp.errors.UnknownTrack` for an id not in :meth:`audio_tracks`."""
+        engine = self._require()
+        option = self._catalog.audio_option(track_id)
+        old = self._audio_id
+        if track_id == old:
+            return
+        engine.switch_track(TrackKind.AUDIO, option.choice)
+        self._audio_id = track_id
+        now = self._device.clock.now()
+        self._emit(TrackChanged(at=now, kind="audio", from_id=old, to_id=track_id))
+
+    def select_text_track(self, track_id: str | None) -> None:
+        """Show the subtitles ``track_id`` (fetched and parsed in the background; cues go to
+        the sink's ``on_text``), or none with ``None``. Raises
+        :class:`~nrdp.errors.UnknownTrack` for an id not in :meth:`text_tracks`."""
+        self._require()
+        self._show_text(None if track_id is None else self._catalog.text_option(track_id))
 
     def _require(self) -> PlaybackEngine:
         if self._engine is None:

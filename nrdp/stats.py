@@ -26,6 +26,7 @@ from nrdp.events import (
     RebufferStarted,
     SegmentDownloaded,
     StateChanged,
+    TrackChanged,
 )
 from nrdp.scheduler.buffer import TrackKind
 from nrdp.state import PlayerState
@@ -71,6 +72,12 @@ class StatsSnapshot:
     oca_failovers: int
     error_count: int
     last_error: Mapping[str, Any] | None
+    presented_frames: int = 0
+    """Video frames shown (or, with ``decode=False``, whose slot passed on schedule)."""
+    audio_track: str | None = None
+    """The selected audio track's id (``TrackInfo.id``)."""
+    text_track: str | None = None
+    """The selected text track's id, None while subtitles are off."""
 
     def to_dict(self) -> dict[str, Any]:
         out = {f.name: getattr(self, f.name) for f in fields(self)}
@@ -103,6 +110,8 @@ class StatsCollector:
         self._buffer: dict[str, float] = {}
         self._decoded = 0
         self._dropped = 0
+        self._presented = 0
+        self._tracks: dict[str, str | None] = {}
         self._license: float | None = None
         self._oca: str | None = None
         self._failovers = 0
@@ -120,6 +129,7 @@ class StatsCollector:
             BandwidthEstimated: self._on_bandwidth,
             FramesRendered: self._on_frames,
             ErrorEvent: self._on_error,
+            TrackChanged: self._on_track,
         }
 
     def on_event(self, event: Event) -> None:
@@ -180,6 +190,10 @@ class StatsCollector:
     def _on_frames(self, ev: FramesRendered) -> None:
         self._decoded += ev.decoded
         self._dropped += ev.dropped
+        self._presented += ev.presented
+
+    def _on_track(self, ev: TrackChanged) -> None:
+        self._tracks[ev.kind] = ev.to_id
 
     def _on_error(self, ev: ErrorEvent) -> None:
         self._errors += 1
@@ -221,4 +235,7 @@ class StatsCollector:
             oca_failovers=self._failovers,
             error_count=self._errors,
             last_error=MappingProxyType(self._last_error) if self._last_error else None,
+            presented_frames=self._presented,
+            audio_track=self._tracks.get("audio"),
+            text_track=self._tracks.get("text"),
         )

@@ -1,6 +1,6 @@
 """Media: decrypt and decode segments off the loop, and hand frames to a sink."""
 
-from nrdp.media.decoder import DecodedSegment, decode_segment
+from nrdp.media.decoder import DecodedSegment, decode_segment, iter_segment
 from nrdp.media.pipeline import ClearInit, MediaPipeline
 from nrdp.media.sinks import AudioFrame, HashSink, NullSink, Sink, VideoFrame
 
@@ -14,4 +14,5 @@ __all__ = [
     "Sink",
     "VideoFrame",
     "decode_segment",
+    "iter_segment",
 ]

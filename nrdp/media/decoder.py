@@ -1,15 +1,25 @@
-"""PyAV demux + decode of one clear fMP4 segment from memory (blocking: run it in a thread).
+"""Decode one clear fMP4 segment from memory by feeding its samples to a decoder as packets.
 
-Every media segment is decoded together with its representation's init segment, as
-``av.open(BytesIO(init + segment))`` (PyAV ``tests/test_python_io.py``): segments start with a
-key frame, so a quality switch is just a different init, with no decoder state to carry over
-and no glitch. Times come from the fragment's ``tfdt``, so audio and video keep their
-presentation timestamps across switches. Video packets go to a decoder context from a
-:class:`~nrdp.media.codecs.DecoderPool` when one is given (drained and flushed at the end of
-each segment, so every segment still decodes on its own), which recycles frame buffers across
-segments. The luma plane is a read-only view of the decoded picture (no copy when it has no
-row padding) and its digest is computed lazily unless asked for. FFmpeg failures become
-:class:`~nrdp.errors.DemuxFailed` / :class:`~nrdp.errors.DecodeFailed` here, at the boundary.
+No demuxer per segment: the init's codec configuration (``avcC``/``esds``, read once by
+:func:`~nrdp.media.codecs.track_codec`) sets up a decoder context from a
+:class:`~nrdp.media.codecs.DecoderPool`, and :func:`fragment_samples` reads each sample's
+position, size, decode time, composition offset and key flag from the segment's ``moof``
+(``tfhd``/``tfdt``/``trun`` with the ``trex`` defaults) through :mod:`mediacore.boxes`.
+Opening a container per segment (``av.open``) cost about as much as 5 frames of 720p
+decoding. Segments start with a key frame, so a quality switch is just a different init;
+the context is drained and flushed after each segment, so every segment decodes on its own.
+
+Presentation times follow ISO/IEC 14496-12: ``tfdt`` plus the durations before a sample,
+plus its composition offset, less the edit list's offset (as FFmpeg's mov demuxer applies
+it). They equal what ``av.open`` gives for every stream whose composition offsets are not
+negative; with negative offsets (``trun`` version 1) FFmpeg also adds the largest of them
+to every pts of the container, which this decoder does not copy.
+
+Inits whose codec is not fed as packets (anything but H.264, HEVC and AAC) fall back to
+``av.open(BytesIO(init + segment))``. The luma plane is a read-only view of the decoded
+picture (no copy when it has no row padding) and its digest is computed lazily unless asked
+for. Box damage raises :class:`~nrdp.errors.DemuxFailed` and decoder failures
+:class:`~nrdp.errors.DecodeFailed`, here, at the boundary.
 """
 
 from __future__ import annotations
@@ -21,17 +31,48 @@ from dataclasses import dataclass
 
 import av
 import numpy as np
-from av.video.codeccontext import VideoCodecContext
 
+from mediacore.boxes import Box, MalformedBox, iter_boxes
+from mediacore.errors import ContainerError
 from nrdp.errors import DecodeFailed, DemuxFailed
-from nrdp.media.codecs import DecoderPool
+from nrdp.media.codecs import DecoderContext, DecoderPool, TrackCodec, track_codec
 from nrdp.media.sinks import AudioFrame, VideoFrame
 
-__all__ = ["DecodedSegment", "decode_segment"]
+__all__ = ["DecodedSegment", "Sample", "decode_segment", "fragment_samples", "iter_segment"]
 
 # The init's boxes already give the codec, size and frame rate; probing frames for the rate
 # again costs ~40% of opening the container (PyAV ``av.open`` runs find_stream_info).
 _PROBE = {"fpsprobesize": "0"}
+
+_TFHD_BASE_DATA_OFFSET = 0x01
+_TFHD_DESCRIPTION = 0x02
+_TFHD_DURATION = 0x08
+_TFHD_SIZE = 0x10
+_TFHD_FLAGS = 0x20
+_TFHD_BASE_IS_MOOF = 0x02_0000
+_TRUN_DATA_OFFSET = 0x01
+_TRUN_FIRST_FLAGS = 0x04
+_TRUN_DURATION = 0x100
+_TRUN_SIZE = 0x200
+_TRUN_FLAGS = 0x400
+_TRUN_CTO = 0x800
+_NON_SYNC = 0x0001_0000
+_INT64 = 1 << 63
+
+
+@dataclass(frozen=True, slots=True)
+class Sample:
+    """One sample of a fragment: where its bytes are and when it is decoded and shown.
+
+    ``offset`` is relative to the segment's first byte; times are in the track's timescale.
+    """
+
+    offset: int
+    size: int
+    dts: int
+    pts: int
+    duration: int
+    key: bool
 
 
 @dataclass(frozen=True)
@@ -48,6 +89,118 @@ class DecodedSegment:
         return len(self.video) + len(self.audio)
 
 
+# ------------------------------------------------------------------------ fragment boxes
+
+
+def _signed(v: int) -> int:
+    return v - (1 << 32) if v & 0x8000_0000 else v
+
+
+def _traf_samples(
+    traf: Box, track: TrackCodec, moof: Box, base: int, dts: int, init_size: int, end: int
+) -> tuple[list[Sample], int, int] | None:
+    """The samples of one ``traf`` of ``track`` (``None`` for another track), the offset
+    where its data ends and the decode time after its last sample. Every sample's bytes
+    must lie in ``[0, end)``: checked as the run is read, so a crafted sample count cannot
+    make it loop or allocate beyond the segment's own size."""
+    tfhd = traf.child("tfhd")
+    if tfhd is None:
+        raise MalformedBox("traf has no tfhd", path=traf.path, offset=traf.offset)
+    _, flags = tfhd.full_header()
+    r = tfhd.fields(4)
+    if r.u32() != track.track_id:
+        return None
+    if flags & _TFHD_BASE_DATA_OFFSET:
+        base = r.u64() - init_size  # a file offset: av.open read ``init + segment``
+    elif flags & _TFHD_BASE_IS_MOOF:
+        base = moof.offset
+    if flags & _TFHD_DESCRIPTION:
+        r.u32()
+    d = track.defaults
+    dflt_duration = r.u32() if flags & _TFHD_DURATION else d.duration
+    dflt_size = r.u32() if flags & _TFHD_SIZE else d.size
+    dflt_flags = r.u32() if flags & _TFHD_FLAGS else d.flags
+    tfdt = traf.child("tfdt")
+    if tfdt is not None:
+        version, _ = tfdt.full_header()
+        t = tfdt.fields(4)
+        dts = t.u64() if version == 1 else t.u32()
+    out: list[Sample] = []
+    pos = base
+    shift = track.offset
+    for trun in traf.children():
+        if trun.type != "trun":
+            continue
+        _, tf = trun.full_header()
+        q = trun.fields(4)
+        count = q.u32()
+        if count > end:  # not even one byte per sample
+            raise MalformedBox(f"{count} samples in {end} bytes", path=trun.path, offset=q.pos)
+        if tf & _TRUN_DATA_OFFSET:
+            pos = base + q.i32()
+        first_flags = q.u32() if tf & _TRUN_FIRST_FLAGS else None
+        has = [bool(tf & f) for f in (_TRUN_DURATION, _TRUN_SIZE, _TRUN_FLAGS, _TRUN_CTO)]
+        width = sum(has)
+        values = q.array("I", count * width) if width else ()
+        for i in range(count):
+            row = values[i * width : (i + 1) * width]
+            k = 0
+            duration = row[k] if has[0] else dflt_duration
+            k += has[0]
+            size = row[k] if has[1] else dflt_size
+            k += has[1]
+            sflags = row[k] if has[2] else dflt_flags
+            k += has[2]
+            cto = _signed(row[k]) if has[3] else 0
+            if i == 0 and first_flags is not None:
+                sflags = first_flags
+            if pos < 0 or pos + size > end:
+                raise MalformedBox(
+                    f"sample of {size} bytes at {pos} outside the segment",
+                    path=trun.path,
+                    offset=trun.offset,
+                )
+            out.append(
+                Sample(pos, size, dts - shift, dts + cto - shift, duration, not sflags & _NON_SYNC)
+            )
+            pos += size
+            dts += duration
+    return out, pos, dts
+
+
+def fragment_samples(segment: bytes, track: TrackCodec, *, init_size: int = 0) -> list[Sample]:
+    """Every sample of ``track`` in the ``moof`` boxes of ``segment``, in decode order.
+
+    Raises :class:`~mediacore.boxes.MalformedBox` when a box is damaged or a sample's bytes
+    lie outside the segment. ``init_size`` resolves explicit ``base_data_offset`` values,
+    which count from the start of the init segment.
+    """
+    out: list[Sample] = []
+    dts = 0
+    end = len(segment)
+    for moof in iter_boxes(segment):
+        if moof.type != "moof":
+            continue
+        base = moof.offset  # the first traf's default; later ones follow the previous data
+        for traf in moof.children():
+            if traf.type != "traf":
+                continue
+            got = _traf_samples(traf, track, moof, base, dts, init_size, end)
+            if got is None:
+                continue
+            samples, base, dts = got
+            for s in samples:
+                if not -_INT64 <= min(s.dts, s.pts) <= max(s.dts, s.pts) < _INT64:
+                    raise MalformedBox(
+                        "sample time outside int64", path=traf.path, offset=traf.offset
+                    )
+            out.extend(samples)
+    return out
+
+
+# ------------------------------------------------------------------------------- frames
+
+
 def _luma(frame: av.VideoFrame) -> np.ndarray:
     plane = frame.planes[0]
     rows = np.frombuffer(memoryview(plane), np.uint8).reshape(frame.height, plane.line_size)
@@ -57,23 +210,26 @@ def _luma(frame: av.VideoFrame) -> np.ndarray:
 
 
 def _video(
-    frame: av.VideoFrame, rung: str, number: int, pixels: bool, digests: bool, fps: float
+    frame: av.VideoFrame,
+    rung: str,
+    number: int,
+    pixels: bool,
+    digests: bool,
+    pts: float,
+    duration: float,
 ) -> VideoFrame:
-    luma = _luma(frame)
     rgb: np.ndarray | None = None
     if pixels:
         rgb = np.asarray(frame.to_ndarray(format="rgb24"), dtype=np.uint8)
         rgb.setflags(write=False)
-    pts = float(frame.time) if frame.time is not None else 0.0
-    dur = float(frame.duration * frame.time_base) if frame.duration and frame.time_base else 0.0
     out = VideoFrame(
         pts=pts,
-        duration=dur or (1.0 / fps if fps else 0.0),
+        duration=duration,
         width=frame.width,
         height=frame.height,
         rung=rung,
         segment=number,
-        luma=luma,
+        luma=_luma(frame),
         rgb=rgb,
     )
     if digests:
@@ -81,14 +237,14 @@ def _video(
     return out
 
 
-def _audio(frame: av.AudioFrame, number: int, pcm: bool) -> AudioFrame:
+def _audio(frame: av.AudioFrame, number: int, pcm: bool, pts: float) -> AudioFrame:
     arr = frame.to_ndarray()
     digest = hashlib.sha1(arr.tobytes(), usedforsecurity=False).hexdigest()[:24]
     if pcm:
         arr.setflags(write=False)
     rate = frame.sample_rate or 1
     return AudioFrame(
-        pts=float(frame.time) if frame.time is not None else 0.0,
+        pts=pts,
         duration=frame.samples / rate,
         sample_rate=rate,
         samples=frame.samples,
@@ -99,26 +255,142 @@ def _audio(frame: av.AudioFrame, number: int, pcm: bool) -> AudioFrame:
     )
 
 
-def _frames(
-    container: av.container.InputContainer,
-    stream: av.stream.Stream,
-    ctx: VideoCodecContext | None,
-    packets: list[int],
+def _decode_packets(
+    ctx: DecoderContext, segment: bytes, samples: list[Sample], track: TrackCodec
 ) -> Iterator[av.VideoFrame | av.AudioFrame]:
-    """Every frame of ``stream``; with ``ctx``, decoded there, drained and flushed at the end.
+    """Every frame of ``samples``, then the drained rest; the context is flushed after."""
+    view = memoryview(segment)
+    tb = track.time_base
+    for s in samples:
+        if not s.size:
+            continue
+        packet = av.Packet(view[s.offset : s.offset + s.size])  # type: ignore[arg-type]
+        packet.pts = s.pts
+        packet.dts = s.dts
+        packet.duration = s.duration
+        packet.time_base = tb
+        packet.is_keyframe = s.key
+        yield from ctx.decode(packet)
+    yield from ctx.decode(None)
+    ctx.flush_buffers()
 
-    ``packets[0]`` counts the non-empty packets demuxed.
-    """
+
+def _fed_frames(
+    track: TrackCodec,
+    init_size: int,
+    segment: bytes,
+    kind: str,
+    number: int,
+    rung: str,
+    pixels: bool,
+    digests: bool,
+    decoders: DecoderPool | None,
+) -> Iterator[VideoFrame | AudioFrame]:
+    """The frames of ``segment`` as the decoder gives them; the context goes back to the
+    pool only once the segment is fully decoded (a generator left early drops it)."""
+    try:
+        samples = fragment_samples(segment, track, init_size=init_size)
+    except ContainerError as exc:
+        raise DemuxFailed(track=kind, reason=str(exc), segment=number) from exc
+    if not any(s.size for s in samples):
+        raise DemuxFailed(track=kind, reason="segment holds no samples", segment=number)
+    # AAC contexts are never reused: a flushed one still remembers the last frame's window
+    # shape, so the next segment's first frame would differ from a fresh decoder's.
+    pool = decoders if decoders is not None and kind == "video" else DecoderPool(per_key=0)
+    codec = track.codec
+    try:
+        ctx = pool.take(codec, track.extradata)
+    except (av.FFmpegError, ValueError) as exc:
+        raise DecodeFailed(codec=codec, reason=type(exc).__name__, segment=number) from exc
+    scale = float(track.timescale)
+    durations = {s.pts: s.duration for s in samples}
+    fallback = track.defaults.duration
+    count = 0
+    frames = _decode_packets(ctx, segment, samples, track)
+    while True:
+        try:
+            frame = next(frames, None)
+        except (av.FFmpegError, ValueError, OverflowError) as exc:
+            raise DecodeFailed(codec=codec, reason=type(exc).__name__, segment=number) from exc
+        if frame is None:
+            break
+        count += 1
+        pts = frame.pts / scale if frame.pts is not None else 0.0
+        if isinstance(frame, av.VideoFrame):
+            ticks = frame.duration or durations.get(frame.pts or 0, fallback)
+            yield _video(frame, rung, number, pixels, digests, pts, ticks / scale)
+        else:
+            yield _audio(frame, number, pixels, pts)
+    pool.give(codec, track.extradata, ctx)  # drained and flushed: ready for a new segment
+    if not count:
+        raise DecodeFailed(codec=codec, reason="no frame from any packet", segment=number)
+
+
+# ------------------------------------------------------------------ demuxer (fallback)
+
+
+def _demuxed(
+    container: av.container.InputContainer, stream: av.stream.Stream, packets: list[int]
+) -> Iterator[av.VideoFrame | av.AudioFrame]:
+    """Every frame of ``stream``; ``packets[0]`` counts the non-empty packets demuxed."""
     for packet in container.demux(stream):
         if packet.size:
             packets[0] += 1
-        if ctx is None:
-            yield from packet.decode()  # type: ignore[misc]
-        elif packet.size:
-            yield from ctx.decode(packet)
-    if ctx is not None:
-        yield from ctx.decode(None)
-        ctx.flush_buffers()
+        yield from packet.decode()  # type: ignore[misc]
+
+
+def _decode_demuxed(
+    init: bytes,
+    segment: bytes,
+    kind: str,
+    number: int,
+    rung: str,
+    pixels: bool,
+    digests: bool,
+) -> DecodedSegment:
+    """``av.open(BytesIO(init + segment))`` for codecs :func:`track_codec` does not feed
+    (the stream's own decoder; no pooled context: a standalone one loses reordered pts)."""
+    try:
+        container = av.open(
+            io.BytesIO(init + segment),
+            mode="r",
+            format="mp4",
+            options=_PROBE,
+            metadata_errors="replace",  # a damaged udta must not raise UnicodeDecodeError
+        )
+    except (av.FFmpegError, ValueError) as exc:
+        raise DemuxFailed(track=kind, reason=type(exc).__name__, segment=number) from exc
+    video: list[VideoFrame] = []
+    audio: list[AudioFrame] = []
+    with container:
+        streams = container.streams.video if kind == "video" else container.streams.audio
+        if not streams:
+            raise DemuxFailed(track=kind, reason=f"no {kind} stream", segment=number)
+        stream = streams[0]
+        if stream.codec_context is None:
+            raise DecodeFailed(codec="unknown", reason="no decoder for the stream", segment=number)
+        stream.codec_context.options = {"err_detect": "explode"}
+        codec = stream.codec_context.name
+        fps = float(stream.average_rate) if kind == "video" and stream.average_rate else 0.0
+        packets = [0]
+        try:
+            for frame in _demuxed(container, stream, packets):
+                pts = float(frame.time) if frame.time is not None else 0.0
+                if isinstance(frame, av.VideoFrame):
+                    tb = frame.time_base
+                    dur = float(frame.duration * tb) if frame.duration and tb else 0.0
+                    dur = dur or (1.0 / fps if fps else 0.0)
+                    video.append(_video(frame, rung, number, pixels, digests, pts, dur))
+                elif isinstance(frame, av.AudioFrame):
+                    audio.append(_audio(frame, number, pixels, pts))
+        except av.FFmpegError as exc:
+            raise DecodeFailed(codec=codec, reason=type(exc).__name__, segment=number) from exc
+        if not packets[0]:
+            raise DemuxFailed(track=kind, reason="segment holds no samples", segment=number)
+        if not (video or audio):
+            raise DecodeFailed(codec=codec, reason="no frame from any packet", segment=number)
+    video.sort(key=lambda f: f.pts)
+    return DecodedSegment(kind=kind, number=number, video=tuple(video), audio=tuple(audio))
 
 
 def decode_segment(
@@ -135,40 +407,47 @@ def decode_segment(
     """Decode every frame of ``segment`` (clear) with ``init``; blocking and CPU-bound.
 
     ``digests`` computes each video frame's digest now (else on first use); ``decoders``
-    lends a reusable video decoder context (else the container's own is used).
+    lends a reusable video decoder context (else a fresh one serves this segment only).
     """
-    try:
-        container = av.open(io.BytesIO(init + segment), mode="r", format="mp4", options=_PROBE)
-    except av.FFmpegError as exc:
-        raise DemuxFailed(track=kind, reason=type(exc).__name__, segment=number) from exc
+    frames = iter_segment(
+        init,
+        segment,
+        kind=kind,
+        number=number,
+        rung=rung,
+        pixels=pixels,
+        digests=digests,
+        decoders=decoders,
+    )
     video: list[VideoFrame] = []
     audio: list[AudioFrame] = []
-    with container:
-        streams = container.streams.video if kind == "video" else container.streams.audio
-        if not streams:
-            raise DemuxFailed(track=kind, reason=f"no {kind} stream", segment=number)
-        stream = streams[0]
-        # Fail loudly on damaged data instead of concealing it: a wrong content key gives
-        # well-formed containers of garbage samples, which must surface as DecodeFailed.
-        stream.codec_context.options = {"err_detect": "explode"}
-        codec = stream.codec_context.name if stream.codec_context else "unknown"
-        fps = float(stream.average_rate) if kind == "video" and stream.average_rate else 0.0
-        extradata = stream.codec_context.extradata if stream.codec_context else None
-        ctx = decoders.take(codec, extradata) if decoders is not None and kind == "video" else None
-        packets = [0]
-        try:
-            for frame in _frames(container, stream, ctx, packets):
-                if isinstance(frame, av.VideoFrame):
-                    video.append(_video(frame, rung, number, pixels, digests, fps))
-                elif isinstance(frame, av.AudioFrame):
-                    audio.append(_audio(frame, number, pixels))
-        except av.FFmpegError as exc:
-            raise DecodeFailed(codec=codec, reason=type(exc).__name__, segment=number) from exc
-        if ctx is not None and decoders is not None:
-            decoders.give(codec, extradata, ctx)  # drained and flushed: ready for a new segment
-        if not packets[0]:
-            raise DemuxFailed(track=kind, reason="segment holds no samples", segment=number)
-        if not (video or audio):
-            raise DecodeFailed(codec=codec, reason="no frame from any packet", segment=number)
+    for frame in frames:
+        (video if isinstance(frame, VideoFrame) else audio).append(frame)  # type: ignore[arg-type]
     video.sort(key=lambda f: f.pts)
     return DecodedSegment(kind=kind, number=number, video=tuple(video), audio=tuple(audio))
+
+
+def iter_segment(
+    init: bytes,
+    segment: bytes,
+    *,
+    kind: str,
+    number: int,
+    rung: str = "",
+    pixels: bool = False,
+    digests: bool = False,
+    decoders: DecoderPool | None = None,
+) -> Iterator[VideoFrame | AudioFrame]:
+    """:func:`decode_segment` frame by frame, each as soon as the decoder gives it (in
+    presentation order for any conforming stream), so a caller can show the first picture
+    of a segment before the rest is decoded. Same arguments and typed errors."""
+    init = bytes(init)
+    segment = bytes(segment)
+    try:
+        track = track_codec(init, kind)
+    except ContainerError as exc:
+        raise DemuxFailed(track=kind, reason=str(exc), segment=number) from exc
+    if track is None:
+        done = _decode_demuxed(init, segment, kind, number, rung, pixels, digests)
+        return iter((*done.video, *done.audio))
+    return _fed_frames(track, len(init), segment, kind, number, rung, pixels, digests, decoders)

@@ -16,6 +16,8 @@ from typing import Any, Protocol, overload, runtime_checkable
 import numpy as np
 from numpy.typing import NDArray
 
+from nrdp.text.cue import TextCue
+
 __all__ = ["AudioFrame", "HashSink", "NullSink", "Sink", "VideoFrame", "luma_digest"]
 
 
@@ -90,11 +92,17 @@ class Sink(Protocol):
     A sink may also set ``wants_digests = True`` (optional, not part of the protocol's
     members): the decoder then computes each frame's ``digest`` in its worker thread instead
     of on first use on the loop's thread.
+
+    Subtitles: a sink may define ``on_text(cue: TextCue) -> None`` (optional, not a protocol
+    member, so existing sinks stay valid). The player calls it when a selected text track's
+    cue starts, on the loop's thread; the sink shows ``cue.text`` until ``cue.end``.
     """
 
     wants_pixels: bool
 
-    def on_video(self, frame: VideoFrame) -> None: ...
+    def on_video(self, frame: VideoFrame) -> bool | None:
+        """Show ``frame``; return ``False`` if it could not be shown (counted as dropped)."""
+        ...
 
     def on_audio(self, frame: AudioFrame) -> None: ...
 
@@ -122,6 +130,9 @@ class NullSink:
     def on_end(self) -> None:
         pass
 
+    def on_text(self, cue: TextCue) -> None:
+        pass
+
 
 class HashSink:
     """Records what was presented: frame digests, counts, times and (given a reader) frame ids.
@@ -144,6 +155,7 @@ class HashSink:
         self.audio_pts: list[float] = []
         self.audio_samples = 0
         self.flushes: list[float] = []
+        self.cues: list[TextCue] = []
         self.ended = False
 
     @property
@@ -170,6 +182,9 @@ class HashSink:
 
     def on_end(self) -> None:
         self.ended = True
+
+    def on_text(self, cue: TextCue) -> None:
+        self.cues.append(cue)
 
     def summary(self) -> dict[str, Any]:
         """A JSON-ready digest of everything presented (headless reports compare these)."""

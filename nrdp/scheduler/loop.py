@@ -26,7 +26,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,6 +55,7 @@ from nrdp.events import (
     SwitchReason,
 )
 from nrdp.media.pipeline import ClearInit, MediaPipeline
+from nrdp.media.samples import SampleTime, segment_samples
 from nrdp.media.sinks import Sink
 from nrdp.scheduler.buffer import TrackBuffer, TrackKind
 from nrdp.scheduler.planner import SegmentRequest, TrackCursor, plan
@@ -75,6 +76,7 @@ class _Queued:
     duration: float
     init: ClearInit
     data: bytes
+    generation: int = 0
 
 
 @dataclass
@@ -89,7 +91,16 @@ class TrackRuntime:
     queue: collections.deque[_Queued] = field(default_factory=collections.deque)
     presented_to: float | None = None
     presented: int = 0
+    dropped: int = 0
     excluded: dict[int, float] = field(default_factory=dict)
+    generation: int = 0
+    """Bumped by a track switch: downloads and queued segments of older ones are dropped."""
+    skip_before: float = 0.0
+    """After a switch: media before this time was already presented from the old track."""
+    switching: bool = False
+    """A switch flushed the buffer and the new track's first segment has not arrived yet."""
+    done: bool = False
+    """The presenter reached the end of this track in the current epoch."""
 
     @property
     def kind(self) -> TrackKind:
@@ -142,6 +153,10 @@ class PlaybackEngine:
         self._arrived = asyncio.Event()
         self._stall_started: float | None = None
         self._frames_reported = 0
+        self._drops_reported = 0
+        self.need_keys: Callable[[frozenset[bytes]], Awaitable[KeyStore]] | None = None
+        """Gets keys for KIDs an init names that the license did not cover (renewing the
+        playback token first when it is about to expire); set by the Player."""
         self.error: SdkError | None = None
 
     # ------------------------------------------------------------------ state
@@ -171,6 +186,10 @@ class PlaybackEngine:
     def frames_presented(self) -> int:
         return sum(t.presented for t in self.tracks if t.kind is TrackKind.VIDEO)
 
+    @property
+    def frames_dropped(self) -> int:
+        return sum(t.dropped for t in self.tracks if t.kind is TrackKind.VIDEO)
+
     # ------------------------------------------------------------------ epoch
 
     def reset_for(self, position: float) -> None:
@@ -187,6 +206,9 @@ class PlaybackEngine:
             t.next_number = None
             t.in_flight = False
             t.presented_to = None
+            t.skip_before = 0.0
+            t.switching = False
+            t.done = False
         self.abr.reset()
         self.last_decision = None
         self._phase = Phase.AFTER_SEEK if position > 0 else Phase.STARTUP
@@ -195,7 +217,7 @@ class PlaybackEngine:
         """One epoch; returns at end of stream, raises the first fatal error."""
         try:
             async with asyncio.TaskGroup() as tg:
-                tg.create_task(self._fetcher(tg), name="nrdp-fetch")
+                fetcher = tg.create_task(self._fetcher(tg), name="nrdp-fetch")
                 presenters = [
                     tg.create_task(self._present(tg, t), name=f"nrdp-present-{t.kind.value}")
                     for t in self.tracks
@@ -203,6 +225,7 @@ class PlaybackEngine:
                 monitor = tg.create_task(self._monitor(), name="nrdp-monitor")
                 await asyncio.gather(*presenters)
                 monitor.cancel()
+                fetcher.cancel()
         except BaseExceptionGroup as group:
             err = _first_sdk_error(group)
             if err is None:
@@ -250,9 +273,11 @@ class PlaybackEngine:
             for req in p.requests:
                 track = self._track(req.kind)
                 track.in_flight = True
-                tg.create_task(self._fetch(track, req), name=f"nrdp-dl-{req.kind.value}")
-            if all(t.buffer.end_of_stream for t in self.tracks):
-                return
+                tg.create_task(
+                    self._fetch(track, req, track.generation), name=f"nrdp-dl-{req.kind.value}"
+                )
+            # all tracks complete: idle until the presenters finish (a track switch may
+            # still flush one and need fetching again); run() cancels the fetcher
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(0.25):
@@ -260,6 +285,26 @@ class PlaybackEngine:
 
     def _track(self, kind: TrackKind) -> TrackRuntime:
         return next(t for t in self.tracks if t.kind is kind)
+
+    def switch_track(self, kind: TrackKind, choice: TrackChoice) -> None:
+        """Play ``choice`` as the ``kind`` track from the playhead on (an audio language
+        switch). What was buffered ahead of the playhead is dropped and fetched again from
+        the new track, starting with the segment that holds the playhead; what was already
+        presented is not presented again; the other tracks are not touched."""
+        track = self._track(kind)
+        track.choice = choice
+        track.generation += 1
+        track.rung = None
+        track.excluded.clear()
+        if track.done:  # nothing of this track is left to play in this epoch
+            return
+        track.queue.clear()
+        presented = track.presented_to if track.presented_to is not None else self.floor
+        track.skip_before = max(track.skip_before, presented)
+        track.buffer.flush()
+        track.next_number = None
+        track.switching = True
+        self._wake.set()
 
     def _choose(self, track: TrackRuntime, req: SegmentRequest) -> int:
         n = len(track.choice.representations)
@@ -328,8 +373,16 @@ class PlaybackEngine:
 
         return decorate
 
-    async def _fetch(self, track: TrackRuntime, req: SegmentRequest) -> None:
+    async def _fetch(
+        self, track: TrackRuntime, req: SegmentRequest, generation: int | None = None
+    ) -> None:
+        """Download, decrypt and queue ``req``; ``generation`` is the track's when planned
+        (a request planned on a track switched away from since then is dropped)."""
+        if generation is None:
+            generation = track.generation
         try:
+            if track.generation != generation:
+                return
             rung = self._choose(track, req)
             rep = track.rep(rung)
             init = await self._init_for(rep)
@@ -349,6 +402,8 @@ class PlaybackEngine:
                 track.excluded[rung] = self.clock.now() + self.config.load_error.track_exclusion
                 return  # the planner asks for the same segment again; _choose goes lower
             clear = await self.pipeline.decrypt(init, res.data)
+            if track.generation != generation:
+                return  # the track was switched meanwhile: this segment is not wanted
             self._accept(track, rung, rep, ref.number, ref.start, ref.duration, init, clear, res)
         finally:
             track.in_flight = False
@@ -364,7 +419,11 @@ class PlaybackEngine:
         assert ref is not None
         rng = ByteRange(ref.byte_range.first, ref.byte_range.last) if ref.byte_range else None
         res = await self.downloader.fetch(ref.path, rng)
-        return await self.pipeline.prepare_init(str(rep.id), res.data)
+        init = await self.pipeline.prepare_init(str(rep.id), res.data)
+        missing = frozenset(k for k in init.kids if k not in self.pipeline.keys)
+        if missing and self.need_keys is not None:
+            self.pipeline.keys.update(await self.need_keys(missing))
+        return init
 
     def _accept(
         self,
@@ -379,7 +438,8 @@ class PlaybackEngine:
         res: DownloadResult,
     ) -> None:
         now = self.clock.now()
-        track.queue.append(_Queued(number, start, duration, init, clear))
+        track.queue.append(_Queued(number, start, duration, init, clear, track.generation))
+        track.switching = False
         track.buffer.append(start, duration)
         self._arrived.set()
         track.next_number = number + 1
@@ -412,6 +472,7 @@ class PlaybackEngine:
                 oca=res.oca_id,
                 rung=rung,
                 bitrate=bitrate,
+                representation=None if rep.id is None else str(rep.id),
             )
         )
         if res.sample.duration_s > 0:
@@ -432,6 +493,8 @@ class PlaybackEngine:
         return track.queue.popleft()
 
     def _decode(self, tg: asyncio.TaskGroup, track: TrackRuntime, item: _Queued) -> Any:
+        if not self.config.decode:  # load tests: sample slots from the trun, no PyAV
+            return tg.create_task(_slots(track.kind.value, item), name="nrdp-slots")
         return tg.create_task(
             self.pipeline.decode(
                 item.init,
@@ -454,26 +517,52 @@ class PlaybackEngine:
             current = item
             item = track.queue.popleft() if track.queue else None
             pending = self._decode(tg, track, item) if item is not None else None
-            frames: list[Any] = (
-                list(decoded.video) if track.kind is TrackKind.VIDEO else list(decoded.audio)
-            )
+            frames: list[Any]
+            if isinstance(decoded, list):
+                frames = decoded
+            else:
+                frames = (
+                    list(decoded.video) if track.kind is TrackKind.VIDEO else list(decoded.audio)
+                )
+            if current.generation != track.generation:
+                frames = []  # decoded before a track switch: never presented
             for frame in frames:
                 if frame.pts + frame.duration <= self.floor + 1e-6:
                     continue  # before the seek target
+                if frame.pts + frame.duration / 2 <= track.skip_before:
+                    continue  # presented from the track used before a switch
                 await self._until(frame.pts)
+                if current.generation != track.generation:
+                    break  # switched while waiting for this frame's time
+                track.presented_to = frame.pts + frame.duration
                 if track.kind is TrackKind.VIDEO:
-                    self.sink.on_video(frame)
+                    if self._late(frame):
+                        track.dropped += 1  # a renderer skips a picture it is too late for
+                        continue
+                    if not isinstance(frame, SampleTime) and self.sink.on_video(frame) is False:
+                        track.dropped += 1  # the sink reported it could not show it
+                        continue
                     if self.first_frame_at is None:
                         self.first_frame_at = self.clock.now()
-                else:
+                elif not isinstance(frame, SampleTime):
                     self.sink.on_audio(frame)
                 track.presented += 1
-                track.presented_to = frame.pts + frame.duration
-            track.presented_to = max(track.presented_to or 0.0, current.start + current.duration)
+            if current.generation == track.generation:
+                track.presented_to = max(
+                    track.presented_to or 0.0, current.start + current.duration
+                )
             self._wake.set()
             if item is None:
                 item = await self._next_item(track)
                 pending = self._decode(tg, track, item) if item is not None else None
+        track.done = True
+
+    def _late(self, frame: Any) -> bool:
+        """Real time only: past its slot by more than one frame duration (decode or sink
+        too slow), so showing it would only delay the frames after it."""
+        if not self.config.realtime:
+            return False
+        return bool(self.pclock.position() - frame.pts > max(frame.duration, 1e-3))
 
     async def _until(self, pts: float) -> None:
         """Wait until a frame at ``pts`` may be shown (playing, and its time has come)."""
@@ -539,7 +628,9 @@ class PlaybackEngine:
                 dry = [
                     t
                     for t in self.tracks
-                    if not t.buffer.end_of_stream and t.buffer.ahead(pos) <= 0.02
+                    if not t.buffer.end_of_stream
+                    and not t.switching
+                    and t.buffer.ahead(pos) <= 0.02
                 ]
                 if dry:
                     self._stall_started = now
@@ -558,14 +649,16 @@ class PlaybackEngine:
                 await asyncio.sleep(TICK)
 
     def _report_frames(self) -> None:
-        total = self.frames_presented
-        if total > self._frames_reported:
+        total, drops = self.frames_presented, self.frames_dropped
+        if total > self._frames_reported or drops > self._drops_reported:
+            shown, dropped = total - self._frames_reported, drops - self._drops_reported
+            decoded = shown + dropped if self.config.decode else 0
             self._emit(
                 FramesRendered(
-                    at=self.clock.now(), decoded=total - self._frames_reported, dropped=0
+                    at=self.clock.now(), decoded=decoded, dropped=dropped, presented=shown
                 )
             )
-            self._frames_reported = total
+            self._frames_reported, self._drops_reported = total, drops
 
     @property
     def stalled(self) -> bool:
@@ -573,6 +666,11 @@ class PlaybackEngine:
 
     def keys(self) -> KeyStore:
         return self.pipeline.keys
+
+
+async def _slots(kind: str, item: _Queued) -> list[SampleTime]:
+    """The segment's sample slots from its boxes (``decode=False``): cheap, on the loop."""
+    return segment_samples(item.init.data, item.data, kind=kind, number=item.number)
 
 
 def raise_no_init(rep: Representation) -> None:

@@ -3,6 +3,8 @@ damaged bytes, and quality switches between representations."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import threading
 
 import pytest
@@ -123,6 +125,72 @@ async def test_wrong_key_is_a_typed_error(backend, nb, licensed):
         assert pipe.decoders.created == created + 1  # a failed context is never reused
     finally:
         pipe.close()
+
+
+async def test_decode_frames_hands_out_the_first_frame_before_the_rest(backend, nb, licensed):
+    """The parts of ``decode_frames`` are ``decode``'s frames, the first alone; leaving early
+    is clean, and a wrong key is the same typed error."""
+    _, _, keys = licensed
+    pipe = MediaPipeline(keys)
+    try:
+        for rung, kind in (("v360", "video"), ("a128", "audio")):
+            init = await pipe.prepare_init(rung, read(backend, nb.TITLE, f"{rung}/init.mp4"))
+            clear = await pipe.decrypt(init, read(backend, nb.TITLE, f"{rung}/seg-2.m4s"))
+            whole = await pipe.decode(init, clear, kind=kind, number=2, digests=True)
+            decoded = pipe.decoded
+            parts = [
+                p async for p in pipe.decode_frames(init, clear, kind=kind, number=2, digests=True)
+            ]
+            assert pipe.decoded == decoded + 1
+            frames = [f for p in parts for f in (p.video or p.audio)]
+            ref = whole.video or whole.audio
+            assert [p.frames for p in parts] == [1, len(ref) - 1] and len(ref) > 2
+            assert [(f.pts, f.digest) for f in frames] == [(f.pts, f.digest) for f in ref]
+            assert all(p.number == 2 and p.kind == kind for p in parts)
+        async with contextlib.aclosing(
+            pipe.decode_frames(init, clear, kind="audio", number=2, first=2)
+        ) as gen:
+            async for part in gen:
+                assert part.frames == 2
+                break
+    finally:
+        pipe.close()
+    wrong = KeyStore({kid: bytes(b ^ 0xFF for b in keys.get(kid)) for kid in keys.kids()})
+    bad = MediaPipeline(wrong)
+    try:
+        init = await bad.prepare_init("v240", read(backend, nb.TITLE, "v240/init.mp4"))
+        clear = await bad.decrypt(init, read(backend, nb.TITLE, "v240/seg-1.m4s"))
+        with pytest.raises(ContentKeyMismatch):
+            async for _ in bad.decode_frames(init, clear, kind="video", number=1):
+                pass
+    finally:
+        bad.close()
+
+
+async def test_decode_frames_queued_when_the_pipeline_closes_is_cancelled(backend, nb, licensed):
+    """A ``decode_frames`` still queued when the session closes ends with ``CancelledError``
+    (as ``decode`` does) instead of waiting for parts that never come."""
+    _, _, keys = licensed
+    pipe = MediaPipeline(keys, decoders=1)
+    init = await pipe.prepare_init("v360", read(backend, nb.TITLE, "v360/init.mp4"))
+    clear = await pipe.decrypt(init, read(backend, nb.TITLE, "v360/seg-1.m4s"))
+    gate = threading.Event()
+    busy = asyncio.ensure_future(pipe._run(gate.wait, 10))  # holds the only decode worker
+
+    async def frames() -> int | str:
+        try:
+            parts = pipe.decode_frames(init, clear, kind="video", number=1)
+            return sum([p.frames async for p in parts])
+        except asyncio.CancelledError:
+            return "cancelled"
+
+    queued = asyncio.create_task(frames())
+    await asyncio.sleep(0)  # submitted, behind the busy worker
+    closing = asyncio.ensure_future(asyncio.to_thread(pipe.close))
+    assert await asyncio.wait_for(queued, 10) == "cancelled"
+    gate.set()
+    await closing
+    assert await busy is True
 
 
 async def test_missing_key_and_damaged_bytes_are_typed(backend, nb):

@@ -27,7 +27,10 @@ PURE = [
     "scheduler/planner.py",
     "scheduler/tracks.py",
     "scheduler/presentation.py",
+    "text/cue.py",
+    "text/webvtt.py",
     "playback/signing.py",
+    "media/samples.py",
 ]
 FORBIDDEN = {
     "asyncio",
@@ -78,7 +81,9 @@ IO = {
     "media/sinks.py",
     "playback/license.py",
     "playback/play_api.py",
+    "playback/token.py",
     "scheduler/loop.py",
+    "text/presenter.py",
 }
 
 

@@ -13,10 +13,11 @@ import json
 import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from fake_backend.experiments.allocation import allocate
 from fake_backend.packager import PackagerMaterializer, catalog_titles
 from fake_backend.runner import Backend
 
@@ -37,6 +38,10 @@ class BackendInfo:
     email: str | None = None
     password: str | None = field(default=None, repr=False)
     titles: tuple[str, ...] = ()
+    cells: tuple[str, ...] = ()
+    """The A/B experiment's cells, when the backend's allocation is known (embedded)."""
+    cell_of: Callable[[str], str] | None = field(default=None, compare=False, repr=False)
+    """account id -> cell name: the embedded backend's own allocation function."""
 
 
 def info_from_endpoints(doc: Mapping[str, Any]) -> BackendInfo:
@@ -113,7 +118,13 @@ class EmbeddedBackend:
     def start(self, timeout: float = 900.0) -> BackendInfo:
         self._thread.start()
         self._submit(self.backend.start()).result(timeout)
-        return info_from_endpoints(self.backend.endpoints())
+        info = info_from_endpoints(self.backend.endpoints())
+        experiment = self.backend.config.experiment
+        return replace(
+            info,
+            cells=tuple(c.name for c in experiment.cells if c.weight > 0),
+            cell_of=lambda account_id: allocate(experiment, account_id).name,
+        )
 
     def close(self) -> None:
         if not self._thread.is_alive():

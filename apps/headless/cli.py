@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import sys
 import time
 from collections.abc import Iterator, Sequence
@@ -29,17 +30,43 @@ from apps.headless.backend import (
     titles_to_package,
 )
 from apps.headless.faults import ControlClient, ControlError, load_trace
-from apps.headless.progress import PackagingProgress, PlaybackProgress, summary_table
-from apps.headless.report import Assertion, CaseResult, session_report, write_json, write_junit
+from apps.headless.progress import (
+    PackagingProgress,
+    PlaybackProgress,
+    cells_table,
+    summary_table,
+)
+from apps.headless.report import (
+    Assertion,
+    CaseResult,
+    frames_complete,
+    frames_message,
+    session_report,
+    write_json,
+    write_junit,
+)
 from apps.headless.scenario_format import ScenarioFormatError, load_scenario, scenario_files
 from apps.headless.scenarios import ScenarioRunner, new_device_id
-from apps.headless.session import PlayOptions, PlaySession
+from apps.headless.session import PlayOptions, PlaySession, sdk_can_skip_decode
 
 __all__ = ["build_parser", "main"]
 
 EXIT_OK, EXIT_FAILED, EXIT_ERROR = 0, 1, 2
 DEMO_MAX_TITLE_S = 60.0
 _T0 = time.monotonic()
+
+
+def _process_age() -> float | None:
+    """Seconds since this process was started (Linux ``/proc``; 10 ms resolution), so the
+    first-frame time includes interpreter start and imports, not only ``main()``."""
+    try:
+        with open("/proc/self/stat") as f:
+            start_ticks = int(f.read().rsplit(")", 1)[1].split()[19])
+        with open("/proc/uptime") as f:
+            uptime = float(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+    return max(0.0, uptime - start_ticks / os.sysconf("SC_CLK_TCK"))
 
 
 class _Parser(argparse.ArgumentParser):
@@ -100,6 +127,17 @@ def build_parser() -> argparse.ArgumentParser:
     ld.add_argument("--trace-set", type=Path, metavar="DIR")
     ld.add_argument("--duration", type=float, metavar="S")
     ld.add_argument("--speed", choices=("realtime", "fast"), default="fast")
+    ld.add_argument(
+        "--accounts",
+        choices=("balanced", "random", "shared"),
+        help="fresh accounts spread round-robin over the A/B cells (embedded default), fresh "
+        "accounts as the backend's hash falls (default with --backend/--endpoints), or one "
+        "shared account (--email / demo)",
+    )
+    ld.add_argument("--timeout", type=float, default=900.0, metavar="S")
+    ld.add_argument(
+        "--ramp", type=float, default=0.0, metavar="S", help="spread session starts over S s"
+    )
     ld.add_argument("--report", type=Path, metavar="OUT.json")
     _backend_flags(ld)
     return p
@@ -211,11 +249,22 @@ def _play_assertions(report: dict[str, Any]) -> list[Assertion]:
         out.append(
             Assertion(
                 "frames_complete",
-                report["frames_decoded"] == report["frames_expected"],
-                f"frames decoded {report['frames_decoded']} of {report['frames_expected']}",
+                frames_complete(report),
+                frames_message(report),
             )
         )
     return out
+
+
+def _first_frame_line(first: float) -> str:
+    """When the first frame showed: after ``main()`` started and, with ``/proc``, after the
+    process started (interpreter start and imports included)."""
+    line = f"first frame {first - _T0:.2f} s after main() started"
+    age = _process_age()
+    if age is not None:
+        since_start = age - (time.monotonic() - first)
+        line += f", {since_start:.2f} s after the process started"
+    return line
 
 
 def _check_play_args(args: argparse.Namespace) -> None:
@@ -254,7 +303,7 @@ async def _play(args: argparse.Namespace, info: BackendInfo, out: Console, err: 
                 report = session_report(session)
                 first = session.sink.first_frame_at
                 if first is not None and not args.quiet:
-                    err.print(f"first frame {first - _T0:.2f} s after the command started")
+                    err.print(_first_frame_line(first))
         finally:
             if trace is not None:
                 for oca_id in await control.all_oca_ids():
@@ -332,9 +381,8 @@ async def _scenarios(
 async def _load(args: argparse.Namespace, info: BackendInfo, out: Console, err: Console) -> int:
     from apps.headless.load import run_load
 
-    if args.sessions < 1:
-        raise UsageError("--sessions must be at least 1")
     titles = args.title or list(info.titles)
+    accounts = args.accounts or ("balanced" if info.cell_of is not None else "random")
     async with ControlClient(info.control_url, info.oca_ids) as control:
         doc = await run_load(
             info,
@@ -345,14 +393,42 @@ async def _load(args: argparse.Namespace, info: BackendInfo, out: Console, err: 
             decode=args.decode,
             duration=args.duration,
             trace_set=args.trace_set,
+            accounts=accounts,
+            timeout=args.timeout,
+            ramp=args.ramp,
         )
     if args.report:
         write_json(args.report, doc)
-    agg = doc["aggregate"]
+    agg, run = doc["aggregate"], doc["run"]
     if not args.quiet:
-        out.print(summary_table([r for r in doc["sessions"] if "rebuffer_ratio" in r]))
-    out.print_json(data={"aggregate": agg, "cells": doc["cells"]})
+        rows = [r for r in doc["sessions"] if "rebuffer_ratio" in r]
+        out.print(summary_table(rows, load=True))
+        if isinstance(doc["cells"], list):
+            out.print(cells_table(doc["cells"]))
+    out.print_json(data={"aggregate": agg, "run": run, "cells_run": doc["cells_run"]})
+    backend = run["backend_cpu_percent"]
+    out.print(
+        f"{run['verdict']}; CPU {run['cpu_percent']} % of one core over {run['wall_s']} s "
+        f"({os.cpu_count()} cores"
+        + (f", embedded backend thread {backend} %" if backend is not None else "")
+        + f"), peak RSS {run['peak_rss_mb']} MB; stalled sessions "
+        f"{agg['sessions_with_stalls']}/{agg['sessions']}"
+    )
     return EXIT_FAILED if agg["failed"] else EXIT_OK
+
+
+def _check_load_args(args: argparse.Namespace) -> None:
+    """Refuse bad load arguments before a backend starts."""
+    if args.sessions < 1:
+        raise UsageError("--sessions must be at least 1")
+    if args.duration is not None and args.duration <= 0:
+        raise UsageError("--duration must be > 0")
+    if args.ramp < 0 or args.timeout <= 0:
+        raise UsageError("--ramp must be >= 0 and --timeout > 0")
+    if not args.decode and not sdk_can_skip_decode():
+        raise UsageError("--no-decode: this nrdp has no PlayerConfig(decode=False) yet")
+    if args.accounts == "balanced" and (args.backend or args.endpoints):
+        raise UsageError("--accounts balanced needs the embedded backend (its cell allocation)")
 
 
 # ---------------------------------------------------------------------- main
@@ -371,6 +447,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             args = build_parser().parse_args(["play"])
         if args.command == "play":
             _check_play_args(args)
+        if args.command == "load":
+            _check_load_args(args)
         if args.command == "scenario":  # malformed files fail before any backend starts
             for f in scenario_files(args.target):
                 load_scenario(f)

@@ -71,12 +71,16 @@ class FrameCheck:
         }
 
 
-def check_frames(sink: FrameSink, *, title_duration: float | None, ended: bool) -> FrameCheck:
+def check_frames(
+    sink: FrameSink, *, title_duration: float | None, ended: bool, dropped: int = 0
+) -> FrameCheck:
     """Count what a flawless player would have shown and whether ids ran +1 each time.
 
     Per epoch (load or seek at ``t``) the first id must be the first frame at or after ``t``
     and each next id one more; the expected count runs to the title's last frame for the
     final epoch when playback ended, else to the last id seen (a stop or a seek cut it).
+    ``dropped`` frames the SDK declared skipped (too late for their slot in real time) may
+    leave that many forward gaps in total; a backward step or a duplicate never passes.
     """
     decoded = sink.video_frames
     fd = sink.frame_duration
@@ -86,6 +90,7 @@ def check_frames(sink: FrameSink, *, title_duration: float | None, ended: bool) 
     expected = 0
     in_order = True
     unreadable = 0
+    gaps = 0
     epochs = [e for e in sink.epochs if e.ids]
     for k, ep in enumerate(epochs):
         ids = ep.ids
@@ -94,14 +99,20 @@ def check_frames(sink: FrameSink, *, title_duration: float | None, ended: bool) 
         if total is not None:
             first = min(first, total - 1)
         known = [i for i in ids if i is not None]
-        if None in ids or not known or known[0] != first:
+        if None in ids or not known or known[0] < first:
             in_order = False
-        if any(b != a + 1 for a, b in itertools.pairwise(known)):
-            in_order = False
+        elif known[0] > first:
+            gaps += known[0] - first
+        for a, b in itertools.pairwise(known):
+            if b <= a:
+                in_order = False
+            gaps += max(0, b - a - 1)
         last_seen = known[-1] if known else first + len(ids) - 1
         last = total - 1 if (ended and k == len(epochs) - 1 and total is not None) else last_seen
         expected += max(0, last - first + 1)
     if not epochs and ended and total is not None:
         expected = total
+        in_order = False
+    if gaps > dropped:
         in_order = False
     return FrameCheck(decoded, expected, in_order and decoded > 0, unreadable)

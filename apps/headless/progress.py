@@ -13,7 +13,7 @@ from rich.table import Table
 
 from apps.headless.session import Tick
 
-__all__ = ["PackagingProgress", "PlaybackProgress", "summary_table"]
+__all__ = ["PackagingProgress", "PlaybackProgress", "cells_table", "summary_table"]
 
 
 class PackagingProgress:
@@ -127,10 +127,20 @@ def _fmt(value: Any, spec: str = "", unit: str = "") -> str:
     return f"{value:{spec}}{unit}"
 
 
-def summary_table(reports: Sequence[dict[str, Any]]) -> Table:
-    """One row per session: the numbers a QA engineer reads first."""
+def _frames(r: dict[str, Any]) -> str:
+    if r.get("decoded") is False:  # --no-decode: the SDK's count, no ids were read
+        return f"{r.get('frames_presented', '-')} (not decoded)"
+    return f"{r.get('frames_decoded')}/{r.get('frames_expected')}"
+
+
+def summary_table(reports: Sequence[dict[str, Any]], *, load: bool = False) -> Table:
+    """One row per session: the numbers a QA engineer reads first (``load``: with the
+    session number, A/B cell and real-time lag)."""
     t = Table(title="QoE summary", title_justify="left")
+    lead = ("#", "cell") if load else ()
+    tail = ("rt lag", "real time") if load else ()
     for col in (
+        *lead,
         "title",
         "state",
         "startup",
@@ -143,11 +153,16 @@ def summary_table(reports: Sequence[dict[str, Any]]) -> Table:
         "in order",
         "QoE lin",
         "errors",
+        *tail,
     ):
-        t.add_column(col, justify="left" if col in ("title", "state", "errors") else "right")
+        left = col in ("title", "state", "errors", "cell")
+        t.add_column(col, justify="left" if left else "right")
     for r in reports:
         qoe = r.get("qoe") or {}
+        first = (str(r.get("session", "")), str(r.get("cell") or "-")) if load else ()
+        last = (_fmt(r.get("realtime_lag_s"), ".2f", " s"), _fmt(r.get("kept_realtime")))
         t.add_row(
+            *first,
             str(r.get("title")),
             str(r.get("state")),
             _fmt(r.get("startup_ms"), ".0f", " ms"),
@@ -156,9 +171,29 @@ def summary_table(reports: Sequence[dict[str, Any]]) -> Table:
             _fmt(100 * r.get("rebuffer_ratio", 0.0), ".2f", " %"),
             _fmt(r.get("switches")),
             _fmt(r.get("failovers")),
-            f"{r.get('frames_decoded')}/{r.get('frames_expected')}",
+            _frames(r),
             _fmt(r.get("frames_in_order")),
             _fmt(qoe.get("qoe_lin"), ".3f"),
             ",".join(str(c) for c in r.get("errors", [])) or "-",
+            *(last if load else ()),
+        )
+    return t
+
+
+def cells_table(cells: Sequence[dict[str, Any]]) -> Table:
+    """The backend's per-cell QoE (``GET /experiments/v1/report``)."""
+    t = Table(title="A/B cells (backend experiment report)", title_justify="left")
+    for col in ("cell", "abr", "playbacks", "sessions", "startup", "avg bitrate", "rebuffer"):
+        t.add_column(col, justify="left" if col in ("cell", "abr") else "right")
+    for c in cells:
+        ratio = c.get("rebuffer_ratio")
+        t.add_row(
+            str(c.get("cell")),
+            str((c.get("params") or {}).get("abr", "-")),
+            _fmt(c.get("playbacks")),
+            _fmt(c.get("sessions")),
+            _fmt(c.get("mean_startup_ms"), ".0f", " ms"),
+            _fmt(c.get("mean_bitrate_kbps"), ".0f", " kbps"),
+            _fmt(100 * ratio if ratio is not None else None, ".2f", " %"),
         )
     return t

@@ -23,7 +23,10 @@ __all__ = [
     "REPORT_VERSION",
     "Assertion",
     "CaseResult",
+    "frames_complete",
+    "frames_message",
     "qoe_of",
+    "realtime_fields",
     "session_report",
     "write_json",
     "write_junit",
@@ -104,9 +107,13 @@ def session_report(session: PlaySession) -> dict[str, Any]:
         session.sink,
         title_duration=float(duration) if isinstance(duration, int | float) else None,
         ended=session.final_state == "ended",
+        dropped=st.dropped_frames if st is not None else 0,
     )
     pm = session.player.manifest
     startup = st.startup_time if st is not None else None
+    frame_fields: dict[str, Any] = frames.to_dict()
+    if not session.options.decode:  # nothing was decoded: no frame ids, no pixels to hash
+        frame_fields = dict.fromkeys(frame_fields)
     out: dict[str, Any] = {
         "version": REPORT_VERSION,
         "title": session.options.title,
@@ -119,8 +126,11 @@ def session_report(session: PlaySession) -> dict[str, Any]:
         "state": session.final_state,
         "timed_out": session.timed_out,
         "position_s": round(session.position, 3),
-        **frames.to_dict(),
-        "video_hash": session.sink.summary()["video_hash"],
+        "decoded": session.options.decode,
+        **frame_fields,
+        "frames_presented": getattr(st, "presented_frames", 0) if st is not None else 0,
+        "frames_dropped": st.dropped_frames if st is not None else 0,
+        "video_hash": session.sink.summary()["video_hash"] if session.options.decode else None,
         "audio_frames": session.sink.audio_frames,
         "startup_ms": round(startup * 1000.0, 1) if startup is not None else None,
         "stall_count": st.stall_count if st else 0,
@@ -138,9 +148,63 @@ def session_report(session: PlaySession) -> dict[str, Any]:
         "qoe": qoe_of(session),
         "segments": [s.to_dict() for s in session.segments],
         "stalls": [{"start": a, "end": b} for a, b in session.stalls],
+        **realtime_fields(session),
         "events": session.events,
         "timeline": session.timeline,
     }
+    return out
+
+
+def frames_complete(report: dict[str, Any]) -> bool:
+    """Every expected frame was shown, or skipped by the SDK as too late for its slot (real
+    time on a busy machine): ``frames_decoded + frames_dropped == frames_expected > 0``."""
+    shown, expected = report.get("frames_decoded"), report.get("frames_expected")
+    if not isinstance(shown, int) or not isinstance(expected, int) or shown <= 0:
+        return False
+    return shown + int(report.get("frames_dropped") or 0) == expected
+
+
+def frames_message(report: dict[str, Any]) -> str:
+    dropped = report.get("frames_dropped") or 0
+    late = f" (+{dropped} dropped late)" if dropped else ""
+    return f"frames decoded {report.get('frames_decoded')}{late} of {report.get('frames_expected')}"
+
+
+REALTIME_SLACK_S = 0.5
+"""Lag behind the wall clock a real-time session may build up and still count as kept."""
+MAX_DROPPED_SHARE = 0.01
+"""Share of video frames that may miss their slot (dropped late) in a kept session."""
+
+
+def realtime_fields(session: PlaySession) -> dict[str, Any]:
+    """Did the playhead keep up with the wall clock? ``lag`` = wall seconds since the first
+    frame minus media seconds played; a real-time session kept up when the lag stayed
+    under ``REALTIME_SLACK_S`` + 2 % (stalls and a slow loop add to it) and at most
+    ``MAX_DROPPED_SHARE`` of the frames missed their slot.
+    ``None`` for ``fast`` sessions (no real-time target) or one that never started."""
+    st = session.stats
+    wall = (
+        session.wall_end - session.wall_start
+        if session.wall_start is not None and session.wall_end is not None
+        else None
+    )
+    played = max(0.0, session.position - (session.options.start or 0.0))
+    out: dict[str, Any] = {
+        "wall_s": round(wall, 3) if wall is not None else None,
+        "played_s": round(played, 3),
+        "realtime_lag_s": None,
+        "kept_realtime": None,
+    }
+    if wall is None or st is None or st.startup_time is None or not session.options.realtime:
+        return out
+    lag = wall - st.startup_time - played
+    shown = getattr(st, "presented_frames", 0) + st.dropped_frames
+    out["realtime_lag_s"] = round(lag, 3)
+    out["kept_realtime"] = (
+        played > 0
+        and lag <= REALTIME_SLACK_S + 0.02 * played
+        and st.dropped_frames <= MAX_DROPPED_SHARE * shown
+    )
     return out
 
 

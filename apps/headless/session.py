@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -17,7 +19,22 @@ from typing import Any
 import nrdp
 from apps.headless.frames import FrameSink
 
-__all__ = ["PlayOptions", "PlaySession", "SegmentRecord", "Tick"]
+__all__ = ["PlayOptions", "PlaySession", "SegmentRecord", "Tick", "sdk_can_skip_decode"]
+
+
+def sdk_can_skip_decode() -> bool:
+    """Whether this nrdp has the ``PlayerConfig(decode=False)`` switch."""
+    return any(f.name == "decode" for f in dataclasses.fields(nrdp.PlayerConfig))
+
+
+def _player_config(options: PlayOptions) -> nrdp.PlayerConfig:
+    abr_cfg = nrdp.AbrConfig(algorithm=options.abr) if options.abr else nrdp.AbrConfig()
+    extra: dict[str, Any] = {}
+    if not options.decode:
+        if not sdk_can_skip_decode():
+            raise ValueError("this nrdp has no PlayerConfig(decode=False)")
+        extra["decode"] = False
+    return nrdp.PlayerConfig(realtime=options.realtime, abr=abr_cfg, **extra)
 
 
 @dataclass(frozen=True)
@@ -32,6 +49,9 @@ class PlayOptions:
     timeout: float = 600.0
     """Wall seconds after which a session that has not ended is stopped (and says so)."""
     read_frame_ids: bool = True
+    decode: bool = True
+    """False: ``PlayerConfig(decode=False)`` (download, decrypt and schedule, no PyAV);
+    frame ids cannot be read then."""
 
 
 @dataclass(frozen=True)
@@ -92,11 +112,8 @@ class PlaySession:
         self.options = options
         self.on_tick = on_tick
         self.poll_s = poll_s
-        self.sink = FrameSink(read_ids=options.read_frame_ids)
-        abr_cfg = nrdp.AbrConfig(algorithm=options.abr) if options.abr else nrdp.AbrConfig()
-        self.player = device.player(
-            sink=self.sink, config=nrdp.PlayerConfig(realtime=options.realtime, abr=abr_cfg)
-        )
+        self.sink = FrameSink(read_ids=options.read_frame_ids and options.decode)
+        self.player = device.player(sink=self.sink, config=_player_config(options))
         self.events: list[dict[str, Any]] = []
         self.errors: list[dict[str, Any]] = []
         self.segments: list[SegmentRecord] = []
@@ -111,6 +128,9 @@ class PlaySession:
         self._unsubscribe = self.player.on_event(self._on_event)
         self.stats: nrdp.StatsSnapshot | None = None
         self.position = 0.0
+        self.wall_start: float | None = None
+        """``time.monotonic()`` when loading began, and when the session stopped."""
+        self.wall_end: float | None = None
 
     # ------------------------------------------------------------------ events
 
@@ -178,6 +198,7 @@ class PlaySession:
 
     async def start(self) -> bool:
         """Load the title; False when loading failed (the error is in ``errors``)."""
+        self.wall_start = time.monotonic()
         self._details_task = asyncio.create_task(self._title_details())
         self.sink.begin(self.options.start or 0.0)
         try:
@@ -238,6 +259,7 @@ class PlaySession:
             self.final_state = state if state in ("ended", "error", "idle") else "stopped"
         self.stats = self.player.stats()
         self.position = self.player.position
+        self.wall_end = time.monotonic()
         if self.on_tick is not None and self.player.state.value != "idle":
             self.on_tick(self.tick())
         await self.player.stop()

@@ -11,7 +11,13 @@ import nrdp
 from abr.sim.traces import parse_trace
 from apps.headless.faults import load_trace, trace_points
 from apps.headless.frames import FrameSink, check_frames
-from apps.headless.report import Assertion, CaseResult, write_junit
+from apps.headless.report import (
+    Assertion,
+    CaseResult,
+    frames_complete,
+    frames_message,
+    write_junit,
+)
 from fake_backend.packager.frame_id import draw_frame_id
 
 
@@ -64,6 +70,25 @@ def test_frames_out_of_order_or_duplicated() -> None:
     )
     res = check_frames(sink, title_duration=None, ended=False)
     assert res.in_order is False and res.unreadable == 1
+
+
+def test_frames_skipped_late_only_pass_when_the_sdk_counted_them() -> None:
+    sink = FrameSink()
+    for n in (0, 1, 3, 4, 5, 6, 7):  # frame 2 missed its slot in real time
+        sink.on_video(_frame(n, n * 0.5))
+    unexplained = check_frames(sink, title_duration=4.0, ended=True)
+    assert (unexplained.decoded, unexplained.expected, unexplained.in_order) == (7, 8, False)
+    explained = check_frames(sink, title_duration=4.0, ended=True, dropped=1)
+    assert explained.in_order is True
+    report = {**explained.to_dict(), "frames_dropped": 1}
+    assert frames_complete(report) and "+1 dropped late" in frames_message(report)
+    assert not frames_complete({**report, "frames_dropped": 0})
+    assert not frames_complete({**report, "frames_decoded": None})  # --no-decode
+    # a drop never excuses a duplicate
+    dup = FrameSink()
+    for n in (0, 1, 1, 3):
+        dup.on_video(_frame(n, n * 0.5))
+    assert check_frames(dup, title_duration=None, ended=False, dropped=5).in_order is False
 
 
 def test_junit_counts(tmp_path: Path) -> None:

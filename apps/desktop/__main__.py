@@ -2,7 +2,8 @@
 
     python -m apps.desktop [--backend URL --email E --password P] [--data-dir DIR]
                            [--catalog tiny|demo] [--play TITLE] [--stats]
-                           [--screenshot PATH --quit-after S]
+                           [--screenshot PATH --quit-after S] [--video-path auto|yuv|rgb]
+                           [--audio LANG] [--subtitles LANG]
 
 Without ``--backend`` the fake backend runs embedded (real packaged media) and its demo
 account is filled in. ``--play`` signs in and plays a title at once; ``--screenshot``
@@ -20,6 +21,7 @@ from pathlib import Path
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
+import nrdp
 from apps.desktop.main_window import MainWindow
 from apps.desktop.session import Session
 
@@ -39,9 +41,23 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--screenshot", type=Path, metavar="PATH", help="save the window")
     ap.add_argument("--quit-after", type=float, default=3.0, metavar="S")
     ap.add_argument("--size", default="1024x640", help="window size WxH")
+    ap.add_argument(
+        "--video-path",
+        choices=["auto", "yuv", "rgb"],
+        default="auto",
+        help="yuv: Qt's QVideoFrame path; rgb: RGB converted by the SDK (default: auto)",
+    )
+    ap.add_argument("--audio", metavar="LANG", help="preferred audio language (BCP-47)")
+    ap.add_argument("--subtitles", metavar="LANG", help="turn on subtitles in LANG at load")
     args = ap.parse_args(argv)
     if args.ocas < 1 or args.quit_after < 0:
         ap.error("--ocas must be >= 1 and --quit-after >= 0")
+    try:
+        args.player_config = nrdp.PlayerConfig(
+            preferred_audio_language=args.audio, preferred_text_language=args.subtitles
+        )
+    except nrdp.SdkError as exc:
+        ap.error(f"--audio/--subtitles: {exc}")
     return args
 
 
@@ -58,8 +74,8 @@ def main(argv: list[str] | None = None) -> int:
         url = backend.gateway_url
         email = email or backend.demo_email
         password = password or backend.demo_password
-    session = Session(url)
-    window = MainWindow(session)
+    session = Session(url, player_config=args.player_config)
+    window = MainWindow(session, video_path=args.video_path)
     w, _, h = args.size.partition("x")
     window.resize(int(w), int(h))
     status = {"code": 0}

@@ -25,6 +25,7 @@ __all__ = [
     "Row",
     "TitleCard",
     "TitleDetails",
+    "TrackOption",
     "format_bitrate",
     "format_time",
 ]
@@ -59,12 +60,14 @@ class TitleCard:
     duration_s: float | None = None
     maturity: str = ""
     genres: tuple[str, ...] = ()
+    poster_url: str | None = None
 
     @classmethod
     def from_json(cls, doc: Mapping[str, Any]) -> TitleCard:
         year = doc.get("year")
         duration = doc.get("duration_s")
         return cls(
+            poster_url=poster_url(doc),
             id=str(doc["id"]),
             name=str(doc.get("name") or doc["id"]),
             synopsis=str(doc.get("synopsis") or ""),
@@ -73,6 +76,50 @@ class TitleCard:
             maturity=str(doc.get("maturity") or ""),
             genres=tuple(str(g) for g in doc.get("genres") or ()),
         )
+
+
+def poster_url(doc: Mapping[str, Any]) -> str | None:
+    """The poster's address in a discovery title, if the service lists one.
+
+    Accepts ``poster_url``, ``poster`` or ``artwork: {"poster": ...}`` (the discovery API
+    does not fix a name yet; see docs/desktop.md).
+    """
+    art = doc.get("artwork")
+    for value in (
+        doc.get("poster_url"),
+        doc.get("poster"),
+        art.get("poster") if isinstance(art, Mapping) else None,
+    ):
+        if isinstance(value, str) and value:
+            return value
+    return None
+
+
+@dataclass(frozen=True)
+class TrackOption:
+    """An audio or subtitle track as the menus show it; ``id`` goes back to the player."""
+
+    id: str
+    label: str
+    selected: bool = False
+
+    @classmethod
+    def from_info(cls, info: Any) -> TrackOption:
+        """From an ``nrdp.TrackInfo`` (duck-typed: id, kind, language, label, channels...)."""
+        label = str(getattr(info, "label", "") or "")
+        lang = str(getattr(info, "language", "") or "")
+        if not label:
+            label = lang or str(info.id)
+        elif lang and lang not in label:
+            label = f"{label} ({lang})"
+        channels = getattr(info, "channels", None)
+        if channels:
+            label += f" {channels}ch"
+        roles = tuple(getattr(info, "roles", ()) or ())
+        extra = [r for r in roles if r not in ("main", "subtitle")]
+        if extra:
+            label += f" [{', '.join(str(r) for r in extra)}]"
+        return cls(id=str(info.id), label=label, selected=bool(getattr(info, "selected", False)))
 
 
 @dataclass(frozen=True)
@@ -119,7 +166,7 @@ class QualityOption:
 class TitleDetails:
     card: TitleCard
     qualities: tuple[QualityOption, ...] = ()
-    audio_tracks: tuple[str, ...] = ()
+    audio_tracks: tuple[TrackOption, ...] = ()
     resume_at: float | None = None
 
     @classmethod
@@ -139,9 +186,9 @@ class TitleDetails:
             for i, r in enumerate(videos)
         )
         audio = tuple(
-            str(r.get("language") or r.get("id"))
+            TrackOption(str(r.get("id") or r.get("language")), str(r.get("language") or r["id"]))
             for r in doc.get("renditions", ())
-            if r.get("kind") == "audio"
+            if r.get("kind") == "audio" and (r.get("id") or r.get("language"))
         )
         resume = None
         for b in bookmarks:
@@ -169,8 +216,8 @@ class PlaybackState:
     muted: bool = False
     quality: int | None = None
     qualities: tuple[QualityOption, ...] = ()
-    audio_tracks: tuple[str, ...] = ()
-    subtitle_tracks: tuple[str, ...] = ()
+    audio_tracks: tuple[TrackOption, ...] = ()
+    subtitle_tracks: tuple[TrackOption, ...] = ()
     fullscreen: bool = False
 
     @property

@@ -1,11 +1,13 @@
-"""Audio out through Qt Multimedia, when the machine has an output device.
+"""Audio out through Qt Multimedia, and the master clock it provides when there is a device.
 
-Qt Multimedia (PySide6-Addons) is optional: without the module or without a device the app
-plays video only and the overlay says "system clock (no audio device)". With a device, the
-SDK's PCM (planar float from the AAC decoder) is interleaved to 16-bit and pushed into a
-``QAudioSink``; its played-out time is compared with the video position and shown as A/V
-drift. The SDK presents frames on its own session clock and has no public seam to slave it
-to the audio clock, so the audio device does not (yet) drive video timing.
+Qt Multimedia (PySide6-Addons) is optional: without the module or without an output device
+(``QMediaDevices.defaultAudioOutput()`` is null: CI, offscreen, this machine) the app plays
+video only, paced by the SDK's session clock, and the overlay says
+``system clock (no audio device)``. With a device, the SDK's PCM (planar float from the AAC
+decoder) is interleaved to 16-bit and pushed into a ``QAudioSink``; :meth:`position` (the
+first sample's time plus ``processedUSecs`` minus what is still buffered, see
+``av_sync.played_position``) is the master clock against which ``main_window.py`` holds or
+drops video frames (``av_sync.VideoSync``).
 """
 
 from __future__ import annotations
@@ -17,8 +19,11 @@ from PySide6.QtCore import QObject
 
 import nrdp
 from apps.desktop.app_state import ClockSource
+from apps.desktop.av_sync import played_position
 
 __all__ = ["AudioOutput", "to_int16_interleaved"]
+
+BYTES_PER_SAMPLE = 2  # Int16
 
 
 def to_int16_interleaved(pcm: np.ndarray[Any, Any]) -> bytes:
@@ -34,7 +39,11 @@ def to_int16_interleaved(pcm: np.ndarray[Any, Any]) -> bytes:
 class AudioOutput(QObject):
     """Plays :class:`nrdp.AudioFrame` PCM on the default device, if there is one."""
 
-    def __init__(self, parent: QObject | None = None, *, enabled: bool = True) -> None:
+    def __init__(
+        self, parent: QObject | None = None, *, enabled: bool = True, device: Any = None
+    ) -> None:
+        """``device``: a ``QAudioDevice`` to use as given (default: the system's default
+        output, if there is one)."""
         super().__init__(parent)
         self._mm: Any = None
         self._device: Any = None
@@ -42,6 +51,8 @@ class AudioOutput(QObject):
         self._io: Any = None
         self._format: tuple[int, int] | None = None
         self._first_pts: float | None = None
+        self._paused = False
+        self.failure: str | None = None  # the device would not open: system clock instead
         self.volume = 1.0
         self.muted = False
         self.note = "no audio device"
@@ -53,9 +64,10 @@ class AudioOutput(QObject):
         except ImportError:
             self.note = "no Qt Multimedia"
             return
-        device = QtMultimedia.QMediaDevices.defaultAudioOutput()
-        if device.isNull():
-            return
+        if device is None:
+            device = QtMultimedia.QMediaDevices.defaultAudioOutput()
+            if device.isNull():
+                return
         self._mm = QtMultimedia
         self._device = device
         self.note = device.description()
@@ -66,7 +78,7 @@ class AudioOutput(QObject):
 
     @property
     def clock(self) -> str:
-        return ClockSource.AUDIO if self.available else ClockSource.SYSTEM
+        return ClockSource.AUDIO if self.available and not self.failure else ClockSource.SYSTEM
 
     def _open(self, rate: int, channels: int) -> None:
         mm = self._mm
@@ -78,6 +90,14 @@ class AudioOutput(QObject):
         self._sink.setVolume(0.0 if self.muted else self.volume)
         self._io = self._sink.start()
         self._format = (rate, channels)
+        error = self._sink.error()
+        if self._io is None or error != mm.QAudio.Error.NoError:
+            self.failure = getattr(error, "name", str(error))
+            self.note = f"audio device failed: {self.failure}"
+            return
+        self.failure = None
+        if self._paused:
+            self._sink.suspend()
 
     def play(self, frame: nrdp.AudioFrame) -> None:
         """Slot: queue ``frame``'s samples for output."""
@@ -92,10 +112,29 @@ class AudioOutput(QObject):
             self._io.write(to_int16_interleaved(frame.pcm))
 
     def position(self) -> float | None:
-        """Media time the device has played out, or ``None``."""
-        if self._sink is None or self._first_pts is None:
+        """Media time of the sample the device plays now (the master clock), or ``None``
+        (no audio yet, or the device failed: video then runs as the SDK paces it)."""
+        if self._sink is None or self._first_pts is None or self._format is None:
             return None
-        return self._first_pts + self._sink.processedUSecs() / 1e6
+        if self.failure is not None:
+            return None
+        rate, channels = self._format
+        buffered = self._sink.bufferSize() - self._sink.bytesFree()
+        return played_position(
+            self._first_pts,
+            int(self._sink.processedUSecs()),
+            int(buffered),
+            rate * channels * BYTES_PER_SAMPLE,
+        )
+
+    def set_paused(self, paused: bool) -> None:
+        """Slot: hold the device (pause) so the master clock stops with the player."""
+        self._paused = paused
+        if self._sink is not None:
+            if paused:
+                self._sink.suspend()
+            else:
+                self._sink.resume()
 
     def set_volume(self, volume: float) -> None:
         self.volume = max(0.0, min(1.0, volume))

@@ -6,12 +6,16 @@ the UI thread's event queue (a queued connection). What crosses is immutable:
 :class:`nrdp.VideoFrame` / :class:`nrdp.AudioFrame` (read-only arrays), frozen events and
 :class:`Poll` values. Video is coalesced: if the UI has not taken the previous frame yet,
 the newer one replaces it and the replaced one counts as a display drop, so a slow paint
-never builds a queue of stale pictures.
+never builds a queue of stale pictures. With audio as the master clock (``hold``) every
+frame is kept instead (bounded), and ``av_sync.VideoSync`` on the UI thread decides which
+to show and which are late. Subtitle cues (``on_text``, when the SDK delivers them) and
+track changes cross the same way.
 """
 
 from __future__ import annotations
 
 import threading
+from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +24,8 @@ from PySide6.QtCore import QObject, Signal
 import nrdp
 
 __all__ = ["PlayerBridge", "Poll"]
+
+_TRACK_CHANGED: type = getattr(nrdp, "TrackChanged", type(None))  # SDKs before track menus
 
 
 @dataclass(frozen=True)
@@ -30,6 +36,8 @@ class Poll:
     position: float
     state: str
     throughput_bps: float | None
+    audio_tracks: tuple[Any, ...] = ()  # nrdp.TrackInfo, when the SDK lists tracks
+    text_tracks: tuple[Any, ...] = ()
 
 
 class PlayerBridge(QObject):
@@ -45,13 +53,20 @@ class PlayerBridge(QObject):
     polled = Signal(object)  # Poll
     flushed = Signal(float)
     ended = Signal()
+    cue = Signal(object)  # nrdp.TextCue
+    tracks_changed = Signal()
 
-    wants_pixels = True  # RGB is converted in the SDK's decode workers, never on the UI thread
+    MAX_HELD = 120  # frames kept in hold mode (4 s at 30 fps) before the oldest is dropped
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._lock = threading.Lock()
         self._latest: nrdp.VideoFrame | None = None
+        self._held: deque[nrdp.VideoFrame] = deque()
+        self.hold = False  # audio master: keep every frame for the UI's VideoSync
+        # RGB is converted in the SDK's decode workers, never on the UI thread; the Qt video
+        # path (``VideoView.path == "yuv"``) needs none.
+        self.wants_pixels = True
         self.display_dropped = 0
         self.frames_in = 0
         self.audio_enabled = False
@@ -60,11 +75,18 @@ class PlayerBridge(QObject):
     # -- nrdp.Sink (loop thread) -------------------------------------------------------
     def on_video(self, frame: nrdp.VideoFrame) -> None:
         with self._lock:
-            pending = self._latest is not None
-            if pending:
-                self.display_dropped += 1
-            self._latest = frame
             self.frames_in += 1
+            if self.hold:
+                pending = bool(self._held)
+                self._held.append(frame)
+                if len(self._held) > self.MAX_HELD:
+                    self._held.popleft()
+                    self.display_dropped += 1
+            else:
+                pending = self._latest is not None
+                if pending:
+                    self.display_dropped += 1
+                self._latest = frame
         if not pending:
             self.frame_ready.emit()
 
@@ -72,9 +94,14 @@ class PlayerBridge(QObject):
         if self.audio_enabled:
             self.audio_ready.emit(frame)
 
+    def on_text(self, cue: Any) -> None:
+        """A subtitle cue (``nrdp.TextCue``) whose start time has come."""
+        self.cue.emit(cue)
+
     def on_flush(self, position: float) -> None:
         with self._lock:
             self._latest = None
+            self._held.clear()
         self.flushed.emit(position)
 
     def on_end(self) -> None:
@@ -85,7 +112,21 @@ class PlayerBridge(QObject):
         """The newest frame not yet shown (UI thread), or ``None``."""
         with self._lock:
             frame, self._latest = self._latest, None
+            if self._held:
+                frame = self._held.pop()
+                self.display_dropped += len(self._held)
+                self._held.clear()
         return frame
+
+    def take_frames(self) -> list[nrdp.VideoFrame]:
+        """Every frame not yet taken, oldest first (UI thread; hold mode)."""
+        with self._lock:
+            frames = list(self._held)
+            self._held.clear()
+            if self._latest is not None:
+                frames.append(self._latest)
+                self._latest = None
+        return frames
 
     # -- events (loop thread) ------------------------------------------------------------
     def on_event(self, event: nrdp.Event) -> None:
@@ -96,6 +137,8 @@ class PlayerBridge(QObject):
                 self.quality_changed.emit(event.rung, event.new_bitrate)
         elif isinstance(event, nrdp.ErrorEvent):
             (self.fatal_error if event.fatal else self.warning).emit(dict(event.error))
+        elif isinstance(event, _TRACK_CHANGED):
+            self.tracks_changed.emit()
         elif isinstance(event, nrdp.OcaFailover):
             self.failover.emit(event.from_oca or "", event.to_oca or "")
         elif (
@@ -113,5 +156,18 @@ class PlayerBridge(QObject):
                 position=float(player.position),
                 state=player.state.value,
                 throughput_bps=self._throughput,
+                audio_tracks=_tracks(player, "audio_tracks"),
+                text_tracks=_tracks(player, "text_tracks"),
             )
         )
+
+
+def _tracks(player: Any, name: str) -> tuple[Any, ...]:
+    """``player.audio_tracks()`` / ``text_tracks()`` where the SDK has them, else ``()``."""
+    fn = getattr(player, name, None)
+    if fn is None:
+        return ()
+    try:
+        return tuple(fn())
+    except nrdp.SdkError:  # nothing loaded yet
+        return ()

@@ -1,8 +1,10 @@
 """Browsing: login, home rows with posters, search, title details with resume.
 
-Each page renders view-model values (``app_state.py``) and emits intents. Posters are drawn
-here from the title (a colour from its id, its name and year): the discovery API lists no
-artwork URL, and the app may only reach the services through the SDK.
+Each page renders view-model values (``app_state.py``) and emits intents. A poster is
+first drawn here from the title (a colour from its id, its name and year); when the title
+lists artwork and the SDK can fetch it over the discovery channel, the session decodes the
+image on the loop thread and :meth:`HomePage.set_poster` swaps it in (and keeps it for the
+next rows and the details page).
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import hashlib
 
 from PySide6.QtCore import QRect, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QIcon, QLinearGradient, QPainter, QPixmap
+from PySide6.QtGui import QColor, QFont, QIcon, QImage, QLinearGradient, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
@@ -27,10 +29,11 @@ from PySide6.QtWidgets import (
 
 from apps.desktop.app_state import HomeState, TitleCard, TitleDetails, format_time
 
-__all__ = ["DetailsPage", "HomePage", "LoginPage", "RowView", "poster_pixmap"]
+__all__ = ["DetailsPage", "HomePage", "LoginPage", "RowView", "poster_pixmap", "scaled_poster"]
 
 POSTER = QSize(120, 180)
 ID_ROLE = Qt.ItemDataRole.UserRole
+FETCHED_ROLE = Qt.ItemDataRole.UserRole + 1  # True once the tile shows fetched artwork
 
 
 def poster_pixmap(card: TitleCard, size: QSize = POSTER) -> QPixmap:
@@ -98,10 +101,22 @@ class LoginPage(QWidget):
         self.button.setEnabled(not busy)
 
 
+def scaled_poster(image: QImage, size: QSize = POSTER) -> QPixmap:
+    """A fetched poster as a pixmap of ``size`` (aspect kept, smooth)."""
+    return QPixmap.fromImage(image).scaled(
+        size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
+    )
+
+
 class RowView(QListWidget):
     """One horizontal row of posters."""
 
-    def __init__(self, cards: tuple[TitleCard, ...], parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        cards: tuple[TitleCard, ...],
+        parent: QWidget | None = None,
+        posters: dict[str, QImage] | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setViewMode(QListView.ViewMode.IconMode)
         self.setFlow(QListView.Flow.LeftToRight)
@@ -110,14 +125,35 @@ class RowView(QListWidget):
         self.setMovement(QListView.Movement.Static)
         self.setFixedHeight(POSTER.height() + 48)
         self.setSpacing(6)
+        self.cards = cards
+        posters = posters or {}
         for card in cards:
-            item = QListWidgetItem(QIcon(poster_pixmap(card)), card.name)
+            image = posters.get(card.id)
+            pix = scaled_poster(image) if image is not None else poster_pixmap(card)
+            item = QListWidgetItem(QIcon(pix), card.name)
             item.setData(ID_ROLE, card.id)
+            item.setData(FETCHED_ROLE, image is not None)
             item.setToolTip(card.synopsis)
             self.addItem(item)
 
     def title_ids(self) -> list[str]:
         return [self.item(i).data(ID_ROLE) for i in range(self.count())]
+
+    def set_poster(self, title_id: str, image: QImage) -> int:
+        """Show ``image`` on the tiles of ``title_id``; returns how many tiles changed."""
+        pix = scaled_poster(image)
+        n = 0
+        for i in range(self.count()):
+            item = self.item(i)
+            if item.data(ID_ROLE) == title_id:
+                item.setIcon(QIcon(pix))
+                item.setData(FETCHED_ROLE, True)
+                n += 1
+        return n
+
+    def tile_pixmap(self, index: int) -> QPixmap:
+        """The poster a tile shows (tests, screenshots)."""
+        return self.item(index).icon().pixmap(POSTER)
 
 
 class HomePage(QWidget):
@@ -150,6 +186,23 @@ class HomePage(QWidget):
         box.addWidget(self.status)
         box.addWidget(scroll, 1)
         self.rows: list[tuple[str, RowView]] = []
+        self.posters: dict[str, QImage] = {}
+
+    def cards(self) -> tuple[TitleCard, ...]:
+        """Every card shown in the rows, each title once."""
+        seen: dict[str, TitleCard] = {}
+        for _title, view in self.rows:
+            for card in view.cards:
+                seen.setdefault(card.id, card)
+        return tuple(seen.values())
+
+    def set_poster(self, title_id: str, image: QImage) -> None:
+        """Slot: a fetched poster; shown on every tile of the title and kept for later."""
+        if image.isNull():
+            return
+        self.posters[title_id] = image
+        for _title, view in self.rows:
+            view.set_poster(title_id, image)
 
     def _search(self) -> None:
         q = self.search.text().strip()
@@ -170,7 +223,7 @@ class HomePage(QWidget):
 
     def _add_row(self, title: str, cards: tuple[TitleCard, ...]) -> None:
         label = QLabel(f"<b>{title}</b>")
-        view = RowView(cards)
+        view = RowView(cards, posters=self.posters)
         view.itemActivated.connect(lambda it: self.title_activated.emit(it.data(ID_ROLE)))
         view.itemClicked.connect(lambda it: self.title_activated.emit(it.data(ID_ROLE)))
         n = self.rows_box.count() - 1
@@ -202,6 +255,7 @@ class DetailsPage(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.details: TitleDetails | None = None
+        self.posters: dict[str, QImage] = {}  # shared with the home page by the window
         self.poster = QLabel()
         self.name = QLabel()
         self.meta = QLabel()
@@ -238,7 +292,11 @@ class DetailsPage(QWidget):
         """Slot: show ``details``."""
         self.details = details
         card = details.card
-        self.poster.setPixmap(poster_pixmap(card, QSize(200, 300)))
+        image = self.posters.get(card.id)
+        big = QSize(200, 300)
+        self.poster.setPixmap(
+            scaled_poster(image, big) if image is not None else poster_pixmap(card, big)
+        )
         self.name.setText(f"<h2>{card.name}</h2>")
         parts = [str(card.year or ""), card.maturity, format_time(card.duration_s)]
         parts.append(", ".join(card.genres))

@@ -83,8 +83,8 @@ class PlayerControls(QWidget):
     volume_changed = Signal(float)
     mute_toggled = Signal(bool)
     quality_requested = Signal(object)  # int rung, or None for Auto
-    audio_track_requested = Signal(str)
-    subtitle_requested = Signal(object)  # str, or None for off
+    audio_track_requested = Signal(str)  # TrackOption.id
+    subtitle_requested = Signal(object)  # TrackOption.id, or None for off
     stats_toggled = Signal()
     fullscreen_toggled = Signal()
 
@@ -186,14 +186,25 @@ class PlayerControls(QWidget):
             group.addAction(act)
             self.quality_menu.addAction(act)
         self.audio_menu.clear()
-        for name in state.audio_tracks:
-            act = self.audio_menu.addAction(name)
-            act.triggered.connect(lambda _=False, n=name: self.audio_track_requested.emit(n))
+        audio_group = QActionGroup(self.audio_menu)
+        for t in state.audio_tracks:
+            act = QAction(t.label, self.audio_menu, checkable=True)
+            act.setChecked(t.selected)
+            act.triggered.connect(lambda _=False, i=t.id: self.audio_track_requested.emit(i))
+            audio_group.addAction(act)
+            self.audio_menu.addAction(act)
         self.audio_button.setEnabled(len(state.audio_tracks) > 1)
         self.subtitle_menu.clear()
-        off = self.subtitle_menu.addAction("Off")
+        text_group = QActionGroup(self.subtitle_menu)
+        off = QAction("Off", self.subtitle_menu, checkable=True)
+        off.setChecked(not any(t.selected for t in state.subtitle_tracks))
         off.triggered.connect(lambda: self.subtitle_requested.emit(None))
-        for name in state.subtitle_tracks:
-            act = self.subtitle_menu.addAction(name)
-            act.triggered.connect(lambda _=False, n=name: self.subtitle_requested.emit(n))
+        text_group.addAction(off)
+        self.subtitle_menu.addAction(off)
+        for t in state.subtitle_tracks:
+            act = QAction(t.label, self.subtitle_menu, checkable=True)
+            act.setChecked(t.selected)
+            act.triggered.connect(lambda _=False, i=t.id: self.subtitle_requested.emit(i))
+            text_group.addAction(act)
+            self.subtitle_menu.addAction(act)
         self.subtitle_button.setEnabled(bool(state.subtitle_tracks))

@@ -3,12 +3,16 @@
 Pages (login, home, details, player) only render values and emit intents; this module is
 the one place that knows which intent calls which session method and which signal feeds
 which slot. A 4 Hz poll of the player (on the loop thread) feeds the controls, the
-overlay and the graph; frames arrive on their own signal, as fast as the SDK presents them.
+overlay and the graph. Frames arrive on their own signal as the SDK presents them: with no
+audio device they are shown at once (the SDK's session clock paces them); with one, audio
+is the master clock: the bridge holds every frame and a 4 ms timer shows the newest one
+whose time has come on the device's played-out clock, dropping late ones (``av_sync``).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import re
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -21,8 +25,10 @@ from apps.desktop.app_state import (
     OverlayStats,
     PlaybackState,
     TitleDetails,
+    TrackOption,
 )
 from apps.desktop.audio import AudioOutput
+from apps.desktop.av_sync import VideoSync
 from apps.desktop.bridge import Poll
 from apps.desktop.browse import DetailsPage, HomePage, LoginPage
 from apps.desktop.controls import PlayerControls
@@ -30,18 +36,31 @@ from apps.desktop.overlay import StatsOverlay
 from apps.desktop.session import Session
 from apps.desktop.video_view import VideoView
 
-__all__ = ["MainWindow", "PlayerPage"]
+__all__ = ["MainWindow", "PlayerPage", "cue_text"]
+
+_TAG = re.compile(r"<[^>]*>")
+
+
+def cue_text(payload: str) -> str:
+    """A WebVTT cue payload as plain text: tags (``<i>``, ``<c.x>``, ``<v Bob>``) removed."""
+    text = _TAG.sub("", payload)
+    for entity, char in (("&lt;", "<"), ("&gt;", ">"), ("&nbsp;", " "), ("&amp;", "&")):
+        text = text.replace(entity, char)
+    return text.strip()
+
 
 POLL_MS = 250
+SYNC_MS = 4
+ANY_TRACK = "\0any"  # no subtitle choice made yet: show the cues the player sends
 SEEK_STEP = 5.0
 
 
 class PlayerPage(QWidget):
     """The video, the overlay on top of it, and the controls below."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, video_path: str = "auto") -> None:
         super().__init__(parent)
-        self.video = VideoView()
+        self.video = VideoView(path=video_path)
         self.overlay = StatsOverlay(self.video)
         self.overlay.move(8, 8)
         self.overlay.hide()
@@ -65,7 +84,12 @@ class MainWindow(QMainWindow):
     first_frame = Signal()
 
     def __init__(
-        self, session: Session, audio: AudioOutput | None = None, parent: QWidget | None = None
+        self,
+        session: Session,
+        audio: AudioOutput | None = None,
+        parent: QWidget | None = None,
+        *,
+        video_path: str = "auto",
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("nrdp desktop")
@@ -74,15 +98,25 @@ class MainWindow(QMainWindow):
         self.bridge = session.bridge
         self.audio = audio if audio is not None else AudioOutput(self)
         self.bridge.audio_enabled = self.audio.available
+        self.bridge.hold = self.audio.available  # audio is the master clock
+        self.sync: VideoSync[Any] = VideoSync()
+        self._sync_timer = QTimer(self)
+        self._sync_timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self._sync_timer.setInterval(SYNC_MS)
+        self._sync_timer.timeout.connect(self._present_synced)
+        self._cue_token = 0
+        self._text_track: str | None = ANY_TRACK  # the user's subtitle choice, once made
         self.login_page = LoginPage()
         self.home_page = HomePage()
         self.details_page = DetailsPage()
-        self.player_page = PlayerPage()
+        self.details_page.posters = self.home_page.posters
+        self.player_page = PlayerPage(video_path=video_path)
         self.pages = QStackedWidget()
         for page in (self.login_page, self.home_page, self.details_page, self.player_page):
             self.pages.addWidget(page)
         self.setCentralWidget(self.pages)
         self.video = self.player_page.video
+        self.bridge.wants_pixels = self.video.wants_pixels
         self.overlay = self.player_page.overlay
         self.controls = self.player_page.controls
         self.playback = PlaybackState()
@@ -103,6 +137,9 @@ class MainWindow(QMainWindow):
         s.logged_in.connect(self._on_logged_in)
         s.home_ready.connect(self.home_page.set_home)
         s.search_ready.connect(self.home_page.set_results)
+        s.home_ready.connect(lambda _h: s.load_posters(self.home_page.cards()))
+        s.search_ready.connect(lambda _q, _c: s.load_posters(self.home_page.cards()))
+        s.poster_ready.connect(self.home_page.set_poster)
         s.details_ready.connect(self._on_details)
         s.failed.connect(self._on_failed)
         self.home_page.search_requested.connect(s.search)
@@ -116,13 +153,17 @@ class MainWindow(QMainWindow):
         b.state_changed.connect(self._on_state)
         b.quality_changed.connect(self._on_quality)
         b.fatal_error.connect(lambda e: self.show_error(ErrorInfo.from_dict(e)))
-        b.flushed.connect(lambda _pos: self.audio.flush())
+        b.flushed.connect(self._on_flushed)
+        b.cue.connect(self.show_cue)
+        b.tracks_changed.connect(self.session.poll)
         c.play_requested.connect(s.resume)
         c.pause_requested.connect(s.pause)
         c.seek_requested.connect(self.seek)
         c.volume_changed.connect(self._on_volume)
         c.mute_toggled.connect(self._on_mute)
         c.quality_requested.connect(self._on_quality_requested)
+        c.audio_track_requested.connect(s.select_audio_track)
+        c.subtitle_requested.connect(self._on_subtitle_requested)
         c.stats_toggled.connect(self.toggle_stats)
         c.fullscreen_toggled.connect(self.toggle_fullscreen)
         self.video.activated.connect(self.toggle_fullscreen)
@@ -188,13 +229,20 @@ class MainWindow(QMainWindow):
         )
         self.controls.set_state(self.playback)
         self.pages.setCurrentWidget(self.player_page)
+        self.sync.clear()
+        self.video.set_subtitle("")
+        self._text_track = ANY_TRACK
         self.session.play(title_id, start)
         self._poll_timer.start()
+        if self.audio_master:
+            self._sync_timer.start()
         if d is None:
             self.session.load_details(title_id)
 
     def stop(self) -> None:
         self._poll_timer.stop()
+        self._sync_timer.stop()
+        self.sync.clear()
         self.session.stop()
         self.audio.flush()
         if self.isFullScreen():
@@ -215,10 +263,35 @@ class MainWindow(QMainWindow):
         else:
             self.session.resume()
 
+    @property
+    def audio_master(self) -> bool:
+        """Is the audio device the master clock (else the SDK's system clock paces video)?"""
+        return self.audio.available
+
+    @property
+    def display_dropped(self) -> int:
+        """Frames the view could not show in time (coalesced, or late on the audio clock)."""
+        return self.bridge.display_dropped + self.sync.dropped
+
     def _on_frame(self) -> None:
-        frame = self.bridge.take_frame()
-        if frame is None:
+        if self.audio_master:
+            self._present_synced()
             return
+        frame = self.bridge.take_frame()
+        if frame is not None:
+            self._show(frame)
+
+    def _present_synced(self) -> None:
+        """Audio master: show the newest held frame whose time has come on the audio clock."""
+        for frame in self.bridge.take_frames():
+            self.sync.push(frame)
+        if not len(self.sync):
+            return
+        pick = self.sync.pick(self.audio.position())
+        if pick.frame is not None:
+            self._show(pick.frame)
+
+    def _show(self, frame: Any) -> None:
         first = self.video.frame is None
         if self.video.message:
             self.video.set_message("")
@@ -226,8 +299,38 @@ class MainWindow(QMainWindow):
         if first:
             self.first_frame.emit()
 
+    def _on_flushed(self, _position: float) -> None:
+        self.audio.flush()
+        self.sync.clear()
+        self.video.set_subtitle("")
+
+    def show_cue(self, cue: Any) -> None:
+        """Slot: an ``nrdp.TextCue`` whose time has come; cleared after its duration.
+
+        A cue of another track than the one chosen (one still in flight when the user
+        switched) is ignored."""
+        if self._text_track != ANY_TRACK and getattr(cue, "track_id", None) != self._text_track:
+            return
+        self._cue_token += 1
+        token = self._cue_token
+        self.video.set_subtitle(cue_text(str(getattr(cue, "text", ""))))
+        span = float(getattr(cue, "end", 0.0)) - float(getattr(cue, "start", 0.0))
+        if span > 0:
+            QTimer.singleShot(int(span * 1000), lambda: self._clear_cue(token))
+
+    def _clear_cue(self, token: int) -> None:
+        if token == self._cue_token:
+            self.video.set_subtitle("")
+
+    def _on_subtitle_requested(self, track_id: str | None) -> None:
+        self._text_track = track_id
+        self._cue_token += 1
+        self.video.set_subtitle("")
+        self.session.select_text_track(track_id)
+
     def _on_state(self, state: str) -> None:
         self._set_playback(state=state)
+        self.audio.set_paused(state != "playing")
         self.video.set_message("Buffering…" if state == "buffering" else "")
 
     def _on_quality(self, rung: int, bitrate: int) -> None:
@@ -245,28 +348,39 @@ class MainWindow(QMainWindow):
         self._set_playback(muted=muted)
         self.audio.set_muted(muted)
 
-    def _clock_note(self, position: float) -> str:
+    def _clock_note(self) -> str:
         if not self.audio.available:
             return self.audio.note
         played = self.audio.position()
-        drift = "" if played is None else f", A/V drift {(played - position) * 1000:+.0f} ms"
+        shown = self.video.frame
+        drift = ""
+        if played is not None and shown is not None:
+            drift = f", A/V drift {(shown.pts - played) * 1000:+.0f} ms"
         return f"{self.audio.note}{drift}"
 
     def _on_poll(self, poll: Poll) -> None:
         self._last_poll = poll
         snap = poll.snapshot
         video_buf = float(snap.buffer_ahead.get("video", 0.0))
+        tracks: dict[str, Any] = {}
+        if poll.audio_tracks:
+            tracks["audio_tracks"] = tuple(TrackOption.from_info(t) for t in poll.audio_tracks)
+        if poll.text_tracks:
+            tracks["subtitle_tracks"] = tuple(TrackOption.from_info(t) for t in poll.text_tracks)
         self._set_playback(
-            state=poll.state, position=poll.position, buffered_to=poll.position + video_buf
+            state=poll.state,
+            position=poll.position,
+            buffered_to=poll.position + video_buf,
+            **tracks,
         )
         self.overlay.set_stats(
             OverlayStats.from_snapshot(
                 snap,
                 resolution=self.video.resolution(),
                 throughput_bps=poll.throughput_bps,
-                display_dropped=self.bridge.display_dropped,
+                display_dropped=self.display_dropped,
                 clock=self.audio.clock,
-                clock_note=self._clock_note(poll.position),
+                clock_note=self._clock_note(),
             )
         )
         self.overlay.add_sample(

@@ -10,18 +10,28 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import inspect
 import uuid
 from collections.abc import Callable, Coroutine
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QImage
 
 import nrdp
 from apps.desktop.app_state import HomeState, TitleCard, TitleDetails
 from apps.desktop.bridge import PlayerBridge
 from apps.desktop.runtime import LoopThread
 
-__all__ = ["Session"]
+__all__ = ["Session", "poster_image"]
+
+
+def poster_image(data: bytes) -> QImage:
+    """Decode poster bytes (PNG/JPEG) to a :class:`QImage`; safe off the UI thread (a
+    QImage, unlike a QPixmap, needs no GUI thread). A null image if ``data`` is no picture."""
+    image = QImage()
+    image.loadFromData(data)
+    return image
 
 
 def _error_dict(exc: BaseException) -> dict[str, Any]:
@@ -39,6 +49,7 @@ class Session(QObject):
     details_ready = Signal(object)  # TitleDetails
     load_started = Signal(str, float)  # title id, start
     failed = Signal(str, object)  # what ("login", "home", "play", ...), error dict
+    poster_ready = Signal(str, object)  # title id, QImage (decoded on the loop thread)
 
     def __init__(
         self,
@@ -59,6 +70,7 @@ class Session(QObject):
         self.device: nrdp.Device | None = None
         self.player: nrdp.Player | None = None
         self.title_id: str | None = None
+        self._posters_asked: set[str] = set()
 
     # -- plumbing ------------------------------------------------------------------------
     def _spawn(
@@ -123,6 +135,34 @@ class Session(QObject):
 
         return self._spawn("details", run(), self.details_ready.emit)
 
+    def posters_supported(self) -> bool:
+        """Can the SDK fetch artwork over the discovery channel (``discovery.artwork``)?"""
+        return hasattr(nrdp.DiscoveryClient, "artwork")
+
+    def load_posters(self, cards: tuple[TitleCard, ...]) -> concurrent.futures.Future[Any] | None:
+        """Fetch and decode the posters of ``cards`` on the loop thread (each title once);
+        each arrives as ``poster_ready(title_id, QImage)``. A poster that fails to load
+        keeps the drawn placeholder: artwork is never worth an error dialog."""
+        todo = [c for c in cards if c.poster_url and c.id not in self._posters_asked]
+        if not todo or not self.posters_supported():
+            return None
+        self._posters_asked.update(c.id for c in todo)
+
+        async def run() -> None:
+            device = await self._device()
+            fetch = device.discovery.artwork  # type: ignore[attr-defined]
+            for card in todo:
+                try:
+                    data = await fetch(card.poster_url)
+                except nrdp.SdkError:
+                    self._posters_asked.discard(card.id)
+                    continue
+                image = poster_image(bytes(data))
+                if not image.isNull():
+                    self.poster_ready.emit(card.id, image)
+
+        return self._spawn("posters", run())
+
     # -- playback ------------------------------------------------------------------------
     def play(self, title_id: str, start: float = 0.0) -> concurrent.futures.Future[Any]:
         """Load ``title_id`` at ``start``; a failure arrives as ``failed("play", error)``."""
@@ -163,6 +203,26 @@ class Session(QObject):
         """``None``: automatic (ABR); else pin the video rung."""
         self._on_player(lambda p: p.set_quality(rung=rung, max_rung=None))
 
+    def select_audio_track(self, track_id: str) -> concurrent.futures.Future[Any]:
+        """Switch the audio track (``Player.select_audio_track``, when the SDK has it)."""
+
+        async def run() -> None:
+            fn = getattr(self.player, "select_audio_track", None)
+            if fn is not None:
+                await _maybe_await(fn(track_id))
+
+        return self._spawn("audio track", run())
+
+    def select_text_track(self, track_id: str | None) -> concurrent.futures.Future[Any]:
+        """Show subtitles of ``track_id`` (``None``: off), when the SDK has text tracks."""
+
+        async def run() -> None:
+            fn = getattr(self.player, "select_text_track", None)
+            if fn is not None:
+                await _maybe_await(fn(track_id))
+
+        return self._spawn("subtitles", run())
+
     def poll(self) -> None:
         """Ask for a :class:`~apps.desktop.bridge.Poll` (arrives on ``bridge.polled``)."""
         self._on_player(self.bridge.poll)
@@ -188,3 +248,7 @@ class Session(QObject):
                 self.runtime.submit(run()).result(timeout)
         if self._own_runtime:
             self.runtime.stop()
+
+
+async def _maybe_await(value: Any) -> Any:
+    return await value if inspect.isawaitable(value) else value

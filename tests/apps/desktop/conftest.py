@@ -14,6 +14,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import io
 from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
 
 import av
 import numpy as np
@@ -29,13 +31,19 @@ from fake_backend.packager import (
     encode_title,
     spec_for_title,
 )
+from fake_backend.packager.catalog_specs import AudioTrackSpec, SubtitleSpec
 from fake_backend.runner import Backend
 
 FPS = 10
 TITLE = short_title("t-desk", (b"\x31" * 16, b"\x32" * 16))
 
 
-SPEC = replace(spec_for_title(TITLE, ()), fps=FPS)  # the catalog row is authoritative
+SPEC = replace(  # the catalog row is authoritative; plus Spanish audio and English subtitles
+    spec_for_title(TITLE, ()),
+    fps=FPS,
+    audio=(AudioTrackSpec("a128", "en", label="English"), AudioTrackSpec("a128-es", "es")),
+    subtitles=(SubtitleSpec("text-en", "en", "English"),),
+)
 
 
 @pytest.fixture(scope="module")
@@ -57,11 +65,69 @@ def backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
         loop.stop()
 
 
-def _luma(frame: av.VideoFrame) -> np.ndarray:
-    plane = frame.planes[0]
-    rows = np.frombuffer(memoryview(plane), np.uint8).reshape(frame.height, plane.line_size)
-    out = np.ascontiguousarray(rows[:, : frame.width])
+def _plane(frame: av.VideoFrame, i: int = 0) -> np.ndarray:
+    plane = frame.planes[i]
+    h, w = (frame.height, frame.width) if i == 0 else (plane.height, plane.width)
+    rows = np.frombuffer(memoryview(plane), np.uint8).reshape(h, plane.line_size)
+    out = np.ascontiguousarray(rows[:, :w])
     out.setflags(write=False)
+    return out
+
+
+def _luma(frame: av.VideoFrame) -> np.ndarray:
+    return _plane(frame, 0)
+
+
+@dataclass(frozen=True, eq=False)
+class YuvFrame:
+    """A decoded frame with its chroma planes: what ``nrdp.VideoFrame`` would carry with
+    ``u``/``v`` fields (the view duck-types frames)."""
+
+    pts: float
+    duration: float
+    width: int
+    height: int
+    rung: str
+    segment: int
+    luma: Any
+    u: Any
+    v: Any
+    digest: str = ""
+    rgb: Any = None
+
+
+@pytest.fixture(scope="session")
+def yuv_frames() -> list[YuvFrame]:
+    """The same 240p frames with their U and V planes (and RGB to compare against)."""
+    spec = TitleSpec(
+        "t-frames",
+        duration_s=1.0,
+        rungs=TEST_LADDER[:1],
+        fps=FPS,
+        segment_duration_s=1.0,
+        audio=False,
+    )
+    rendition = encode_title(spec).video[0]
+    out = []
+    with av.open(io.BytesIO(rendition.init + rendition.segments[0]), format="mp4") as c:
+        for f in c.decode(video=0):
+            assert f.format.name == "yuv420p"
+            rgb = f.to_ndarray(format="rgb24")
+            out.append(
+                YuvFrame(
+                    pts=float(f.time or 0.0),
+                    duration=1 / FPS,
+                    width=f.width,
+                    height=f.height,
+                    rung="v240",
+                    segment=1,
+                    luma=_plane(f, 0),
+                    u=_plane(f, 1),
+                    v=_plane(f, 2),
+                    digest=str(len(out)),
+                    rgb=rgb,
+                )
+            )
     return out
 
 

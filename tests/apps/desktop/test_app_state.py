@@ -14,6 +14,7 @@ from apps.desktop.app_state import (
     OverlayStats,
     PlaybackState,
     TitleDetails,
+    TrackOption,
     format_bitrate,
     format_time,
 )
@@ -40,7 +41,7 @@ def test_details_ladder_is_the_players_rung_order_and_respects_the_plan_cap():
     d = TitleDetails.from_json(DETAILS, [{"title_id": "t-ocean", "position_s": 3.5}])
     assert [(q.rung, q.height) for q in d.qualities] == [(0, 240), (1, 720)]
     assert d.qualities[1].label == "720p (2500 kb/s)"
-    assert d.audio_tracks == ("a128",)
+    assert d.audio_tracks == (TrackOption("a128", "a128"),)
     assert d.resume_at == 3.5
 
 

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
-from apps.desktop.app_state import ClockSource
+import nrdp
+from apps.desktop.app_state import ClockSource, OverlayStats
 from apps.desktop.audio import AudioOutput, to_int16_interleaved
+from apps.desktop.main_window import MainWindow
+from apps.desktop.session import Session
 
 
 def test_planar_float_becomes_interleaved_int16_clipped():
@@ -27,3 +31,110 @@ def test_without_a_device_the_system_clock_is_used_and_said(qtbot):
     out.set_muted(True)
     out.flush()  # no device: nothing to do, nothing raised
     assert out.volume == 0.4 and out.muted
+
+
+# -- the master clock ----------------------------------------------------------------------
+
+
+class SteppedAudio(AudioOutput):
+    """An output whose device clock the test sets (no sound card here): the window's
+    audio-master path runs for real against it."""
+
+    def __init__(self) -> None:
+        super().__init__(enabled=False)
+        self.note = "test device"
+        self.now: float | None = None
+        self.paused: list[bool] = []
+
+    @property
+    def available(self) -> bool:
+        return True
+
+    def position(self) -> float | None:
+        return self.now
+
+    def set_paused(self, paused: bool) -> None:
+        self.paused.append(paused)
+
+
+def window_with(qtbot, audio: AudioOutput) -> MainWindow:
+    session = Session("http://127.0.0.1:9", runtime=None)
+    window = MainWindow(session, audio=audio)
+    qtbot.addWidget(window)
+    return window
+
+
+def test_on_this_machine_without_a_device_video_runs_on_the_system_clock(qtbot):
+    mm = pytest.importorskip("PySide6.QtMultimedia", exc_type=ImportError)
+    device = mm.QMediaDevices.defaultAudioOutput()
+    window = window_with(qtbot, AudioOutput())
+    try:
+        if not device.isNull():
+            pytest.skip("this machine has an audio device")
+        assert not window.audio_master and not window.bridge.hold
+        assert window.audio.clock == ClockSource.SYSTEM
+        assert window._clock_note() == "no audio device"
+        stats = OverlayStats(clock=window.audio.clock, clock_note=window._clock_note())
+        assert "sync        system clock (no audio device)" in stats.lines()
+    finally:
+        window.session.close()
+
+
+def test_audio_master_holds_and_drops_video_against_the_device_clock(qtbot, decoded_frames):
+    audio = SteppedAudio()
+    window = window_with(qtbot, audio)
+    try:
+        assert window.audio_master and window.bridge.hold and audio.clock == ClockSource.AUDIO
+        audio.now = -0.2  # the device is still playing out what came before
+        for f in decoded_frames[:6]:  # 0.0 .. 0.5 s, delivered ahead of the device
+            window.bridge.on_video(f)
+        window._present_synced()
+        assert window.video.frame is None and len(window.sync) == 6
+        audio.now = 0.0
+        window._present_synced()
+        assert window.video.frame is decoded_frames[0]
+        audio.now = 0.05
+        window._present_synced()  # frame 1 is at 0.1: frame 0 stays
+        assert window.video.frame is decoded_frames[0]
+        audio.now = 0.32  # frames 1, 2 late: 3 shown
+        window._present_synced()
+        assert window.video.frame is decoded_frames[3]
+        assert window.display_dropped == 2 and window.sync.shown == 2
+        assert "A/V drift -20 ms" in window._clock_note()
+        window._on_state("paused")
+        window._on_state("playing")
+        assert audio.paused == [True, False]
+        window.bridge.on_flush(0.0)  # a seek: held frames go
+        assert len(window.sync) == 0 and window.bridge.take_frames() == []
+        audio.now = None  # no audio (a video-only title): frames show as the SDK gives them
+        window.bridge.on_video(decoded_frames[8])
+        assert window.video.frame is decoded_frames[8]
+    finally:
+        window.session.close()
+
+
+def test_a_device_that_fails_to_open_falls_back_to_the_system_clock(qtbot, decoded_frames):
+    mm = pytest.importorskip("PySide6.QtMultimedia", exc_type=ImportError)
+    QAudioDevice = mm.QAudioDevice
+
+    out = AudioOutput(device=QAudioDevice())  # a real QAudioSink on a device that is gone
+    window = window_with(qtbot, out)
+    try:
+        assert out.available and window.audio_master and out.clock == ClockSource.AUDIO
+        pcm = np.zeros((2, 1024), np.float32)
+        pcm.setflags(write=False)
+        out.play(nrdp.AudioFrame(0.0, 1024 / 48_000, 48_000, 1024, 2, 1, "d", pcm))
+        assert out.failure == "OpenError" and out.position() is None
+        assert out.clock == ClockSource.SYSTEM
+        note = window._clock_note()
+        assert note == "audio device failed: OpenError"
+        stats = OverlayStats(clock=out.clock, clock_note=note)
+        assert "sync        system clock (audio device failed: OpenError)" in stats.lines()
+        for f in decoded_frames[:3]:  # no audio clock: frames show as the SDK gives them
+            window.bridge.on_video(f)
+        assert window.video.frame is decoded_frames[2] and window.display_dropped == 0
+        out.set_paused(True)
+        out.flush()
+        assert out.position() is None
+    finally:
+        window.session.close()

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import threading
+
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage
 
 from apps.desktop.app_state import HomeState, Row, TitleCard, TitleDetails
-from apps.desktop.browse import DetailsPage, HomePage, LoginPage, poster_pixmap
+from apps.desktop.browse import FETCHED_ROLE, DetailsPage, HomePage, LoginPage, poster_pixmap
+from apps.desktop.session import poster_image
+from fake_backend.packager.poster import render_poster
 
 A = TitleCard("t-a", "Alpha", "First.", 2020, 8.0, "PG", ("drama",))
 B = TitleCard("t-b", "Beta", "Second.", 2021, 8.0, "G", ("crime",))
@@ -62,3 +67,41 @@ def test_details_play_and_resume(qtbot):
     assert sig.args == ["t-a", 0.0]
     page.set_details(TitleDetails(B))
     assert not page.resume_button.isVisibleTo(page)
+
+
+def test_a_fetched_poster_replaces_the_drawn_one_on_every_tile(qtbot):
+    data = render_poster("t-b", "Beta")  # the backend's own artwork (PNG)
+    box: list[QImage] = []
+    t = threading.Thread(target=lambda: box.append(poster_image(data)))  # off the UI thread
+    t.start()
+    t.join(30)
+    image = box[0]
+    assert not image.isNull() and (image.width(), image.height()) == (300, 450)
+    assert poster_image(b"not a picture").isNull()
+    page = HomePage()
+    qtbot.addWidget(page)
+    page.set_home(HomeState((Row("trending", "Trending", (A, B)), Row("g", "Crime", (B,)))))
+    drawn = page.rows[0][1].tile_pixmap(1).toImage()
+    page.set_poster("t-b", image)
+    for _title, view in page.rows:
+        i = view.title_ids().index("t-b")
+        tile = view.tile_pixmap(i)
+        assert not tile.isNull() and view.item(i).data(FETCHED_ROLE) is True
+        got = tile.toImage().pixelColor(tile.width() // 2, 2)
+        want = image.pixelColor(image.width() // 2, 3)
+        assert abs(got.red() - want.red()) + abs(got.green() - want.green()) < 24
+    assert page.rows[0][1].tile_pixmap(1).toImage() != drawn
+    assert page.rows[0][1].item(0).data(FETCHED_ROLE) is False  # t-a keeps its drawn one
+    page.set_results("be", (B,))  # later rows reuse the fetched poster
+    assert page.rows[0][1].item(0).data(FETCHED_ROLE) is True
+    details = DetailsPage()
+    qtbot.addWidget(details)
+    details.posters = page.posters
+    details.set_details(TitleDetails(B))
+    assert details.poster.pixmap().height() == 300
+
+
+def test_poster_address_is_read_from_the_title():
+    assert TitleCard.from_json({"id": "t", "poster_url": "/p/t.png"}).poster_url == "/p/t.png"
+    assert TitleCard.from_json({"id": "t", "artwork": {"poster": "/a"}}).poster_url == "/a"
+    assert TitleCard.from_json({"id": "t"}).poster_url is None

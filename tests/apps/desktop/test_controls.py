@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import QPoint, Qt
 
-from apps.desktop.app_state import PlaybackState, QualityOption
+import nrdp
+from apps.desktop.app_state import PlaybackState, QualityOption, TrackOption
 from apps.desktop.controls import PlayerControls
 
 QUALITIES = (QualityOption(0, 240, 300), QualityOption(1, 360, 700))
@@ -49,7 +50,11 @@ def test_seek_bar_click_asks_for_that_time(qtbot):
 
 
 def test_menus_and_sliders_emit_intents(qtbot):
-    c = make(qtbot, qualities=QUALITIES, audio_tracks=("en", "es"))
+    c = make(
+        qtbot,
+        qualities=QUALITIES,
+        audio_tracks=(TrackOption("a-en", "en"), TrackOption("a-es", "es")),
+    )
     labels = [a.text() for a in c.quality_menu.actions()]
     assert labels == ["Auto", "360p (700 kb/s)", "240p (300 kb/s)"]
     got = []
@@ -60,7 +65,7 @@ def test_menus_and_sliders_emit_intents(qtbot):
     tracks = []
     c.audio_track_requested.connect(tracks.append)
     c.audio_menu.actions()[1].trigger()
-    assert tracks == ["es"] and c.audio_button.isEnabled()
+    assert tracks == ["a-es"] and c.audio_button.isEnabled()
     assert not c.subtitle_button.isEnabled()
     with qtbot.waitSignal(c.volume_changed, timeout=1000) as sig:
         c.volume.setValue(50)
@@ -71,3 +76,32 @@ def test_menus_and_sliders_emit_intents(qtbot):
     with qtbot.waitSignals([c.stats_toggled, c.fullscreen_toggled], timeout=1000):
         c.stats_button.click()
         c.fullscreen_button.click()
+
+
+def test_track_menus_from_the_players_track_list(qtbot):
+    en = nrdp.TrackInfo("a-en", "audio", "en", "English", "mp4a.40.2", 2, ("main",), True)
+    de = nrdp.TrackInfo("a-de", "audio", "de", None, "mp4a.40.2", 6, ("dub",), False)
+    subs = nrdp.TrackInfo("s-fr", "text", "fr", "Français", "wvtt", None, ("subtitle",))
+    audio = tuple(TrackOption.from_info(t) for t in (en, de))
+    assert audio == (
+        TrackOption("a-en", "English (en) 2ch", True),
+        TrackOption("a-de", "de 6ch [dub]"),
+    )
+    text = (TrackOption.from_info(subs),)
+    c = make(qtbot, audio_tracks=audio, subtitle_tracks=text)
+    labels = [(a.text(), a.isChecked()) for a in c.audio_menu.actions()]
+    assert labels == [("English (en) 2ch", True), ("de 6ch [dub]", False)]
+    assert [(a.text(), a.isChecked()) for a in c.subtitle_menu.actions()] == [
+        ("Off", True),
+        ("Français (fr)", False),
+    ]
+    assert c.subtitle_button.isEnabled()
+    got = []
+    c.audio_track_requested.connect(got.append)
+    c.subtitle_requested.connect(got.append)
+    c.audio_menu.actions()[1].trigger()
+    c.subtitle_menu.actions()[1].trigger()
+    c.subtitle_menu.actions()[0].trigger()
+    assert got == ["a-de", "s-fr", None]
+    c.set_state(PlaybackState(subtitle_tracks=(TrackOption("s-fr", "Français (fr)", True),)))
+    assert [a.isChecked() for a in c.subtitle_menu.actions()] == [False, True]

@@ -10,6 +10,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 from PySide6.QtGui import QImage
 
 from apps.desktop.__main__ import parse_args
@@ -39,3 +40,14 @@ def test_screenshot_of_a_playing_title(qapp, backend, tmp_path):
 def test_arguments():
     args = parse_args(["--play", "t-ocean", "--quit-after", "2"])
     assert args.backend is None and args.play == "t-ocean" and args.quit_after == 2.0
+
+
+def test_track_preferences_become_the_player_config(capsys):
+    args = parse_args(["--audio", "es", "--subtitles", "en", "--video-path", "yuv"])
+    config = args.player_config
+    assert (config.preferred_audio_language, config.preferred_text_language) == ("es", "en")
+    assert args.video_path == "yuv"
+    assert parse_args([]).player_config.preferred_text_language is None
+    with pytest.raises(SystemExit):
+        parse_args(["--subtitles", "not a language!"])
+    assert "--audio/--subtitles" in capsys.readouterr().err

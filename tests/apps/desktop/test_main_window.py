@@ -19,7 +19,7 @@ from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QMessageBox
 
 import nrdp
-from apps.desktop.main_window import MainWindow
+from apps.desktop.main_window import MainWindow, cue_text
 from apps.desktop.session import Session
 from apps.desktop.video_view import fit_rect
 from fake_backend.packager.frame_id import read_frame_id
@@ -101,6 +101,14 @@ def test_sign_in_browse_play_pause(qtbot, app_window, backend):
     assert window.overlay.stats.resolution in ("426x240", "640x360")
     assert window.controls.play_button.text() == "Pause"
     assert window.controls.seek_bar.duration == 4.0
+    # the audio menu lists the player's own tracks (Player.audio_tracks), the playing one ticked
+    qtbot.waitUntil(lambda: any(t.selected for t in window.playback.audio_tracks), timeout=3000)
+    menu = window.controls.audio_menu
+    assert [(a.text(), a.isChecked()) for a in menu.actions()] == [
+        ("English (en) 2ch", True),
+        ("es 2ch [dub]", False),
+    ]
+    assert window.controls.audio_button.isEnabled()
 
     window.controls.play_button.click()  # pause
     qtbot.waitUntil(lambda: window.playback.state == "paused", timeout=3000)
@@ -157,6 +165,41 @@ def test_killed_oca_fails_over_without_a_dialog(qtbot, app_window, backend):
     assert shown_frame_id(window) == 39
 
 
+def test_subtitle_menu_turns_the_players_text_track_on_and_off(qtbot, app_window, backend):
+    window = app_window()
+    sign_in(qtbot, window, backend.demo_email, backend.demo_password)
+    window.play("t-desk")
+    qtbot.waitUntil(lambda: bool(window.playback.subtitle_tracks), timeout=15_000)
+    assert [t.label for t in window.playback.subtitle_tracks] == ["English (en)"]
+    menu = window.controls.subtitle_menu
+    assert [a.text() for a in menu.actions()] == ["Off", "English (en)"]
+    assert menu.actions()[0].isChecked() and window.controls.subtitle_button.isEnabled()
+    menu.actions()[1].trigger()  # Player.select_text_track("text-en"): cues reach the view
+    qtbot.waitUntil(lambda: "[en] t-desk" in window.video.subtitle, timeout=5000)
+    qtbot.waitUntil(lambda: window.playback.subtitle_tracks[0].selected, timeout=3000)
+    assert window.controls.subtitle_menu.actions()[1].isChecked()
+    window.controls.subtitle_menu.actions()[0].trigger()  # Off
+    assert window.video.subtitle == ""
+    qtbot.waitUntil(lambda: not window.playback.subtitle_tracks[0].selected, timeout=3000)
+    qtbot.wait(1200)  # a cue per second: none may come back
+    assert window.video.subtitle == "" and window.error_dialog is None
+
+
+def test_audio_menu_switches_the_language_mid_playback(qtbot, app_window, backend):
+    window = app_window()
+    sign_in(qtbot, window, backend.demo_email, backend.demo_password)
+    window.play("t-desk")
+    qtbot.waitUntil(lambda: len(window.controls.audio_menu.actions()) == 2, timeout=15_000)
+    window.controls.audio_menu.actions()[1].trigger()  # Player.select_audio_track("a128-es")
+    qtbot.waitUntil(
+        lambda: [t.selected for t in window.playback.audio_tracks] == [False, True],
+        timeout=5000,
+    )
+    assert window.controls.audio_menu.actions()[1].isChecked()
+    qtbot.waitUntil(lambda: window.playback.state == "ended", timeout=10_000)
+    assert window.error_dialog is None and window.last_error is None
+
+
 def test_keys_map_to_intents(qtbot):
     session = Session("http://127.0.0.1:9")  # never contacted: no title is loaded
     window = MainWindow(session)
@@ -177,5 +220,28 @@ def test_keys_map_to_intents(qtbot):
         assert window.playback.muted and window.controls.mute_button.isChecked()
         qtbot.keyClick(window, Qt.Key.Key_I)
         assert not window.overlay.isVisibleTo(window)
+    finally:
+        session.close()
+
+
+def test_subtitle_cues_show_for_their_duration(qtbot):
+    session = Session("http://127.0.0.1:9")  # never contacted
+    window = MainWindow(session)
+    qtbot.addWidget(window)
+    try:
+        assert cue_text("<i>Hello</i> &amp; <c.yellow>bye</c>\n<v Bob>now") == "Hello & bye\nnow"
+        window.bridge.on_text(nrdp.TextCue(1.0, 1.3, "<i>First</i>", "s-en"))
+        assert window.video.subtitle == "First"
+        window.bridge.on_text(nrdp.TextCue(1.2, 3.0, "Second", "s-en"))
+        qtbot.wait(450)  # the first cue's end must not clear the second
+        assert window.video.subtitle == "Second"
+        window.controls.subtitle_requested.emit(None)  # subtitles off: cleared at once
+        assert window.video.subtitle == ""
+        window.bridge.on_text(nrdp.TextCue(5.0, 5.1, "Late", "s-en"))  # in flight: ignored
+        assert window.video.subtitle == ""
+        window.controls.subtitle_requested.emit("s-en")
+        window.bridge.on_text(nrdp.TextCue(5.0, 5.1, "Short", "s-en"))
+        assert window.video.subtitle == "Short"
+        qtbot.waitUntil(lambda: window.video.subtitle == "", timeout=2000)
     finally:
         session.close()

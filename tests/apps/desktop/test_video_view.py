@@ -5,10 +5,22 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
+import pytest
 from PySide6.QtGui import QImage
 
-from apps.desktop.video_view import VideoView, fit_rect
+from apps.desktop.video_view import (
+    VideoView,
+    chroma_planes,
+    fit_rect,
+    frame_video_frame,
+    resolve_path,
+    sdk_frames_have_chroma,
+)
 from fake_backend.packager.frame_id import read_frame_id
+
+# Qt Multimedia needs libpulse at import time; .ci/run installs it, a bare machine may not.
+QtMultimedia = pytest.importorskip("PySide6.QtMultimedia", exc_type=ImportError)
+QVideoFrameFormat = QtMultimedia.QVideoFrameFormat
 
 
 def grabbed_luma(view: VideoView) -> np.ndarray:
@@ -50,3 +62,70 @@ def test_luma_only_frame_paints_grey_and_clear_empties(qtbot, decoded_frames):
     assert read_frame_id(grabbed_luma(view)) == 2
     view.show_frame(None)
     assert grabbed_luma(view).max() == 0 and view.resolution() == "-"
+
+
+# -- Qt's video path (QVideoFrame) --------------------------------------------------------
+
+
+def grabbed_rgb(view: VideoView) -> np.ndarray:
+    img = view.grab().toImage().convertToFormat(QImage.Format.Format_RGB888)
+    buf = np.frombuffer(img.constBits(), np.uint8, img.sizeInBytes())
+    rows = buf.reshape(img.height(), img.bytesPerLine())[:, : img.width() * 3]
+    return rows.reshape(img.height(), img.width(), 3).copy()
+
+
+def test_path_choice():
+    assert resolve_path("rgb") == "rgb"
+    assert resolve_path("yuv") == "yuv"  # Qt Multimedia is installed here
+    assert resolve_path("auto") == ("yuv" if sdk_frames_have_chroma() else "rgb")
+    with pytest.raises(ValueError):
+        resolve_path("gpu")
+    assert VideoView(path="yuv").wants_pixels is False
+    assert VideoView(path="rgb").wants_pixels is True
+
+
+def test_luma_only_frame_through_qt_video_path_is_y8(qtbot, decoded_frames):
+    frame = replace(decoded_frames[4], rgb=None)
+    vf = frame_video_frame(frame)
+    assert vf.pixelFormat() == QVideoFrameFormat.PixelFormat.Format_Y8
+    assert (vf.width(), vf.height()) == (426, 240) and vf.startTime() == int(frame.pts * 1e6)
+    view = VideoView(path="yuv")
+    qtbot.addWidget(view)
+    view.resize(426, 240)
+    view.show_frame(frame)
+    assert read_frame_id(grabbed_luma(view)) == 4 and view.frames_painted == 1
+    view.grab()  # painting the same frame again is not another frame
+    assert view.frames_painted == 1
+
+
+def test_yuv420p_frame_is_painted_in_colour_by_qt(qtbot, yuv_frames):
+    frame = yuv_frames[6]
+    assert chroma_planes(frame) is not None
+    vf = frame_video_frame(frame)
+    assert vf.pixelFormat() == QVideoFrameFormat.PixelFormat.Format_YUV420P
+    view = VideoView(path="yuv")
+    qtbot.addWidget(view)
+    view.resize(frame.width, frame.height)
+    view.show_frame(frame)
+    assert read_frame_id(grabbed_luma(view)) == 6
+    got = grabbed_rgb(view).astype(np.int16)
+    want = np.asarray(frame.rgb, dtype=np.int16)
+    assert got.shape == want.shape
+    # Qt's YUV->RGB and FFmpeg's agree to a few levels; a grey (Y8) picture would not
+    assert np.abs(got - want).mean() < 6
+    chroma = np.abs(want - want.mean(axis=2, keepdims=True)).mean()
+    assert chroma > 6, "the test picture has colour to lose"
+
+
+def test_subtitle_is_drawn_over_the_picture(qtbot, decoded_frames):
+    view = VideoView(path="rgb")
+    qtbot.addWidget(view)
+    view.resize(426, 240)
+    view.show_frame(decoded_frames[1])
+    before = grabbed_luma(view)
+    view.set_subtitle("Hello there")
+    after = grabbed_luma(view)
+    assert view.subtitle == "Hello there"
+    assert (before[-60:] != after[-60:]).any() and (before[:100] == after[:100]).all()
+    view.set_subtitle("")
+    assert (grabbed_luma(view) == before).all()

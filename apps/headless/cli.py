@@ -47,7 +47,7 @@ from apps.headless.report import (
 )
 from apps.headless.scenario_format import ScenarioFormatError, load_scenario, scenario_files
 from apps.headless.scenarios import ScenarioRunner, new_device_id
-from apps.headless.session import PlayOptions, PlaySession, sdk_can_skip_decode
+from apps.headless.session import PlayOptions, PlaySession
 
 __all__ = ["build_parser", "main"]
 
@@ -425,8 +425,6 @@ def _check_load_args(args: argparse.Namespace) -> None:
         raise UsageError("--duration must be > 0")
     if args.ramp < 0 or args.timeout <= 0:
         raise UsageError("--ramp must be >= 0 and --timeout > 0")
-    if not args.decode and not sdk_can_skip_decode():
-        raise UsageError("--no-decode: this nrdp has no PlayerConfig(decode=False) yet")
     if args.accounts == "balanced" and (args.backend or args.endpoints):
         raise UsageError("--accounts balanced needs the embedded backend (its cell allocation)")
 

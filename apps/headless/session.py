@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,22 +18,12 @@ from typing import Any
 import nrdp
 from apps.headless.frames import FrameSink
 
-__all__ = ["PlayOptions", "PlaySession", "SegmentRecord", "Tick", "sdk_can_skip_decode"]
-
-
-def sdk_can_skip_decode() -> bool:
-    """Whether this nrdp has the ``PlayerConfig(decode=False)`` switch."""
-    return any(f.name == "decode" for f in dataclasses.fields(nrdp.PlayerConfig))
+__all__ = ["PlayOptions", "PlaySession", "SegmentRecord", "Tick"]
 
 
 def _player_config(options: PlayOptions) -> nrdp.PlayerConfig:
     abr_cfg = nrdp.AbrConfig(algorithm=options.abr) if options.abr else nrdp.AbrConfig()
-    extra: dict[str, Any] = {}
-    if not options.decode:
-        if not sdk_can_skip_decode():
-            raise ValueError("this nrdp has no PlayerConfig(decode=False)")
-        extra["decode"] = False
-    return nrdp.PlayerConfig(realtime=options.realtime, abr=abr_cfg, **extra)
+    return nrdp.PlayerConfig(realtime=options.realtime, abr=abr_cfg, decode=options.decode)
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,11 @@ class BackendConfig:
     replicas: int = 2
     cache_ttl_s: float = 30.0
     steering_ttl_s: int = 10
+    oca_require_token: bool = False
+    """OCAs refuse requests without a playback token (403); a bad token is refused anyway."""
+    oca_token_leeway_s: float = 30.0
+    """OCAs take a playback token this long past its expiry (clock skew between hosts, a
+    request in flight as it expires); the license server takes none."""
 
 
 @dataclass(frozen=True)
@@ -57,7 +62,7 @@ class ServiceFault:
 class ServiceFaults:
     """Named dependency faults, applied where the gateway calls that dependency."""
 
-    NAMES = ("recommendations", "search", "steering")
+    NAMES = ("recommendations", "search", "steering", "artwork")
 
     def __init__(self, seed: int = 0) -> None:
         self._faults: dict[str, ServiceFault] = {}

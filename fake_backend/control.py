@@ -29,6 +29,24 @@ from fake_backend.steering.service import Steering
 __all__ = ["ControlPlane"]
 
 
+def _client(request: web.Request) -> str | None:
+    """The ``?client=DEVICE_ID`` a fault request is scoped to (None: the whole OCA)."""
+    if "client" not in request.query:
+        return None
+    client = request.query["client"]
+    if not 1 <= len(client) <= 128 or not client.isprintable():
+        raise InvalidFaultPlan("client must be 1..128 printable characters (a device id)")
+    return client
+
+
+def _client_doc(node: OcaNode, client: str) -> dict[str, Any]:
+    """The plan that applies to ``client`` on ``node``: its own (``scope: client``) or the
+    OCA's (``scope: oca``)."""
+    entry = node.client_plans.get(client)
+    plan = entry.plan if entry is not None else node.plan
+    return {"client": client, "scope": "client" if entry else "oca", **plan.to_json()}
+
+
 async def _json_body(request: web.Request) -> Any:
     raw = await request.read()
     try:
@@ -84,6 +102,7 @@ class ControlPlane:
             "up": node.up,
             "active": node.active,
             "faults": node.plan.to_json(),
+            "client_plans": len(node.client_plans),
             "holdings": node.holdings()["titles"],
             "stats": dict(node.stats),
         }
@@ -98,11 +117,21 @@ class ControlPlane:
         return web.json_response(self._describe(self._node(request)))
 
     async def get_faults(self, request: web.Request) -> web.Response:
-        return web.json_response(self._node(request).plan.to_json())
+        node = self._node(request)
+        client = _client(request)
+        if client is not None:
+            return web.json_response(_client_doc(node, client))
+        return web.json_response(node.plan.to_json())
 
     async def put_faults(self, request: web.Request) -> web.Response:
+        """The OCA's plan, or with ``?client=DEVICE_ID`` that client's plan only (its trace
+        clock starts at the client's first request to this OCA)."""
         node = self._node(request)
+        client = _client(request)
         plan = FaultPlan.from_json(await _json_body(request))
+        if client is not None:
+            node.set_client_plan(client, plan)
+            return web.json_response(_client_doc(node, client))
         node.set_plan(plan)
         if plan.down and node.up:
             await node.go_down()
@@ -111,8 +140,14 @@ class ControlPlane:
         return web.json_response(plan.to_json())
 
     async def clear_faults(self, request: web.Request) -> web.Response:
+        """With ``?client=``: that client's plan only; else every plan (OCA's and clients'),
+        and the OCA comes up."""
         node = self._node(request)
-        node.set_plan(FaultPlan())
+        client = _client(request)
+        if client is not None:
+            node.clear_client_plan(client)
+            return web.json_response(_client_doc(node, client))
+        node.clear_plans()
         if not node.up:
             await node.go_up()
         return web.json_response(node.plan.to_json())

@@ -178,6 +178,8 @@ class Backend:
             self.host,
             server_ssl=self._server_ssl,
             client_ssl=client_ssl,
+            token_verifier=self._verify_playback_token,
+            require_token=self.config.oca_require_token,
         )
         self.auth = AuthService(self.ctx)
         try:
@@ -220,6 +222,12 @@ class Backend:
             await self.close()
             raise
         self._started = True
+
+    def _verify_playback_token(self, token: str) -> dict[str, Any]:
+        """What OCAs check a request's playback token with (the Play API's signer), with
+        ``oca_token_leeway_s`` of grace past its expiry."""
+        now = self.ctx.clock() - self.config.oca_token_leeway_s
+        return self.ctx.playback.verify(token, now=now)
 
     async def _serve(self, app: web.Application, port: int) -> int:
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)

@@ -355,6 +355,12 @@ class OcaConfig:
     exclusion_factor: float = 2.0
     suspect_failures_to_exclude: int = 2
     throughput_half_life: float = 3.0
+    steering: bool = True
+    """Follow the Play API's DASH-IF content steering server (its PATHWAY-PRIORITY reorders
+    the OCAs); ``False`` keeps the Play API's ranking for the whole session."""
+    steering_min_ttl: float = 1.0
+    steering_max_ttl: float = 300.0
+    """A steering manifest's TTL is clamped to ``[steering_min_ttl, steering_max_ttl]``."""
 
     def __post_init__(self) -> None:
         _finite("oca.base_exclusion", self.base_exclusion, inclusive=False)
@@ -364,6 +370,11 @@ class OcaConfig:
         _finite("oca.throughput_half_life", self.throughput_half_life, inclusive=False)
         if self.max_exclusion < self.base_exclusion:
             raise ConfigError("must be >= base_exclusion", field="oca.max_exclusion")
+        _typed("oca.steering", self.steering, bool)
+        _finite("oca.steering_min_ttl", self.steering_min_ttl, inclusive=False)
+        _finite("oca.steering_max_ttl", self.steering_max_ttl, inclusive=False)
+        if self.steering_max_ttl < self.steering_min_ttl:
+            raise ConfigError("must be >= steering_min_ttl", field="oca.steering_max_ttl")
 
 
 DEFAULT_BUFFER_CONFIG = BufferConfig()

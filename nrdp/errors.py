@@ -34,7 +34,8 @@ Callers catch at any level (httpx ``_exceptions.py`` style)::
           ├── ServiceError       a service answered with its JSON error (status, code, name)
           ├── ResponseTampered   a signed response failed its HMAC / nonce / freshness check
           ├── NotLoggedIn        a call needs a login first
-          └── MalformedResponse  a service answered 2xx with a body of the wrong shape
+          ├── MalformedResponse  a service answered 2xx with a body of the wrong shape
+          └── MalformedSteeringManifest  a content steering answer that is not a v1 manifest
 
 No message or attribute carries a token or other secret: URLs pass through
 :func:`redact_url`, which drops the query string, fragment and user info.
@@ -78,6 +79,7 @@ __all__ = [
     "LicenseDenied",
     "LicenseTimeout",
     "MalformedResponse",
+    "MalformedSteeringManifest",
     "MalformedSubtitles",
     "NetworkTimeout",
     "NoPlayableTrack",
@@ -522,6 +524,21 @@ class MalformedResponse(BackendError):
     def __init__(self, *, url: str, reason: str) -> None:
         safe = redact_url(url)
         super().__init__(f"malformed response from {safe}: {reason}")
+        self.url = safe
+        self.reason = reason
+
+
+class MalformedSteeringManifest(BackendError):
+    """A content steering server answered with something that is not a DASH-IF content
+    steering v1 manifest; the last good steering (or the Play API's ranking) stays in force
+    and the manifest is asked for again later. Playback is never affected."""
+
+    code = 8210
+    severity = Severity.RECOVERABLE
+
+    def __init__(self, *, url: str, reason: str) -> None:
+        safe = redact_url(url)
+        super().__init__(f"malformed steering manifest from {safe}: {reason}")
         self.url = safe
         self.reason = reason
 

@@ -30,6 +30,7 @@ __all__ = [
     "RebufferStarted",
     "SegmentDownloaded",
     "StateChanged",
+    "SteeringUpdated",
     "SwitchReason",
     "TrackChanged",
 ]
@@ -121,6 +122,24 @@ class OcaFailover(Event):
     from_oca: str | None
     to_oca: str | None
     reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class SteeringUpdated(Event):
+    """The content steering server changed the OCA preference order (also its first answer):
+    ``pathways`` are the session's OCA ids in the new order, ``ttl`` the seconds until the
+    next steering request."""
+
+    pathways: tuple[str, ...]
+    ttl: float
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if not isinstance(self.pathways, tuple) or not all(
+            isinstance(p, str) for p in self.pathways
+        ):
+            raise InvalidArgument("must be a tuple of OCA ids", argument="pathways")
+        _non_negative(self, "ttl")
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -24,6 +24,8 @@ from nrdp.config import PlayerConfig
 from nrdp.delivery.downloader import Downloader
 from nrdp.delivery.oca import OcaSelector
 from nrdp.delivery.policy import DefaultLoadErrorPolicy
+from nrdp.delivery.steering import SteeringManifest
+from nrdp.delivery.steering_client import SteeringClient
 from nrdp.errors import InvalidState
 from nrdp.events import (
     ErrorEvent,
@@ -31,6 +33,7 @@ from nrdp.events import (
     LicenseAcquired,
     OcaFailover,
     StateChanged,
+    SteeringUpdated,
     TrackChanged,
 )
 from nrdp.hub import EventHub, Subscription
@@ -83,6 +86,7 @@ class Player:
         self._catalog = TrackCatalog()
         self._audio_id: str | None = None
         self._text: TextPresenter | None = None
+        self._steering: SteeringClient | None = None
 
     # ------------------------------------------------------------------ events
 
@@ -163,6 +167,7 @@ class Player:
                 clock=clock,
                 stall_timeout=self.config.stall_timeout,
                 slow_factor=self.config.load_error.slow_factor,
+                auth=session,  # the playback token on every OCA request
                 on_failover=lambda a, b, r: self._emit(
                     OcaFailover(at=clock.now(), from_oca=a, to_oca=b, reason=r)
                 ),
@@ -219,6 +224,33 @@ class Player:
         self._start_tracks(engine, catalog, audio.info.id if audio is not None else None)
         engine.process(PlayerEvent.LOADED)
         self._task = asyncio.create_task(self._drive(engine), name="nrdp-player")
+        self._start_steering(pm, selector)
+
+    def _start_steering(self, pm: PlaybackManifest, selector: OcaSelector) -> None:
+        """Follow the Play API's content steering server until ``stop`` (over the playback
+        channel); its failures are non-fatal ``ErrorEvent``s, never a playback error."""
+        if not self.config.oca.steering or pm.steering_url is None:
+            return
+        clock = self._device.clock
+
+        def updated(manifest: SteeringManifest, order: tuple[str, ...], ttl: float) -> None:
+            self._emit(SteeringUpdated(at=clock.now(), pathways=order, ttl=ttl))
+
+        def failed(err: SdkError) -> None:
+            self._emit(ErrorEvent.from_error(err, at=clock.now(), fatal=False))
+
+        self._steering = SteeringClient(
+            self._device.playback,
+            selector,
+            pm.steering_url,
+            config=self.config.oca,
+            clock=clock,
+            initial_ttl=pm.steering_ttl,
+            read_timeout=self._device.playback.config.timeouts.read,
+            on_update=updated,
+            on_error=failed,
+        )
+        self._steering.start()
 
     def _step(self, machine: PlayerStateMachine, event: PlayerEvent) -> None:
         tr = machine.process(event, self._device.clock.now())
@@ -283,6 +315,9 @@ class Player:
         """Stop playback; nothing of the session keeps running afterwards."""
         engine = self._engine
         await self._cancel_task()
+        steering, self._steering = self._steering, None
+        if steering is not None:
+            await steering.close()
         text, self._text = self._text, None
         if text is not None:
             await text.close()

@@ -26,6 +26,7 @@ from nrdp.events import (
     RebufferStarted,
     SegmentDownloaded,
     StateChanged,
+    SteeringUpdated,
     TrackChanged,
 )
 from nrdp.scheduler.buffer import TrackKind
@@ -78,6 +79,8 @@ class StatsSnapshot:
     """The selected audio track's id (``TrackInfo.id``)."""
     text_track: str | None = None
     """The selected text track's id, None while subtitles are off."""
+    steering_pathways: tuple[str, ...] = ()
+    """The OCA order the content steering server last set (empty: the Play API's ranking)."""
 
     def to_dict(self) -> dict[str, Any]:
         out = {f.name: getattr(self, f.name) for f in fields(self)}
@@ -112,6 +115,7 @@ class StatsCollector:
         self._dropped = 0
         self._presented = 0
         self._tracks: dict[str, str | None] = {}
+        self._steering: tuple[str, ...] = ()
         self._license: float | None = None
         self._oca: str | None = None
         self._failovers = 0
@@ -130,6 +134,7 @@ class StatsCollector:
             FramesRendered: self._on_frames,
             ErrorEvent: self._on_error,
             TrackChanged: self._on_track,
+            SteeringUpdated: self._on_steering,
         }
 
     def on_event(self, event: Event) -> None:
@@ -195,6 +200,9 @@ class StatsCollector:
     def _on_track(self, ev: TrackChanged) -> None:
         self._tracks[ev.kind] = ev.to_id
 
+    def _on_steering(self, ev: SteeringUpdated) -> None:
+        self._steering = ev.pathways
+
     def _on_error(self, ev: ErrorEvent) -> None:
         self._errors += 1
         self._last_error = dict(ev.error)
@@ -238,4 +246,5 @@ class StatsCollector:
             presented_frames=self._presented,
             audio_track=self._tracks.get("audio"),
             text_track=self._tracks.get("text"),
+            steering_pathways=self._steering,
         )

@@ -1,15 +1,24 @@
-"""Discovery endpoints: home rows, catalog, title details, search, bookmarks.
+"""Discovery endpoints: home rows, catalog, title details, search, bookmarks, artwork.
 
 Hot reads (title list, details, home rows) come from the context's TTL cache; a bookmark
 write invalidates that profile's rows. The personalized row calls the ``recommendations``
 dependency through its own circuit breaker; when that fails or the breaker is open, home
 rows are served without it and say so (``degraded``) rather than failing.
+
+Every title document carries ``poster_url``: the gateway path of its poster
+(``/discovery/v1/titles/{id}/artwork``), a PNG rendered once per title by the packager's
+:func:`~fake_backend.packager.poster.render_poster` (in a worker thread) and kept in memory,
+served with an ``ETag`` (a matching ``If-None-Match`` gets 304) and ``Cache-Control``. The
+``artwork`` dependency fault (control plane) fails that route alone.
 """
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote
 
 from fake_backend.catalog import CatalogTitle
 from fake_backend.context import Context
@@ -24,11 +33,39 @@ from fake_backend.errors import (
 )
 from fake_backend.gateway.api import ApiRequest, Endpoint, Reply, get_float, get_str, query_int
 from fake_backend.gateway.breaker import CircuitBreaker
+from fake_backend.packager.poster import render_poster
 from fake_backend.store import Profile
 
-__all__ = ["DiscoveryService", "resolve_profile"]
+__all__ = [
+    "ARTWORK_CACHE_CONTROL",
+    "DiscoveryService",
+    "artwork_path",
+    "resolve_profile",
+    "title_doc",
+]
 
 TRENDING_WINDOW_S = 7 * 86400.0
+ARTWORK_CACHE_CONTROL = "private, max-age=86400"
+"""Posters change only with the title's name: a client may keep one for a day, then
+revalidate with ``If-None-Match``."""
+_MAX_POSTERS = 4096
+
+
+def artwork_path(title_id: str) -> str:
+    """The gateway path of ``title_id``'s poster (what ``poster_url`` holds)."""
+    return f"/discovery/v1/titles/{quote(title_id, safe='')}/artwork"
+
+
+def title_doc(t: CatalogTitle) -> dict[str, Any]:
+    """What discovery shows of a title: its public fields plus ``poster_url``."""
+    return dict(t.public_dict(), poster_url=artwork_path(t.id))
+
+
+def _etag_matches(header: str | None, etag: str) -> bool:
+    if not header:
+        return False
+    tags = {tag.strip().removeprefix("W/") for tag in header.split(",")}
+    return etag in tags or "*" in tags
 
 
 def resolve_profile(ctx: Context, account_id: str, profile_id: str | None) -> Profile:
@@ -48,12 +85,20 @@ class DiscoveryService:
         self.ctx = ctx
         self._breaker = breaker
         self._vocab: list[str] | None = None
+        self._posters: dict[tuple[str, str], tuple[bytes, str]] = {}  # (id, name) -> png, etag
+        self._rendering: dict[tuple[str, str], asyncio.Future[tuple[bytes, str]]] = {}
 
     def endpoints(self) -> list[Endpoint]:
         return [
             Endpoint("GET", "/discovery/v1/home", self.home, "discovery.home"),
             Endpoint("GET", "/discovery/v1/titles", self.list_titles, "discovery.titles"),
             Endpoint("GET", "/discovery/v1/titles/{title_id}", self.details, "discovery.title"),
+            Endpoint(
+                "GET",
+                "/discovery/v1/titles/{title_id}/artwork",
+                self.artwork,
+                "discovery.artwork",
+            ),
             Endpoint("GET", "/discovery/v1/search", self.search, "discovery.search"),
             Endpoint("GET", "/discovery/v1/bookmarks", self.bookmarks, "discovery.bookmarks"),
             Endpoint(
@@ -104,7 +149,7 @@ class DiscoveryService:
             "id": "because_you_watched",
             "title": f"Because you watched {catalog[seed].name}" if seed in catalog else "For you",
             "seed_title_id": seed,
-            "items": [dict(catalog[tid].public_dict(), score=s) for tid, s in items],
+            "items": [dict(title_doc(catalog[tid]), score=s) for tid, s in items],
         }
 
     async def home(self, req: ApiRequest) -> Reply:
@@ -119,7 +164,7 @@ class DiscoveryService:
         for b in self.ctx.store.bookmarks(profile.id):
             t = catalog.get(b["title_id"])
             if t is not None and 0 < b["position_s"] < 0.95 * t.duration_s:
-                cont.append(dict(t.public_dict(), position_s=b["position_s"]))
+                cont.append(dict(title_doc(t), position_s=b["position_s"]))
         if cont:
             rows.append({"id": "continue_watching", "title": "Continue watching", "items": cont})
         degraded: list[str] = []
@@ -143,12 +188,12 @@ class DiscoveryService:
             {
                 "id": "trending",
                 "title": "Trending now",
-                "items": [catalog[i].public_dict() for i in ids[:10] if i in catalog],
+                "items": [title_doc(catalog[i]) for i in ids[:10] if i in catalog],
             }
         )
         genres = sorted({g for t in catalog.values() for g in t.genres})
         for g in genres[:3]:
-            items = [t.public_dict() for t in fill if g in t.genres]
+            items = [title_doc(t) for t in fill if g in t.genres]
             rows.append({"id": f"genre:{g}", "title": g.title(), "items": items})
         data = {"profile_id": profile.id, "rows": rows, "degraded": degraded}
         headers = {"X-Cache": "miss"}
@@ -168,12 +213,12 @@ class DiscoveryService:
             items = [t for t in items if genre.lower() in t.genres]
         page = items[offset : offset + limit]
         return Reply(
-            data={"total": len(items), "offset": offset, "items": [t.public_dict() for t in page]}
+            data={"total": len(items), "offset": offset, "items": [title_doc(t) for t in page]}
         )
 
     async def details(self, req: ApiRequest) -> Reply:
         t = self._title(req.request.match_info["title_id"], req.now)
-        d = t.public_dict()
+        d = title_doc(t)
         d["renditions"] = [r.to_dict() for r in t.renditions]
         return Reply(data=d)
 
@@ -193,9 +238,41 @@ class DiscoveryService:
                 "query": q,
                 "corrections": plan.corrections,
                 "ignored": list(plan.dropped),
-                "results": [catalog[i].public_dict() for i in ids if i in catalog],
+                "results": [title_doc(catalog[i]) for i in ids if i in catalog],
             }
         )
+
+    # -- artwork ------------------------------------------------------------------------
+    async def _poster(self, t: CatalogTitle) -> tuple[bytes, str]:
+        """The title's poster PNG and its ETag: rendered once (off the loop), then cached;
+        concurrent first requests share one rendering."""
+        key = (t.id, t.name)
+        hit = self._posters.get(key)
+        if hit is not None:
+            return hit
+        pending = self._rendering.get(key)
+        if pending is None:
+            pending = asyncio.ensure_future(self._render(t))
+            self._rendering[key] = pending
+            pending.add_done_callback(lambda _f: self._rendering.pop(key, None))
+        return await asyncio.shield(pending)
+
+    async def _render(self, t: CatalogTitle) -> tuple[bytes, str]:
+        png = await asyncio.to_thread(render_poster, t.id, t.name)
+        etag = '"' + hashlib.sha256(png).hexdigest()[:32] + '"'
+        if len(self._posters) >= _MAX_POSTERS:
+            self._posters.clear()
+        self._posters[(t.id, t.name)] = (png, etag)
+        return png, etag
+
+    async def artwork(self, req: ApiRequest) -> Reply:
+        t = self._title(req.request.match_info["title_id"], req.now)
+        await self.ctx.faults.apply("artwork")
+        png, etag = await self._poster(t)
+        headers = {"ETag": etag, "Cache-Control": ARTWORK_CACHE_CONTROL}
+        if _etag_matches(req.request.headers.get("If-None-Match"), etag):
+            return Reply(status=304, body=b"", content_type="image/png", headers=headers)
+        return Reply(body=png, content_type="image/png", headers=headers)
 
     # -- bookmarks ----------------------------------------------------------------------
     async def bookmarks(self, req: ApiRequest) -> Reply:

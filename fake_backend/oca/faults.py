@@ -100,7 +100,8 @@ class FaultPlan:
         return self.paths is None or fnmatch.fnmatchcase(rel_path, self.paths)
 
     def rate_bytes_per_s(self, elapsed_s: float) -> float | None:
-        """The pacing rate at ``elapsed_s`` since the plan was set (trace loops)."""
+        """The pacing rate at ``elapsed_s`` on the plan's clock (trace loops): since the
+        OCA's plan was set, or since a client's first request under its client plan."""
         if self.trace is not None:
             times = [t for t, _ in self.trace]
             span = times[-1] + (times[-1] - times[-2] if len(times) > 1 else 1.0)

@@ -14,7 +14,9 @@ import logging
 import os
 import shutil
 import ssl
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 
@@ -56,10 +58,19 @@ class Fleet:
         *,
         server_ssl: ssl.SSLContext | None = None,
         client_ssl: ssl.SSLContext | None = None,
+        token_verifier: Callable[[str], Mapping[str, Any]] | None = None,
+        require_token: bool = False,
     ) -> None:
-        """``server_ssl`` serves every OCA over HTTPS; ``client_ssl`` verifies peers on fill."""
+        """``server_ssl`` serves every OCA over HTTPS; ``client_ssl`` verifies peers on fill.
+
+        ``token_verifier`` returns a playback token's claims (raising ``InvalidToken`` or
+        ``TokenExpired``); with it, OCAs check the tokens requests carry and know their
+        clients. ``require_token`` refuses requests without one (403), fills excepted.
+        """
         self.origin = origin
         self.client_ssl = client_ssl
+        self.token_verifier = token_verifier
+        self.require_token = require_token
         self.nodes = [
             OcaNode(f"oca-{i + 1}", data_dir / "ocas" / f"oca-{i + 1}", self, host, server_ssl)
             for i in range(count)

@@ -4,6 +4,14 @@ Fast path (no fault applies, no or one valid range): ``web.FileResponse`` (sendf
 Otherwise the body is streamed by hand so it can be delayed, paced, stalled or cut.
 ``down`` resets every open connection (a response in flight is cut mid-body) and stops
 the listening site (new connections are refused).
+
+Clients: a request may carry the playback token (``X-Nrdp-Playback-Token``, the header the
+license server reads). The OCA verifies it with the backend's verifier: a forged or expired
+token, or one bound to another title, is 403 ``PlaybackTokenInvalid`` (8150); a request
+without one is served (unless the fleet requires tokens). The token's device (``dev``) is
+the client: a client plan (:meth:`OcaNode.set_client_plan`) replaces the OCA's plan for
+that client's requests; its trace clock starts at the client's first request to this OCA
+under that plan.
 """
 
 from __future__ import annotations
@@ -17,6 +25,7 @@ import socket
 import ssl
 import struct
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,8 +34,12 @@ from aiohttp import web
 from fake_backend.errors import (
     FileNotFound,
     InjectedFault,
+    InvalidFaultPlan,
+    InvalidToken,
     PathForbidden,
+    PlaybackTokenInvalid,
     RangeNotSatisfiable,
+    TokenExpired,
 )
 from fake_backend.http_errors import error_middleware
 from fake_backend.oca.faults import FaultPlan
@@ -35,10 +48,15 @@ from fake_backend.oca.ranges import ByteRange, Unsatisfiable, parse_range
 if TYPE_CHECKING:
     from fake_backend.oca.fleet import Fleet
 
-__all__ = ["FILL_HEADER", "OcaNode"]
+__all__ = ["FILL_HEADER", "MAX_CLIENT_PLANS", "PLAYBACK_TOKEN_HEADER", "ClientPlan", "OcaNode"]
 
 log = logging.getLogger("fake_backend.oca")
 FILL_HEADER = "X-Nrdp-Fill"
+PLAYBACK_TOKEN_HEADER = "X-Nrdp-Playback-Token"
+"""The Play API's header (``fake_backend.play_api.service`` re-states it; importing it from
+there would be circular: play API -> steering -> fleet -> here)."""
+MAX_CLIENT_PLANS = 10_000
+"""Client plans one OCA keeps at most (a full OCA refuses another with 400)."""
 _TITLE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 _CONTENT_TYPES = {
     ".mp4": "video/mp4",
@@ -51,13 +69,29 @@ _CONTENT_TYPES = {
 _CORS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Allow-Methods": "GET, HEAD, OPTIONS",
-    "Access-Control-Allow-Headers": "Range, X-Request-Id",
+    "Access-Control-Allow-Headers": f"Range, X-Request-Id, {PLAYBACK_TOKEN_HEADER}",
     "Access-Control-Expose-Headers": (
         "Content-Length, Content-Range, Accept-Ranges, X-Oca-Id, Server-Timing"
     ),
     "Timing-Allow-Origin": "*",
 }
 _CHUNK = 64 * 1024
+
+
+@dataclass
+class ClientPlan:
+    """The fault plan of one client on one OCA, with its own draws and trace clock."""
+
+    plan: FaultPlan
+    rng: random.Random = field(init=False)
+    started_at: float | None = None
+    """Monotonic time of the client's first request under this plan (the trace clock's 0)."""
+
+    def __post_init__(self) -> None:
+        self.rng = random.Random(self.plan.seed)
+
+    def to_json(self, client: str) -> dict[str, Any]:
+        return {"client": client, **self.plan.to_json()}
 
 
 class OcaNode:
@@ -81,6 +115,7 @@ class OcaNode:
         self.plan = FaultPlan()
         self.plan_set_at = time.monotonic()
         self._rng = random.Random(0)
+        self.client_plans: dict[str, ClientPlan] = {}
         self.active = 0
         self.stats: dict[str, int] = {
             "requests": 0,
@@ -89,6 +124,7 @@ class OcaNode:
             "resets": 0,
             "fills_peer": 0,
             "fills_origin": 0,
+            "token_refusals": 0,
         }
         self.app = web.Application(middlewares=[error_middleware(0)])
         self.app.router.add_route("GET", "/titles/{title_id}/{path:.+}", self._serve)
@@ -149,9 +185,30 @@ class OcaNode:
         await self._runner.cleanup()
 
     def set_plan(self, plan: FaultPlan) -> None:
+        """The OCA's own plan (every request without a client plan)."""
         self.plan = plan
         self.plan_set_at = time.monotonic()
         self._rng = random.Random(plan.seed)
+
+    def set_client_plan(self, client: str, plan: FaultPlan) -> ClientPlan:
+        """``plan`` for ``client``'s requests only (replaces its plan; its clock restarts).
+
+        ``down`` refuses connections before any request names its client, so it is per OCA.
+        """
+        if plan.down:
+            raise InvalidFaultPlan("down is per OCA, not per client")
+        if client not in self.client_plans and len(self.client_plans) >= MAX_CLIENT_PLANS:
+            raise InvalidFaultPlan(f"an OCA keeps at most {MAX_CLIENT_PLANS} client plans")
+        entry = self.client_plans[client] = ClientPlan(plan)
+        return entry
+
+    def clear_client_plan(self, client: str) -> None:
+        self.client_plans.pop(client, None)
+
+    def clear_plans(self) -> None:
+        """Healthy for everyone: the OCA's plan and every client plan cleared."""
+        self.set_plan(FaultPlan())
+        self.client_plans.clear()
 
     # -- content ------------------------------------------------------------------------
     def file_path(self, title_id: str, rel: str) -> Path:
@@ -223,20 +280,54 @@ class OcaNode:
         finally:
             self.active -= 1
 
+    def client_of(self, request: web.Request, title_id: str) -> str | None:
+        """The device the request's playback token was issued to (None: no token, or no
+        verifier to check one); 403 ``PlaybackTokenInvalid`` for a bad token."""
+        token = request.headers.get(PLAYBACK_TOKEN_HEADER)
+        verify = self.fleet.token_verifier
+        if not token:
+            if self.fleet.require_token and request.headers.get(FILL_HEADER) != "1":
+                self.stats["token_refusals"] += 1
+                raise PlaybackTokenInvalid(f"missing {PLAYBACK_TOKEN_HEADER} header")
+            return None
+        if verify is None:
+            return None
+        try:
+            claims = verify(token)
+        except TokenExpired:
+            self.stats["token_refusals"] += 1
+            raise PlaybackTokenInvalid("playback token expired") from None
+        except InvalidToken:
+            self.stats["token_refusals"] += 1
+            raise PlaybackTokenInvalid("playback token is not genuine") from None
+        if claims.get("tid") != title_id:
+            self.stats["token_refusals"] += 1
+            raise PlaybackTokenInvalid("playback token is bound to another title")
+        dev = claims.get("dev")
+        return dev if isinstance(dev, str) and dev else None
+
     async def _serve_file(self, request: web.Request) -> web.StreamResponse:
         title_id = request.match_info["title_id"]
         rel = request.match_info["path"]
         path = self.resolve(title_id, rel)
-        plan = self.plan
+        client = self.client_of(request, title_id)
+        entry = self.client_plans.get(client) if client is not None else None
+        if entry is not None:
+            plan, rng = entry.plan, entry.rng
+            if entry.started_at is None:
+                entry.started_at = time.monotonic()
+            clock_zero = entry.started_at
+        else:
+            plan, rng, clock_zero = self.plan, self._rng, self.plan_set_at
         applies = not plan.is_healthy and plan.applies_to(f"{title_id}/{rel}")
         if applies:
             if plan.latency_ms:
                 await asyncio.sleep(plan.latency_ms / 1000)
-            if plan.reset_rate and self._rng.random() < plan.reset_rate:
+            if plan.reset_rate and rng.random() < plan.reset_rate:
                 self.stats["resets"] += 1
                 self._reset(request)
                 return web.Response(status=503)
-            if plan.error_rate and self._rng.random() < plan.error_rate:
+            if plan.error_rate and rng.random() < plan.error_rate:
                 self.stats["injected_errors"] += 1
                 raise InjectedFault(status=plan.error_status)
         if not path.is_file():
@@ -259,7 +350,7 @@ class OcaNode:
             self.stats["bytes"] += size if br is None else br.length
             return web.FileResponse(path, headers=headers)
         return await self._stream(
-            request, path, size, br, plan if applies else FaultPlan(), headers
+            request, path, size, br, plan if applies else FaultPlan(), headers, clock_zero
         )
 
     async def _stream(
@@ -270,6 +361,7 @@ class OcaNode:
         br: ByteRange | None,
         plan: FaultPlan,
         headers: dict[str, str],
+        clock_zero: float,
     ) -> web.StreamResponse:
         start, length = (br.start, br.length) if br is not None else (0, size)
         resp = web.StreamResponse(status=206 if br is not None else 200, headers=headers)
@@ -301,7 +393,7 @@ class OcaNode:
                     stalled = True
                     await self._stall(request, plan.stall_ms / 1000)
                     next_t = loop.time()
-                rate = plan.rate_bytes_per_s(time.monotonic() - self.plan_set_at)
+                rate = plan.rate_bytes_per_s(time.monotonic() - clock_zero)
                 n = _CHUNK if rate is None else int(min(_CHUNK, max(1024, rate * 0.05)))
                 n = min(n, length - sent)
                 for limit in (

@@ -18,11 +18,17 @@ excluded the downloader waits for the first to become probe-able, up to
 
 Time to first byte (request sent -> headers) and transfer time (headers -> last byte) are
 measured apart, as :class:`abr.types.ThroughputSample` wants them.
+
+With a :class:`SegmentAuth` (the playback session), every request carries its headers (the
+playback token, which the OCA checks and knows the client by); an OCA's 403 that the auth
+says is about those credentials renews them and the same OCA is asked again, once per
+fetch. Their values are :class:`~mediacore.secret.Secret`: revealed only into the request.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable, Mapping
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
@@ -30,6 +36,7 @@ from typing import Protocol
 
 from abr.types import ThroughputSample
 from mediacore.errors import NetworkError, SdkError
+from mediacore.secret import Secret
 from nrdp.clock import Clock, MonotonicClock
 from nrdp.delivery.oca import Oca, OcaSelector
 from nrdp.delivery.policy import (
@@ -56,6 +63,7 @@ __all__ = [
     "Attempt",
     "DownloadResult",
     "Downloader",
+    "SegmentAuth",
     "SegmentResponse",
     "SegmentTransport",
     "UrlDecorator",
@@ -87,6 +95,34 @@ class SegmentTransport(Protocol):
     def stream(
         self, method: str, url: str, *, headers: Mapping[str, str] | None = None
     ) -> AbstractAsyncContextManager[SegmentResponse]: ...
+
+
+class SegmentAuth(Protocol):
+    """Credentials every OCA request carries (:class:`nrdp.playback.token.PlaybackSession`)."""
+
+    async def segment_headers(self) -> Mapping[str, Secret[str]]:
+        """The headers for the next request (renewing credentials about to expire)."""
+        ...
+
+    async def segment_refused(
+        self, sent: Mapping[str, Secret[str]], server_code: int | None
+    ) -> bool:
+        """An OCA answered 403 (error body code ``server_code``) to a request that carried
+        ``sent``; True when the credentials were renewed and one more try is worth it."""
+        ...
+
+
+class _CredentialsRefused(Exception):
+    """Internal: an OCA refused the request's credentials and the auth renewed them."""
+
+
+def _error_code(body: bytes) -> int | None:
+    """The ``error.code`` of a services' JSON error body, if it is one."""
+    try:
+        code = json.loads(body)["error"]["code"]
+    except (ValueError, UnicodeDecodeError, KeyError, TypeError):
+        return None
+    return code if isinstance(code, int) else None
 
 
 SLOW_CHECK_AFTER_S = 0.5
@@ -145,6 +181,7 @@ class Downloader:
         slow_factor: float = 0.5,
         max_attempts: int = 16,
         on_failover: Callable[[str, str | None, str], None] | None = None,
+        auth: SegmentAuth | None = None,
     ) -> None:
         if stall_timeout <= 0 or all_down_wait < 0 or max_attempts < 1:
             raise InvalidArgument("timeouts must be > 0 and attempts >= 1", argument="downloader")
@@ -158,7 +195,9 @@ class Downloader:
         self.slow_factor = slow_factor
         self.max_attempts = max_attempts
         self.on_failover = on_failover
+        self.auth = auth
         self.bytes_total = 0
+        self.credential_renewals = 0
 
     async def fetch(
         self,
@@ -182,6 +221,7 @@ class Downloader:
         errors = 0
         waited = 0.0
         last_reason = "none"
+        renewed = False
         while True:
             now = self.clock.now()
             oca = self.selector.select(now)
@@ -197,10 +237,16 @@ class Downloader:
                 tried.append(oca.id)
             start_offset = resume.next_offset
             try:
-                sample = await self._attempt(oca, path, resume, required_bps, decorate, attempts)
+                sample = await self._attempt(
+                    oca, path, resume, required_bps, decorate, attempts, may_renew=not renewed
+                )
             except asyncio.CancelledError:
                 self.selector.report_cancelled(oca.id)
                 raise
+            except _CredentialsRefused:
+                renewed = True  # the same OCA again, with the renewed credentials
+                self.credential_renewals += 1
+                continue
             except SdkError as err:
                 errors += 1
                 last_reason = classify(err).value
@@ -270,9 +316,14 @@ class Downloader:
         required_bps: float | None,
         decorate: UrlDecorator | None,
         attempts: list[Attempt],
+        *,
+        may_renew: bool = False,
     ) -> tuple[float, float, float]:
         url = oca.url_for(path)
         headers: dict[str, str] = {}
+        creds = await self.auth.segment_headers() if self.auth is not None else {}
+        for name, value in creds.items():
+            headers[name] = value.reveal()
         if decorate is not None:
             url, extra = decorate(url)
             headers.update(extra)
@@ -285,6 +336,10 @@ class Downloader:
         async with self.channel.stream("GET", url, headers=headers) as resp:
             got_headers = self.clock.now()
             if resp.status not in (200, 206):
+                if resp.status == 403 and creds and may_renew and self.auth is not None:
+                    code = await self._read_error_code(resp)
+                    if await self.auth.segment_refused(creds, code):
+                        raise _CredentialsRefused()
                 raise HttpStatusError(status=resp.status, url=url)
             resume.begin_response(
                 resp.status,
@@ -314,6 +369,19 @@ class Downloader:
         done = self.clock.now()
         attempts.append(Attempt(oca.id, resp.status, resume.received - before, None, offset))
         return got_headers - sent, done - got_headers, self.clock.now()
+
+    async def _read_error_code(self, resp: SegmentResponse) -> int | None:
+        """The error code of a (small) error body; None if it cannot be read in time."""
+        body = b""
+        try:
+            while len(body) < 16384:
+                chunk = await resp.read_chunk(self.ttfb_timeout)
+                if not chunk:
+                    break
+                body += chunk
+        except (TimeoutError, SdkError):
+            return None
+        return _error_code(body)
 
     def _check_speed(self, url: str, nbytes: int, since: float, required_bps: float) -> None:
         elapsed = self.clock.now() - since

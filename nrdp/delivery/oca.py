@@ -20,6 +20,17 @@ keeps returning it (connections stay warm and throughput samples stay comparable
 it is excluded does the selector pick again: the best-ranked HEALTHY OCA, else the best
 SUSPECT one, else a PROBING one with no probe in flight (weighted-random within the best
 rank when an ``rng`` is given, otherwise by rank, then weight, then input order).
+
+Content steering. :meth:`OcaSelector.reprioritize` takes a steering server's
+PATHWAY-PRIORITY (pathway ids are OCA ids) and makes it the preference order, ahead of the
+Play API's rank: the listed OCAs in the listed order, then the unlisted ones by rank (kept
+as a last resort, so steering never takes a failover target away); ids the selector does
+not know are ignored. Health is untouched: an excluded OCA stays excluded until its backoff
+expires, however high steering ranks it. A sticky choice is given up only for a HEALTHY
+OCA that steering ranks strictly higher, and only at the next :meth:`select` while the
+current OCA is HEALTHY; a SUSPECT current OCA (a retry of a partly fetched object may be
+on its way) is kept until it reports a success, so no object is moved mid-transfer by
+steering. Requests already in flight are never touched.
 """
 
 from __future__ import annotations
@@ -231,6 +242,8 @@ class OcaSelector:
                 raise InvalidArgument(f"duplicate OCA id {oca.id!r}", argument="candidates")
             self._entries[oca.id] = _Entry(oca, i)
         self._current: _Entry | None = None
+        self._steering: dict[str, int] = {}
+        self._switch_pending = False
 
     # ------------------------------------------------------------------ queries
 
@@ -241,6 +254,17 @@ class OcaSelector:
     @property
     def current(self) -> Oca | None:
         return self._current.oca if self._current is not None else None
+
+    @property
+    def priority(self) -> tuple[str, ...]:
+        """Every candidate's id in preference order (steering order first, then rank)."""
+        entries = sorted(self._entries.values(), key=self._order_key)
+        return tuple(e.oca.id for e in entries)
+
+    @property
+    def steering_order(self) -> tuple[str, ...]:
+        """The pathways the last :meth:`reprioritize` applied (empty before any)."""
+        return tuple(sorted(self._steering, key=self._steering.__getitem__))
 
     def health(self, oca_id: str) -> OcaHealth:
         e = self._entry(oca_id)
@@ -281,8 +305,12 @@ class OcaSelector:
         """The OCA for the next request, or ``None`` when none may be used right now."""
         self._expire(now)
         cur = self._current
-        if cur is not None and cur.state in (OcaState.HEALTHY, OcaState.SUSPECT):
+        # sticky while usable, unless steering ranks a healthy OCA higher (HEALTHY only:
+        # a SUSPECT current OCA may owe a retry of a partly fetched object)
+        pending = self._switch_pending and cur is not None and cur.state is OcaState.HEALTHY
+        if cur is not None and cur.state in (OcaState.HEALTHY, OcaState.SUSPECT) and not pending:
             return cur.oca
+        self._switch_pending = False
         for state in (OcaState.HEALTHY, OcaState.SUSPECT, OcaState.PROBING):
             pool = [
                 e
@@ -297,11 +325,19 @@ class OcaSelector:
                 return chosen.oca
         return None
 
+    def _rank_key(self, e: _Entry) -> tuple[int, int]:
+        """Steering position for listed OCAs, then the Play API / manifest rank."""
+        if not self._steering:
+            return (0, e.oca.rank)
+        pos = self._steering.get(e.oca.id)
+        return (0, pos) if pos is not None else (1, e.oca.rank)
+
+    def _order_key(self, e: _Entry) -> tuple[tuple[int, int], int, int]:
+        return (self._rank_key(e), -e.oca.weight, e.order)
+
     def _pick(self, pool: list[_Entry]) -> _Entry:
-        best = min(e.oca.rank for e in pool)
-        top = sorted(
-            (e for e in pool if e.oca.rank == best), key=lambda e: (-e.oca.weight, e.order)
-        )
+        best = min(self._rank_key(e) for e in pool)
+        top = sorted((e for e in pool if self._rank_key(e) == best), key=self._order_key)
         if self._rng is None or len(top) == 1:
             return top[0]
         total = sum(e.oca.weight for e in top)
@@ -313,6 +349,33 @@ class OcaSelector:
             if x <= 0:
                 return e
         return top[-1]
+
+    # ------------------------------------------------------------------ steering
+
+    def reprioritize(self, pathway_ids: Iterable[str], now: float) -> tuple[str, ...]:
+        """Make a content steering PATHWAY-PRIORITY the preference order; returns the ids
+        applied (known ones, first occurrence, in order).
+
+        Unknown ids are ignored; a list with no known id changes nothing. Exclusions,
+        strikes and probes are kept. If a HEALTHY OCA now ranks strictly above the current
+        one, the selector moves to it at the next :meth:`select` made while the current OCA
+        is HEALTHY (see the module docstring); otherwise the sticky choice stays.
+        """
+        applied = tuple(
+            dict.fromkeys(p for p in pathway_ids if isinstance(p, str) and p in self._entries)
+        )
+        if not applied:
+            return self.steering_order
+        self._steering = {oca_id: i for i, oca_id in enumerate(applied)}
+        self._expire(now)
+        cur = self._current
+        self._switch_pending = False
+        if cur is not None and cur.state in (OcaState.HEALTHY, OcaState.SUSPECT):
+            healthy = [e for e in self._entries.values() if e.state is OcaState.HEALTHY]
+            if healthy:
+                top = min(healthy, key=self._order_key)
+                self._switch_pending = self._rank_key(top) < self._rank_key(cur)
+        return applied
 
     # ------------------------------------------------------------------ reports
 

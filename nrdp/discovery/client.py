@@ -4,7 +4,9 @@ Its channel has its own pool, short timeouts, few retries and its own breaker, s
 dead discovery service fails these calls fast with typed errors
 (:class:`~nrdp.errors.ServiceError`, :class:`~nrdp.errors.ReadTimeout`,
 :class:`~nrdp.errors.CircuitOpen`, ...) while playback, on its own channel, goes on.
-Answers are the services' JSON documents (docs/openapi.yaml), returned as dicts.
+Answers are the services' JSON documents (docs/openapi.yaml), returned as dicts; title
+documents carry ``poster_url``, and :meth:`DiscoveryClient.artwork` fetches that image's
+bytes (on the same channel, so a slow artwork server never touches playback either).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from urllib.parse import quote, urlencode
 
 from nrdp.auth import AuthSession
 from nrdp.channels.http import Channel
+from nrdp.errors import MalformedResponse
 
 __all__ = ["DiscoveryClient"]
 
@@ -53,6 +56,24 @@ class DiscoveryClient:
 
     async def title(self, title_id: str) -> dict[str, Any]:
         return await self._get(f"/discovery/v1/titles/{quote(title_id, safe='')}")
+
+    async def artwork(self, title_id: str) -> bytes:
+        """The poster of ``title_id``: the image's bytes (PNG from the fake backend), from
+        ``GET /discovery/v1/titles/{id}/artwork`` (the path in the title's ``poster_url``).
+
+        Typed errors as the other calls (``ServiceError`` 404 for an unknown title, 503
+        when the artwork dependency fails, timeouts, ``CircuitOpen``); a 2xx answer that is
+        not an image raises :class:`~nrdp.errors.MalformedResponse`.
+        """
+        resp = await self.auth.call(
+            self.channel, "GET", f"/discovery/v1/titles/{quote(title_id, safe='')}/artwork"
+        )
+        ctype = resp.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        if not ctype.startswith("image/"):
+            raise MalformedResponse(url=resp.url, reason=f"artwork is {ctype or 'untyped'}")
+        if not resp.body:
+            raise MalformedResponse(url=resp.url, reason="artwork is empty")
+        return bytes(resp.body)
 
     async def search(self, q: str, *, limit: int | None = None) -> dict[str, Any]:
         return await self._get("/discovery/v1/search", q=q, limit=limit)

@@ -201,12 +201,26 @@ def fragment_samples(segment: bytes, track: TrackCodec, *, init_size: int = 0) -
 # ------------------------------------------------------------------------------- frames
 
 
-def _luma(frame: av.VideoFrame) -> np.ndarray:
-    plane = frame.planes[0]
-    rows = np.frombuffer(memoryview(plane), np.uint8).reshape(frame.height, plane.line_size)
-    out = np.ascontiguousarray(rows[:, : frame.width])
+def _luma(frame: av.VideoFrame, index: int = 0) -> np.ndarray:
+    """Plane ``index`` of an 8-bit planar picture as a read-only array without row padding
+    (0: luma, full size; 1, 2: 4:2:0 chroma, half size rounded up)."""
+    plane = frame.planes[index]
+    h, w = (frame.height, frame.width) if index == 0 else (plane.height, plane.width)
+    rows = np.frombuffer(memoryview(plane), np.uint8).reshape(h, plane.line_size)
+    out = np.ascontiguousarray(rows[:, :w])
     out.setflags(write=False)
     return out
+
+
+_YUV420 = frozenset({"yuv420p", "yuvj420p"})
+
+
+def _chroma(frame: av.VideoFrame) -> tuple[np.ndarray, np.ndarray]:
+    """The U and V planes, 4:2:0; a picture in another layout (4:2:2, 4:4:4, 10-bit, NV12)
+    is converted to ``yuv420p`` first."""
+    if frame.format.name not in _YUV420:
+        frame = frame.reformat(format="yuv420p")
+    return _luma(frame, 1), _luma(frame, 2)
 
 
 def _video(
@@ -217,11 +231,15 @@ def _video(
     digests: bool,
     pts: float,
     duration: float,
+    chroma: bool = False,
 ) -> VideoFrame:
     rgb: np.ndarray | None = None
     if pixels:
         rgb = np.asarray(frame.to_ndarray(format="rgb24"), dtype=np.uint8)
         rgb.setflags(write=False)
+    u = v = None
+    if chroma:
+        u, v = _chroma(frame)
     out = VideoFrame(
         pts=pts,
         duration=duration,
@@ -231,6 +249,8 @@ def _video(
         segment=number,
         luma=_luma(frame),
         rgb=rgb,
+        u=u,
+        v=v,
     )
     if digests:
         _ = out.digest  # computed here, in the worker, instead of on the loop's thread
@@ -285,6 +305,7 @@ def _fed_frames(
     pixels: bool,
     digests: bool,
     decoders: DecoderPool | None,
+    chroma: bool = False,
 ) -> Iterator[VideoFrame | AudioFrame]:
     """The frames of ``segment`` as the decoder gives them; the context goes back to the
     pool only once the segment is fully decoded (a generator left early drops it)."""
@@ -318,7 +339,7 @@ def _fed_frames(
         pts = frame.pts / scale if frame.pts is not None else 0.0
         if isinstance(frame, av.VideoFrame):
             ticks = frame.duration or durations.get(frame.pts or 0, fallback)
-            yield _video(frame, rung, number, pixels, digests, pts, ticks / scale)
+            yield _video(frame, rung, number, pixels, digests, pts, ticks / scale, chroma)
         else:
             yield _audio(frame, number, pixels, pts)
     pool.give(codec, track.extradata, ctx)  # drained and flushed: ready for a new segment
@@ -347,6 +368,7 @@ def _decode_demuxed(
     rung: str,
     pixels: bool,
     digests: bool,
+    chroma: bool = False,
 ) -> DecodedSegment:
     """``av.open(BytesIO(init + segment))`` for codecs :func:`track_codec` does not feed
     (the stream's own decoder; no pooled context: a standalone one loses reordered pts)."""
@@ -380,7 +402,7 @@ def _decode_demuxed(
                     tb = frame.time_base
                     dur = float(frame.duration * tb) if frame.duration and tb else 0.0
                     dur = dur or (1.0 / fps if fps else 0.0)
-                    video.append(_video(frame, rung, number, pixels, digests, pts, dur))
+                    video.append(_video(frame, rung, number, pixels, digests, pts, dur, chroma))
                 elif isinstance(frame, av.AudioFrame):
                     audio.append(_audio(frame, number, pixels, pts))
         except av.FFmpegError as exc:
@@ -403,11 +425,13 @@ def decode_segment(
     pixels: bool = False,
     digests: bool = False,
     decoders: DecoderPool | None = None,
+    chroma: bool = False,
 ) -> DecodedSegment:
     """Decode every frame of ``segment`` (clear) with ``init``; blocking and CPU-bound.
 
     ``digests`` computes each video frame's digest now (else on first use); ``decoders``
-    lends a reusable video decoder context (else a fresh one serves this segment only).
+    lends a reusable video decoder context (else a fresh one serves this segment only);
+    ``chroma`` fills each video frame's ``u`` and ``v`` planes (4:2:0; else ``None``).
     """
     frames = iter_segment(
         init,
@@ -418,6 +442,7 @@ def decode_segment(
         pixels=pixels,
         digests=digests,
         decoders=decoders,
+        chroma=chroma,
     )
     video: list[VideoFrame] = []
     audio: list[AudioFrame] = []
@@ -437,6 +462,7 @@ def iter_segment(
     pixels: bool = False,
     digests: bool = False,
     decoders: DecoderPool | None = None,
+    chroma: bool = False,
 ) -> Iterator[VideoFrame | AudioFrame]:
     """:func:`decode_segment` frame by frame, each as soon as the decoder gives it (in
     presentation order for any conforming stream), so a caller can show the first picture
@@ -448,6 +474,8 @@ def iter_segment(
     except ContainerError as exc:
         raise DemuxFailed(track=kind, reason=str(exc), segment=number) from exc
     if track is None:
-        done = _decode_demuxed(init, segment, kind, number, rung, pixels, digests)
+        done = _decode_demuxed(init, segment, kind, number, rung, pixels, digests, chroma)
         return iter((*done.video, *done.audio))
-    return _fed_frames(track, len(init), segment, kind, number, rung, pixels, digests, decoders)
+    return _fed_frames(
+        track, len(init), segment, kind, number, rung, pixels, digests, decoders, chroma
+    )

@@ -10,10 +10,12 @@ allows and the A/B cell of the account. It is parsed here into a frozen
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
+from urllib.parse import urlsplit
 
 from mediacore.secret import Secret
 from nrdp.auth import AuthSession
@@ -45,6 +47,12 @@ class PlaybackManifest:
     abr_algorithm: str | None
     abr_params: Mapping[str, Any] = field(default_factory=dict)
     expires_at: float | None = None
+    playback_token: Secret[str] | None = None
+    """The session's playback token (OCAs read it: the client, its faults, its access)."""
+    steering_url: str | None = None
+    """The DASH-IF content steering server (None: the Play API named none, or a bad one)."""
+    steering_ttl: float | None = None
+    """Seconds until the first steering request (the Play API's ``steering.ttl_s``)."""
 
 
 def _oca(doc: Any, url: str) -> Oca:
@@ -60,6 +68,23 @@ def _oca(doc: Any, url: str) -> Oca:
         raise MalformedResponse(url=url, reason="bad OCA candidate") from exc
 
 
+def _steering(doc: Any) -> tuple[str | None, float | None]:
+    """The steering server and first TTL; a bad or missing entry is no steering, never an
+    error (playback does not need steering)."""
+    if not isinstance(doc, Mapping):
+        return None, None
+    url, ttl = doc.get("server_url"), doc.get("ttl_s")
+    try:
+        parts = urlsplit(url) if isinstance(url, str) else None
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
+        return None, None
+    if isinstance(ttl, bool) or not isinstance(ttl, int | float) or not 0 < ttl < math.inf:
+        return url, None
+    return url, float(ttl)
+
+
 def parse_playback_manifest(doc: Mapping[str, Any], *, url: str = PATH) -> PlaybackManifest:
     """The typed manifest from the Play API's JSON answer."""
     try:
@@ -71,6 +96,7 @@ def parse_playback_manifest(doc: Mapping[str, Any], *, url: str = PATH) -> Playb
         exp = doc.get("experiment") or {}
         params = dict(exp.get("params") or {})
         algorithm = params.pop("abr", None)
+        steering_url, steering_ttl = _steering(doc.get("steering"))
         result = PlaybackManifest(
             playback_id=str(doc["playback_id"]),
             title_id=str(doc["title_id"]),
@@ -88,6 +114,11 @@ def parse_playback_manifest(doc: Mapping[str, Any], *, url: str = PATH) -> Playb
             abr_algorithm=str(algorithm) if algorithm is not None else None,
             abr_params=MappingProxyType(params),
             expires_at=float(doc["expires_at"]) if doc.get("expires_at") is not None else None,
+            playback_token=(
+                Secret(str(doc["playback_token"])) if doc.get("playback_token") else None
+            ),
+            steering_url=steering_url,
+            steering_ttl=steering_ttl,
         )
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise MalformedResponse(url=url, reason=f"playback manifest: {type(exc).__name__}") from exc

@@ -8,10 +8,12 @@ position (start or seek) and is a :class:`asyncio.TaskGroup` of:
   the very object ``abr.registry.create`` builds for the simulator — for the video rung,
   downloads through the :class:`~nrdp.delivery.downloader.Downloader` (OCA failover, range
   resume), decrypts off the loop and queues the clear segment;
-- one presenter per track: decodes queued segments off the loop (one segment at a time, just
-  ahead of presentation, so memory holds compressed media only) and hands each frame to the
-  sink when the presentation clock reaches its timestamp, or at once when the player runs
-  as fast as possible;
+- one presenter per track: decodes queued segments off the loop, just ahead of presentation
+  (video streamed in parts, the first frame alone, with at most ``AHEAD_FRAMES`` pictures of
+  a segment decoded and not yet presented, and the next segment already decoding its first
+  ones; audio one whole segment ahead), so memory holds compressed media and a bounded
+  number of pictures, and hands each frame to the sink when the presentation clock reaches
+  its timestamp, or at once when the player runs as fast as possible;
 - the monitor: stalls (a track's buffer ran dry while playing), recovery, end of stream.
 
 A seek, a stop or a fatal error cancels the whole group: downloads in flight are cancelled
@@ -54,7 +56,7 @@ from nrdp.events import (
     StateChanged,
     SwitchReason,
 )
-from nrdp.media.pipeline import ClearInit, MediaPipeline
+from nrdp.media.pipeline import ClearInit, FrameStream, MediaPipeline
 from nrdp.media.samples import SampleTime, segment_samples
 from nrdp.media.sinks import Sink
 from nrdp.scheduler.buffer import TrackBuffer, TrackKind
@@ -67,6 +69,11 @@ __all__ = ["PlaybackEngine", "PresentationClock", "TrackRuntime"]
 
 MAX_SAMPLES = 20
 TICK = 0.02
+PART_FRAMES = 8
+"""Video frames handed from the decoder to the presenter at a time (after the first alone)."""
+AHEAD_FRAMES = 16
+"""Video pictures of one segment decoded and not yet presented, at most (the segment being
+presented and the next one each hold up to this many: ~100 MB at 1080p)."""
 
 
 @dataclass
@@ -492,70 +499,118 @@ class PlaybackEngine:
                     await self._arrived.wait()
         return track.queue.popleft()
 
-    def _decode(self, tg: asyncio.TaskGroup, track: TrackRuntime, item: _Queued) -> Any:
+    def _open(self, tg: asyncio.TaskGroup, track: TrackRuntime, item: _Queued) -> _Source:
+        """Start decoding ``item``: video streamed in parts with a bounded number of
+        pictures ahead, audio as a whole segment, sample slots when decoding is off."""
+        if item.generation != track.generation:
+            return _Source(item)  # queued before a track switch: never presented
         if not self.config.decode:  # load tests: sample slots from the trun, no PyAV
-            return tg.create_task(_slots(track.kind.value, item), name="nrdp-slots")
-        return tg.create_task(
+            return _Source(
+                item, task=tg.create_task(_slots(track.kind.value, item), name="nrdp-slots")
+            )
+        pixels = bool(getattr(self.sink, "wants_pixels", False))
+        digests = bool(getattr(self.sink, "wants_digests", False))
+        chroma = bool(getattr(self.sink, "wants_chroma", False))
+        if track.kind is TrackKind.VIDEO:
+            stream = self.pipeline.stream(
+                item.init,
+                item.data,
+                kind=track.kind.value,
+                number=item.number,
+                pixels=pixels,
+                digests=digests,
+                chroma=chroma,
+                chunk=PART_FRAMES,
+                ahead=AHEAD_FRAMES,
+            )
+            return _Source(item, stream=stream)
+        task = tg.create_task(
             self.pipeline.decode(
                 item.init,
                 item.data,
                 kind=track.kind.value,
                 number=item.number,
-                pixels=bool(getattr(self.sink, "wants_pixels", False)),
-                digests=bool(getattr(self.sink, "wants_digests", False)),
+                pixels=pixels,
+                digests=digests,
+                chroma=chroma,
             ),
             name=f"nrdp-decode-{track.kind.value}",
         )
+        return _Source(item, task=task)
 
     async def _present(self, tg: asyncio.TaskGroup, track: TrackRuntime) -> None:
-        """Decode one segment ahead of the one being presented, so that a segment's first
-        frame is ready when its time comes (no stutter at segment boundaries)."""
-        item = await self._next_item(track)
-        pending = self._decode(tg, track, item) if item is not None else None
-        while item is not None and pending is not None:
-            decoded = await pending
-            current = item
-            item = track.queue.popleft() if track.queue else None
-            pending = self._decode(tg, track, item) if item is not None else None
-            frames: list[Any]
-            if isinstance(decoded, list):
-                frames = decoded
-            else:
-                frames = (
-                    list(decoded.video) if track.kind is TrackKind.VIDEO else list(decoded.audio)
-                )
-            if current.generation != track.generation:
-                frames = []  # decoded before a track switch: never presented
-            for frame in frames:
-                if frame.pts + frame.duration <= self.floor + 1e-6:
-                    continue  # before the seek target
-                if frame.pts + frame.duration / 2 <= track.skip_before:
-                    continue  # presented from the track used before a switch
-                await self._until(frame.pts)
-                if current.generation != track.generation:
-                    break  # switched while waiting for this frame's time
-                track.presented_to = frame.pts + frame.duration
-                if track.kind is TrackKind.VIDEO:
-                    if self._late(frame):
-                        track.dropped += 1  # a renderer skips a picture it is too late for
-                        continue
-                    if not isinstance(frame, SampleTime) and self.sink.on_video(frame) is False:
-                        track.dropped += 1  # the sink reported it could not show it
-                        continue
-                    if self.first_frame_at is None:
-                        self.first_frame_at = self.clock.now()
-                elif not isinstance(frame, SampleTime):
-                    self.sink.on_audio(frame)
-                track.presented += 1
-            if current.generation == track.generation:
-                track.presented_to = max(
-                    track.presented_to or 0.0, current.start + current.duration
-                )
-            self._wake.set()
-            if item is None:
-                item = await self._next_item(track)
-                pending = self._decode(tg, track, item) if item is not None else None
+        """Present the queued segments in order, each frame at its time. Video comes out of
+        the decoder in parts (the first frame alone) with at most ``AHEAD_FRAMES`` pictures
+        decoded and not yet presented per segment; once a segment's first part is in, the
+        next queued segment starts decoding too, so that its first frames are ready when
+        its time comes (no stutter at segment boundaries)."""
+        source: _Source | None = None
+        try:
+            item = await self._next_item(track)
+            source = self._open(tg, track, item) if item is not None else None
+            while source is not None:
+                await self._present_segment(tg, track, source)
+                source = source.next
+                if source is None:
+                    item = await self._next_item(track)
+                    source = self._open(tg, track, item) if item is not None else None
+        finally:  # cancelled (seek, stop, error): stop the decoders, leave no worker behind
+            if source is not None:
+                try:
+                    await source.close()
+                finally:
+                    if source.next is not None:
+                        await source.next.close()
         track.done = True
+
+    async def _present_segment(
+        self, tg: asyncio.TaskGroup, track: TrackRuntime, source: _Source
+    ) -> None:
+        current = source.item
+        try:
+            while current.generation == track.generation:
+                frames = await source.frames(track.kind)
+                if frames is None:
+                    break
+                if not await self._present_frames(tg, track, source, frames):
+                    break  # switched while waiting for a frame's time
+                del frames  # its pictures are not kept alive while the next part decodes
+        finally:
+            await source.close()
+        if current.generation == track.generation:
+            track.presented_to = max(track.presented_to or 0.0, current.start + current.duration)
+        self._wake.set()
+
+    async def _present_frames(
+        self, tg: asyncio.TaskGroup, track: TrackRuntime, source: _Source, frames: list[Any]
+    ) -> bool:
+        """Present ``frames`` of ``source`` in order; ``False`` once its track was switched.
+        The next segment starts decoding as soon as it is queued."""
+        current = source.item
+        for frame in frames:
+            if source.next is None and track.queue:  # decode the next segment ahead
+                source.next = self._open(tg, track, track.queue.popleft())
+            if frame.pts + frame.duration <= self.floor + 1e-6:
+                continue  # before the seek target
+            if frame.pts + frame.duration / 2 <= track.skip_before:
+                continue  # presented from the track used before a switch
+            await self._until(frame.pts)
+            if current.generation != track.generation:
+                return False
+            track.presented_to = frame.pts + frame.duration
+            if track.kind is TrackKind.VIDEO:
+                if self._late(frame):
+                    track.dropped += 1  # a renderer skips a picture it is too late for
+                    continue
+                if not isinstance(frame, SampleTime) and self.sink.on_video(frame) is False:
+                    track.dropped += 1  # the sink reported it could not show it
+                    continue
+                if self.first_frame_at is None:
+                    self.first_frame_at = self.clock.now()
+            elif not isinstance(frame, SampleTime):
+                self.sink.on_audio(frame)
+            track.presented += 1
+        return True
 
     def _late(self, frame: Any) -> bool:
         """Real time only: past its slot by more than one frame duration (decode or sink
@@ -666,6 +721,48 @@ class PlaybackEngine:
 
     def keys(self) -> KeyStore:
         return self.pipeline.keys
+
+
+class _Source:
+    """One queued segment being decoded for the presenter, and the one queued after it once
+    that one started decoding ahead (``next``)."""
+
+    def __init__(
+        self,
+        item: _Queued,
+        *,
+        task: asyncio.Task[Any] | None = None,
+        stream: FrameStream | None = None,
+    ) -> None:
+        self.item = item
+        self.next: _Source | None = None
+        self._task = task
+        self._stream = stream
+
+    async def frames(self, kind: TrackKind) -> list[Any] | None:
+        """The next frames of this segment of a ``kind`` track in presentation order, or
+        ``None`` after the last."""
+        if self._stream is not None:
+            part = await self._stream.next_part()
+            if part is None:
+                return None
+            return list(part.video if kind is TrackKind.VIDEO else part.audio)
+        if self._task is None:
+            return None
+        task, self._task = self._task, None
+        decoded = await task
+        if isinstance(decoded, list):  # sample slots (decode off)
+            return decoded
+        return list(decoded.video if kind is TrackKind.VIDEO else decoded.audio)
+
+    async def close(self) -> None:
+        """Stop decoding what was not taken; idempotent."""
+        if self._stream is not None:
+            stream, self._stream = self._stream, None
+            await stream.aclose()
+        if self._task is not None:
+            task, self._task = self._task, None
+            task.cancel()
 
 
 async def _slots(kind: str, item: _Queued) -> list[SampleTime]:

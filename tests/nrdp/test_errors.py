@@ -68,6 +68,7 @@ SAMPLES: dict[type[SdkError], dict[str, object]] = {
     errors.ResponseTampered: {"url": "http://h/p", "reason": "bad signature"},
     errors.NotLoggedIn: {"operation": "play"},
     errors.MalformedResponse: {"url": "http://h/p", "reason": "not JSON"},
+    errors.MalformedSteeringManifest: {"url": "http://h/s?client=SECRET", "reason": "no VERSION"},
     errors.UnknownTrack: {"kind": "audio", "track_id": "9"},
     errors.MalformedSubtitles: {"reason": "no WEBVTT signature", "line": 1},
 }

@@ -67,6 +67,7 @@ class PlayerBridge(QObject):
         # RGB is converted in the SDK's decode workers, never on the UI thread; the Qt video
         # path (``VideoView.path == "yuv"``) needs none.
         self.wants_pixels = True
+        self.wants_chroma = False  # the Qt video path asks for the U/V planes instead
         self.display_dropped = 0
         self.frames_in = 0
         self.audio_enabled = False

@@ -1,10 +1,12 @@
 """Browsing: login, home rows with posters, search, title details with resume.
 
 Each page renders view-model values (``app_state.py``) and emits intents. A poster is
-first drawn here from the title (a colour from its id, its name and year); when the title
-lists artwork and the SDK can fetch it over the discovery channel, the session decodes the
-image on the loop thread and :meth:`HomePage.set_poster` swaps it in (and keeps it for the
-next rows and the details page).
+first drawn here from the title (a colour from its id, its name and year): the placeholder.
+When the title lists artwork (``poster_url``), the session fetches it over the discovery
+channel (``DiscoveryClient.artwork``) and decodes it on the loop thread, and
+:meth:`HomePage.set_poster` swaps it in (and keeps it for the next rows and the details
+page, whose :meth:`DetailsPage.set_poster` swaps it in when it arrives late). A poster that
+fails keeps the placeholder.
 """
 
 from __future__ import annotations
@@ -288,15 +290,28 @@ class DetailsPage(QWidget):
         if self.details is not None and self.details.resume_at is not None:
             self._play(self.details.resume_at)
 
+    BIG = QSize(200, 300)
+
+    def _show_poster(self, card: TitleCard) -> None:
+        image = self.posters.get(card.id)
+        self.poster.setPixmap(
+            scaled_poster(image, self.BIG) if image is not None else poster_pixmap(card, self.BIG)
+        )
+        self.poster.setProperty("fetched", image is not None)
+
+    def set_poster(self, title_id: str, image: QImage) -> None:
+        """Slot: a fetched poster; shown at once if it is the title on this page."""
+        if image.isNull():
+            return
+        self.posters[title_id] = image
+        if self.details is not None and self.details.card.id == title_id:
+            self._show_poster(self.details.card)
+
     def set_details(self, details: TitleDetails) -> None:
         """Slot: show ``details``."""
         self.details = details
         card = details.card
-        image = self.posters.get(card.id)
-        big = QSize(200, 300)
-        self.poster.setPixmap(
-            scaled_poster(image, big) if image is not None else poster_pixmap(card, big)
-        )
+        self._show_poster(card)
         self.name.setText(f"<h2>{card.name}</h2>")
         parts = [str(card.year or ""), card.maturity, format_time(card.duration_s)]
         parts.append(", ".join(card.genres))

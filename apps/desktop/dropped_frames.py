@@ -16,12 +16,11 @@ paths (decode + convert + paint a 1080p frame into a 1024x576 view) instead.
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
 import sys
 import time
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +75,7 @@ def play(args: argparse.Namespace) -> dict[str, Any]:
     from apps.desktop.main_window import MainWindow
     from apps.desktop.runtime import LoopThread
     from apps.desktop.session import Session
+    from apps.desktop.video_view import qt_gpu_conversion
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     backend = make_backend(args.data_dir, args.seconds, args.fps)
@@ -93,9 +93,12 @@ def play(args: argparse.Namespace) -> dict[str, Any]:
 
     def first_frame() -> None:
         marks["first"] = time.monotonic()
+        marks["cpu0"] = time.process_time()
         QTimer.singleShot(int(args.seconds * 1000), finish)
 
     def finish() -> None:
+        marks["cpu"] = time.process_time() - marks["cpu0"]
+        marks["wall"] = time.monotonic() - marks["first"]
         session.poll()
         QTimer.singleShot(300, app.quit)
 
@@ -115,6 +118,8 @@ def play(args: argparse.Namespace) -> dict[str, Any]:
         out.update(
             title=f"{TITLE_ID} 1920x1080 @ {args.fps} fps",
             video_path=view.path,
+            picture=_picture(view.frame),
+            qt_gpu_conversion=qt_gpu_conversion(),
             clock=window.audio.clock,
             clock_note=window._clock_note(),
             seconds=round(time.monotonic() - marks.get("first", time.monotonic()), 1),
@@ -129,6 +134,8 @@ def play(args: argparse.Namespace) -> dict[str, Any]:
             display_dropped=window.display_dropped + unpainted,
             stalls=snap.stall_count if snap else None,
             stall_seconds=round(snap.stall_time, 2) if snap else None,
+            cpu_seconds=round(marks["cpu"], 1) if "cpu" in marks else None,
+            cpu_pct=round(100 * marks["cpu"] / marks["wall"]) if "cpu" in marks else None,
         )
         dropped = (out["sdk_dropped"] or 0) + out["display_dropped"]
         out["dropped"] = dropped
@@ -140,37 +147,17 @@ def play(args: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
+def _picture(frame: Any) -> str | None:
+    """What the last frame carried: ``yuv420p`` (luma + chroma planes), ``rgb24``, or
+    ``luma`` only (drawn grey: Y8 on the yuv path)."""
+    if frame is None:
+        return None
+    if getattr(frame, "u", None) is not None:
+        return "yuv420p"
+    return "rgb24" if frame.rgb is not None else "luma"
+
+
 # -- the two video paths --------------------------------------------------------------------
-
-
-@dataclass(frozen=True, eq=False)
-class _YuvFrame:
-    """An ``nrdp.VideoFrame`` plus its chroma planes (what the SDK would hand with u/v)."""
-
-    pts: float
-    duration: float
-    width: int
-    height: int
-    rung: str
-    segment: int
-    luma: Any
-    u: Any
-    v: Any
-    rgb: Any = None
-
-
-def _planes(frame: Any) -> tuple[Any, Any, Any]:
-    import numpy as np
-
-    out = []
-    for i, plane in enumerate(frame.planes[:3]):
-        h = frame.height if i == 0 else plane.height
-        w = frame.width if i == 0 else plane.width
-        rows = np.frombuffer(memoryview(plane), np.uint8).reshape(h, plane.line_size)
-        arr = np.ascontiguousarray(rows[:, :w])
-        arr.setflags(write=False)
-        out.append(arr)
-    return out[0], out[1], out[2]
 
 
 def _best(fn: Any, repeat: int = 3) -> float:
@@ -184,10 +171,9 @@ def _best(fn: Any, repeat: int = 3) -> float:
 
 def bench_paths(frames: int, rounds: int = 7) -> dict[str, Any]:
     """frames/s of each stage of both paths on real 1080p frames (packager-encoded)."""
-    import av
     from PySide6.QtWidgets import QApplication
 
-    from apps.desktop.video_view import VideoView
+    from apps.desktop.video_view import VideoView, qt_gpu_conversion
     from fake_backend.packager import DEMO_LADDER, TitleSpec, encode_title
     from nrdp.media.decoder import decode_segment
 
@@ -206,23 +192,15 @@ def bench_paths(frames: int, rounds: int = 7) -> dict[str, Any]:
     rendition = encode_title(spec).video[0]
     init, seg = rendition.init, rendition.segments[0]
 
-    def sdk(pixels: bool) -> Any:
-        return decode_segment(init, seg, kind="video", number=1, rung="v1080", pixels=pixels)
+    def sdk(pixels: bool = False, chroma: bool = False) -> Any:
+        return decode_segment(
+            init, seg, kind="video", number=1, rung="v1080", pixels=pixels, chroma=chroma
+        )
 
-    def pyav_planes() -> list[_YuvFrame]:
-        out = []
-        with av.open(io.BytesIO(init + seg), mode="r", format="mp4") as c:
-            for f in c.decode(video=0):
-                y, u, v = _planes(f)
-                out.append(
-                    _YuvFrame(float(f.time or 0.0), 1 / fps, 1920, 1080, "v1080", 1, y, u, v)
-                )
-        return out
-
-    rgb_frames = sdk(True).video
-    luma_frames = sdk(False).video
+    rgb_frames = sdk(pixels=True).video
+    luma_frames = sdk().video
+    yuv_frames = sdk(chroma=True).video
     n = len(rgb_frames)
-    yuv_frames = pyav_planes()
     views: dict[str, Any] = {}
 
     def ui(name: str, path: str, items: Any) -> Any:
@@ -238,9 +216,9 @@ def bench_paths(frames: int, rounds: int = 7) -> dict[str, Any]:
         return run
 
     stages: dict[str, Any] = {
-        "sdk_decode_luma_fps": lambda: sdk(False),
-        "sdk_decode_rgb24_fps": lambda: sdk(True),
-        "decode_yuv_planes_fps": pyav_planes,
+        "sdk_decode_luma_fps": lambda: sdk(),
+        "sdk_decode_rgb24_fps": lambda: sdk(pixels=True),
+        "sdk_decode_chroma_fps": lambda: sdk(chroma=True),
         "ui_rgb_fps": ui("rgb", "rgb", rgb_frames),
         "ui_yuv420p_fps": ui("yuv", "yuv", yuv_frames),
         "ui_y8_luma_only_fps": ui("y8", "yuv", luma_frames),
@@ -260,13 +238,13 @@ def bench_paths(frames: int, rounds: int = 7) -> dict[str, Any]:
         return round(1 / (1 / decode + 1 / paint))
 
     results["rgb_path_serial_fps"] = serial(results["sdk_decode_rgb24_fps"], results["ui_rgb_fps"])
-    # the SDK's decode with chroma planes would cost its luma-only decode (+ ~0.2 ms copy)
     results["yuv_path_serial_fps"] = serial(
-        results["sdk_decode_luma_fps"], results["ui_yuv420p_fps"]
+        results["sdk_decode_chroma_fps"], results["ui_yuv420p_fps"]
     )
     from PySide6.QtGui import QGuiApplication
 
     results["qpa"] = QGuiApplication.platformName()
+    results["qt_gpu_conversion"] = qt_gpu_conversion()
     return results
 
 

@@ -117,6 +117,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.pages)
         self.video = self.player_page.video
         self.bridge.wants_pixels = self.video.wants_pixels
+        self.bridge.wants_chroma = self.video.wants_chroma
         self.overlay = self.player_page.overlay
         self.controls = self.player_page.controls
         self.playback = PlaybackState()
@@ -140,6 +141,8 @@ class MainWindow(QMainWindow):
         s.home_ready.connect(lambda _h: s.load_posters(self.home_page.cards()))
         s.search_ready.connect(lambda _q, _c: s.load_posters(self.home_page.cards()))
         s.poster_ready.connect(self.home_page.set_poster)
+        s.poster_ready.connect(self.details_page.set_poster)
+        s.details_ready.connect(lambda d: s.load_posters((d.card,)))
         s.details_ready.connect(self._on_details)
         s.failed.connect(self._on_failed)
         self.home_page.search_requested.connect(s.search)

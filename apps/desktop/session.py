@@ -8,6 +8,7 @@ show the code. Only the public ``nrdp`` API is used.
 
 from __future__ import annotations
 
+import asyncio
 import concurrent.futures
 import contextlib
 import inspect
@@ -50,6 +51,7 @@ class Session(QObject):
     load_started = Signal(str, float)  # title id, start
     failed = Signal(str, object)  # what ("login", "home", "play", ...), error dict
     poster_ready = Signal(str, object)  # title id, QImage (decoded on the loop thread)
+    poster_failed = Signal(str, int)  # title id, error code (0: not a picture): keep the drawn one
 
     def __init__(
         self,
@@ -139,10 +141,20 @@ class Session(QObject):
         """Can the SDK fetch artwork over the discovery channel (``discovery.artwork``)?"""
         return hasattr(nrdp.DiscoveryClient, "artwork")
 
+    POSTER_FETCHES = 2  # at once, after a first poster came through
+
     def load_posters(self, cards: tuple[TitleCard, ...]) -> concurrent.futures.Future[Any] | None:
-        """Fetch and decode the posters of ``cards`` on the loop thread (each title once);
-        each arrives as ``poster_ready(title_id, QImage)``. A poster that fails to load
-        keeps the drawn placeholder: artwork is never worth an error dialog."""
+        """Fetch (``DiscoveryClient.artwork``, discovery channel) and decode the posters of
+        ``cards`` that list one, on the loop thread, each title once; each arrives as
+        ``poster_ready(title_id, QImage)``. A poster that fails keeps the drawn placeholder
+        (``poster_failed``): artwork is never worth an error dialog, and the UI thread never
+        waits for it.
+
+        Artwork shares the discovery channel's breaker with rows and search, so a failing
+        artwork service must not trip it: the first poster is fetched alone, the rest two at
+        a time, and the first failure stops the batch (at most 2 x 2 attempts fail, under
+        the breaker's threshold of 5). Titles not fetched are asked again with the next rows.
+        """
         todo = [c for c in cards if c.poster_url and c.id not in self._posters_asked]
         if not todo or not self.posters_supported():
             return None
@@ -150,16 +162,29 @@ class Session(QObject):
 
         async def run() -> None:
             device = await self._device()
-            fetch = device.discovery.artwork  # type: ignore[attr-defined]
-            for card in todo:
-                try:
-                    data = await fetch(card.poster_url)
-                except nrdp.SdkError:
-                    self._posters_asked.discard(card.id)
-                    continue
-                image = poster_image(bytes(data))
-                if not image.isNull():
+            gate = asyncio.Semaphore(self.POSTER_FETCHES)
+            stop = asyncio.Event()
+
+            async def one(card: TitleCard) -> None:
+                async with gate:
+                    if stop.is_set():
+                        self._posters_asked.discard(card.id)
+                        return
+                    try:
+                        data = await device.discovery.artwork(card.id)
+                    except nrdp.SdkError as exc:
+                        stop.set()
+                        self._posters_asked.discard(card.id)
+                        self.poster_failed.emit(card.id, int(exc.code))
+                        return
+                image = poster_image(data)
+                if image.isNull():
+                    self.poster_failed.emit(card.id, 0)
+                else:
                     self.poster_ready.emit(card.id, image)
+
+            await one(todo[0])
+            await asyncio.gather(*(one(card) for card in todo[1:]))
 
         return self._spawn("posters", run())
 

@@ -2,22 +2,27 @@
 
 Two paths, chosen per view (``path``):
 
-- ``"yuv"``: Qt's own video path. The frame's planes are copied (numpy, about 0.3 ms for
+- ``"yuv"``: Qt's own video path. The bridge asks the SDK for chroma planes
+  (``wants_chroma``) and no RGB; the frame's planes are copied (numpy, about 0.3 ms for
   1080p) into a mapped :class:`QVideoFrame` (``Format_YUV420P`` when the frame carries its
   chroma planes, ``Format_Y8`` for luma only) and drawn with ``QVideoFrame.paint``, which
-  converts on the GPU (Qt's RHI) where there is one and on the CPU otherwise. The SDK then
-  never converts to RGB (the bridge asks for no pixels).
+  converts on the GPU (Qt's RHI) where there is one and on the CPU otherwise.
 - ``"rgb"``: the frame's RGB array, converted in the SDK's decode workers, wrapped in a
   :class:`QImage` without a copy; without RGB the luma plane is drawn as grey.
 
 ``"auto"`` takes ``"yuv"`` when the SDK's :class:`nrdp.VideoFrame` carries chroma planes
-and Qt Multimedia is installed, else ``"rgb"`` (a colour picture beats a grey one).
+and Qt Multimedia is installed, else ``"rgb"``. Measured on a 2-core machine without a GPU
+(docs/desktop.md, Measurements), where Qt converts on the CPU on the UI thread: 1080p at
+30 fps took about 12 % less CPU than ``rgb`` with as few or fewer dropped frames; with a
+GPU (:func:`qt_gpu_conversion`) the conversion leaves the CPU altogether.
 The SDK already presents each frame at its time, so the view only draws what it is given.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
+import sys
 from typing import Any
 
 import numpy as np
@@ -32,6 +37,7 @@ __all__ = [
     "chroma_planes",
     "frame_image",
     "frame_video_frame",
+    "qt_gpu_conversion",
     "qt_video_available",
     "resolve_path",
 ]
@@ -46,6 +52,38 @@ except ImportError:  # PySide6-Addons missing: the RGB path only
 
 def qt_video_available() -> bool:
     return _mm is not None
+
+
+def qt_gpu_conversion() -> bool:
+    """Can Qt convert YUV on a GPU here (``QVideoFrame.paint`` through an RHI)?
+
+    Qt Multimedia converts through Metal on macOS and Direct3D on Windows, and through
+    OpenGL elsewhere; this probes an OpenGL RHI (``QRhi.probe``). ``False`` on the
+    ``offscreen``/``minimal`` platforms and on machines with no GL: Qt then converts on the
+    CPU, on the UI thread (``No RHI backend. Using CPU conversion.``). Needs a
+    ``QGuiApplication``; without one the answer is ``False``.
+    """
+    from PySide6.QtGui import QGuiApplication
+
+    if QGuiApplication.instance() is None:
+        return False
+    return _gpu_probe(QGuiApplication.platformName())
+
+
+@functools.cache
+def _gpu_probe(platform: str) -> bool:
+    if platform in ("offscreen", "minimal", "vnc", "linuxfb"):
+        return False
+    if sys.platform in ("darwin", "win32"):
+        return True
+    try:
+        from PySide6.QtGui import QRhi, QRhiGles2InitParams
+
+        params = QRhiGles2InitParams()
+        params.fallbackSurface = QRhiGles2InitParams.newFallbackSurface()
+        return bool(QRhi.probe(QRhi.Implementation.OpenGLES2, params))
+    except (ImportError, AttributeError, RuntimeError):
+        return False
 
 
 def chroma_planes(frame: Any) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]] | None:
@@ -158,6 +196,11 @@ class VideoView(QWidget):
     def wants_pixels(self) -> bool:
         """Whether this view needs the SDK's RGB arrays."""
         return self.path == "rgb"
+
+    @property
+    def wants_chroma(self) -> bool:
+        """Whether this view needs the SDK's chroma planes (``VideoFrame.u``/``v``)."""
+        return self.path == "yuv"
 
     def show_frame(self, frame: nrdp.VideoFrame | None) -> None:
         """Slot: draw ``frame`` next (``None`` clears the picture)."""

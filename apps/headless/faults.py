@@ -1,7 +1,9 @@
 """Fault control over the backend's control-plane HTTP endpoints (docs/backend.md).
 
 The app never touches backend objects to inject faults: it speaks the same HTTP API an
-operator or a CI job would (``PUT /control/v1/ocas/{id}/faults`` and friends).
+operator or a CI job would (``PUT /control/v1/ocas/{id}/faults`` and friends). A plan may
+be scoped to one client (``?client=DEVICE_ID``): the OCA knows the client by the playback
+token the SDK sends with every OCA request.
 """
 
 from __future__ import annotations
@@ -90,7 +92,9 @@ class ControlClient:
             await self._http.close()
             self._http = None
 
-    async def _call(self, method: str, path: str, body: Any = None) -> Any:
+    async def _call(
+        self, method: str, path: str, body: Any = None, params: dict[str, str] | None = None
+    ) -> Any:
         if self.control_url is None:
             raise ControlError(
                 "no control plane URL: give --endpoints FILE (or --control URL) for faults"
@@ -99,7 +103,7 @@ class ControlClient:
             self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
         url = self.control_url + path
         try:
-            async with self._http.request(method, url, json=body) as resp:
+            async with self._http.request(method, url, json=body, params=params) as resp:
                 doc = await resp.json(content_type=None)
                 if resp.status >= 400:
                     err = doc.get("error", {}) if isinstance(doc, dict) else {}
@@ -120,14 +124,20 @@ class ControlClient:
             self.oca_ids = tuple(o["oca_id"] for o in await self.ocas())
         return self.oca_ids
 
-    async def set_plan(self, oca_id: str, plan: dict[str, Any]) -> dict[str, Any]:
+    async def set_plan(
+        self, oca_id: str, plan: dict[str, Any], client: str | None = None
+    ) -> dict[str, Any]:
+        """The OCA's plan, or with ``client`` (a device id) that client's plan only."""
         unknown = set(plan) - PLAN_FIELDS
         if unknown:
             raise ControlError(f"unknown fault fields {sorted(unknown)}")
-        return dict(await self._call("PUT", f"/control/v1/ocas/{oca_id}/faults", plan))
+        params = {"client": client} if client is not None else None
+        return dict(await self._call("PUT", f"/control/v1/ocas/{oca_id}/faults", plan, params))
 
-    async def clear(self, oca_id: str) -> None:
-        await self._call("DELETE", f"/control/v1/ocas/{oca_id}/faults")
+    async def clear(self, oca_id: str, client: str | None = None) -> None:
+        """Every plan of the OCA (and bring it up), or with ``client`` that client's only."""
+        params = {"client": client} if client is not None else None
+        await self._call("DELETE", f"/control/v1/ocas/{oca_id}/faults", params=params)
 
     async def service_fault(self, name: str, error_rate: float, latency_ms: float) -> None:
         body = {"error_rate": error_rate, "latency_ms": latency_ms}
@@ -155,10 +165,14 @@ class ControlClient:
         doc = await self._call("POST", "/control/v1/breakers/reset", {})
         return list(doc.get("breakers", []))
 
-    async def apply_trace(self, trace: Trace, oca_ids: tuple[str, ...] | None = None) -> None:
+    async def apply_trace(
+        self, trace: Trace, oca_ids: tuple[str, ...] | None = None, client: str | None = None
+    ) -> None:
+        """Pace the OCAs (default: all) by ``trace``, for every client or only ``client``
+        (whose trace clock then starts at its first request to each OCA)."""
         points = trace_points(trace)
         for oca_id in oca_ids or await self.all_oca_ids():
-            await self.set_plan(oca_id, {"trace": points})
+            await self.set_plan(oca_id, {"trace": points}, client)
 
     async def experiment_report(self) -> dict[str, Any]:
         return dict(await self._call("GET", "/experiments/v1/report"))

@@ -3,8 +3,10 @@
 Each session is its own :class:`nrdp.Device` (own device id, channels) logged in with its
 own fresh account (signed up and paid for over HTTP, :mod:`apps.headless.accounts`),
 because the backend allocates A/B cells per account. With ``--trace-set DIR`` session *i*
-paces its own OCA (``i mod OCAs``) by trace ``i mod traces`` (OCA fault plans are per OCA,
-so sessions sharing an OCA share its trace). Per A/B cell QoE comes from the backend's
+is paced by trace ``i mod traces`` on every OCA (so a failover keeps its trace): a client
+fault plan for its device id, which the OCA knows from the playback token the SDK sends
+with each request; its trace clock starts at its first request to that OCA, so sessions
+sharing an OCA each get their own trace. Per A/B cell QoE comes from the backend's
 experiment report (control plane); the run's own cost (process CPU, peak RSS) and whether
 every session kept real time say how many sessions this machine sustains.
 """
@@ -31,7 +33,7 @@ from apps.headless.report import session_report
 from apps.headless.scenarios import new_device_id
 from apps.headless.session import PlayOptions, PlaySession
 
-__all__ = ["ACCOUNT_MODES", "CpuMeter", "aggregate", "cells_of_run", "run_load"]
+__all__ = ["ACCOUNT_MODES", "CpuMeter", "aggregate", "cells_of_run", "pacing_of", "run_load"]
 
 ACCOUNT_MODES = ("balanced", "random", "shared")
 """``balanced``: fresh accounts picked so cells go round-robin (needs the backend's
@@ -100,12 +102,26 @@ class CpuMeter:
 
 
 async def _one(
-    info: BackendInfo, index: int, title: str, login: _Login, opts: PlayOptions, delay: float
+    info: BackendInfo,
+    index: int,
+    title: str,
+    login: _Login,
+    opts: PlayOptions,
+    delay: float,
+    device_id: str,
+    trace: str | None = None,
 ) -> dict[str, Any]:
     if delay > 0:
         await asyncio.sleep(delay)
-    config = nrdp.DeviceConfig(new_device_id(f"qa-load-{index}"), info.gateway_url)
-    head = {"session": index, "account_id": login.account_id, "started_after_s": delay}
+    config = nrdp.DeviceConfig(device_id, info.gateway_url)
+    head: dict[str, Any] = {
+        "session": index,
+        "account_id": login.account_id,
+        "started_after_s": delay,
+        "device_id": device_id,
+    }
+    if trace is not None:
+        head["trace"] = trace
     try:
         async with nrdp.Device(config) as device:
             await device.login(login.email, login.password)
@@ -119,6 +135,17 @@ async def _one(
     if login.cell is not None:
         report["cell_expected"] = login.cell
     return report
+
+
+def pacing_of(segments: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """What the network gave one session, from its segment log: the video rungs it played
+    and the median throughput of its video segments (bytes over download time)."""
+    video = [s for s in segments if s.get("track") == "video"]
+    rates = [s["bytes"] * 8 / s["download_s"] / 1000 for s in video if s["download_s"] > 0]
+    return {
+        "video_rungs": sorted({int(s["rung"]) for s in video}),
+        "median_video_kbps": round(statistics.median(rates), 1) if rates else None,
+    }
 
 
 def _mean(values: Sequence[float]) -> float | None:
@@ -230,13 +257,17 @@ async def run_load(
     if accounts not in ACCOUNT_MODES:
         raise UsageError(f"--accounts {accounts!r}: one of {', '.join(ACCOUNT_MODES)}")
     logins, signup_s = await _logins(info, sessions, accounts)
+    device_ids = [new_device_id(f"qa-load-{i}") for i in range(sessions)]
+    traces: list[str | None] = [None] * sessions
     if trace_set is not None:
         files = sorted(p for p in trace_set.iterdir() if p.is_file()) if trace_set.is_dir() else []
         if not files:
             raise UsageError(f"--trace-set {trace_set}: no trace files")
-        ids = await control.all_oca_ids()
-        for i, oca_id in enumerate(ids[: min(len(ids), sessions)]):
-            await control.apply_trace(load_trace(files[i % len(files)]), (oca_id,))
+        parsed = [load_trace(f) for f in files]
+        oca_ids = await control.all_oca_ids()
+        for i, device_id in enumerate(device_ids):
+            traces[i] = files[i % len(files)].name
+            await control.apply_trace(parsed[i % len(files)], oca_ids, client=device_id)
     meter = CpuMeter()
     try:
         reports = await asyncio.gather(
@@ -254,6 +285,8 @@ async def run_load(
                         timeout=timeout,
                     ),
                     ramp * i / sessions,
+                    device_ids[i],
+                    traces[i],
                 )
                 for i in range(sessions)
             )
@@ -261,7 +294,8 @@ async def run_load(
     finally:
         if trace_set is not None:
             for oca_id in await control.all_oca_ids():
-                await control.clear(oca_id)
+                for device_id in device_ids:
+                    await control.clear(oca_id, client=device_id)
     cost = meter.read()
     cells: Any = None
     if control.control_url:
@@ -270,6 +304,7 @@ async def run_load(
         except ControlError as exc:
             cells = {"error": str(exc)}
     for r in reports:
+        r["pacing"] = pacing_of(r.get("segments") or [])
         for key in ("events", "timeline", "segments"):
             r.pop(key, None)
     agg = aggregate(reports)

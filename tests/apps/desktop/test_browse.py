@@ -105,3 +105,98 @@ def test_poster_address_is_read_from_the_title():
     assert TitleCard.from_json({"id": "t", "poster_url": "/p/t.png"}).poster_url == "/p/t.png"
     assert TitleCard.from_json({"id": "t", "artwork": {"poster": "/a"}}).poster_url == "/a"
     assert TitleCard.from_json({"id": "t"}).poster_url is None
+
+
+# -- posters from the discovery channel (real backend on loopback) -------------------------
+
+
+def _signed_in_window(qtbot, backend):
+    from apps.desktop.main_window import MainWindow
+    from apps.desktop.session import Session
+
+    session = Session(backend.gateway_url)
+    window = MainWindow(session)
+    qtbot.addWidget(window)
+    window.resize(900, 600)
+    window.show()
+    window.show_login(backend.demo_email, backend.demo_password)
+    window.login_page.button.click()
+    qtbot.waitUntil(lambda: bool(window.home_page.rows), timeout=10_000)
+    return window
+
+
+def _set_artwork_fault(backend, error_rate: float) -> None:
+    import json
+    import urllib.request
+
+    req = urllib.request.Request(
+        f"{backend.control_url}/control/v1/services/artwork/faults",
+        json.dumps({"error_rate": error_rate}).encode(),
+        {"Content-Type": "application/json"},
+        method="PUT",
+    )
+    with urllib.request.urlopen(req, timeout=10) as r:
+        assert r.status == 200
+
+
+def _same_pixels(a: QImage, b: QImage) -> bool:
+    fmt = QImage.Format.Format_RGB32
+    return a.convertToFormat(fmt) == b.convertToFormat(fmt)
+
+
+def test_posters_arrive_from_the_backend_in_rows_and_details(qtbot, backend):
+    from apps.desktop.browse import POSTER, DetailsPage, scaled_poster
+
+    window = _signed_in_window(qtbot, backend)
+    try:
+        row = window.home_page.rows[0][1]
+        card = row.cards[0]
+        assert card.id == "t-desk" and card.poster_url == "/discovery/v1/titles/t-desk/artwork"
+        qtbot.waitUntil(lambda: row.item(0).data(FETCHED_ROLE) is True, timeout=15_000)
+        # the PNG the backend served, decoded here: the tile shows exactly its pixels
+        png, _etag = backend.discovery._posters[("t-desk", card.name)]
+        served = QImage.fromData(png)
+        assert (served.width(), served.height()) == (300, 450)
+        tile = row.tile_pixmap(0).toImage()
+        assert (tile.width(), tile.height()) == (POSTER.width(), POSTER.height())
+        assert _same_pixels(tile, scaled_poster(served).toImage())
+        assert not _same_pixels(tile, poster_pixmap(card).toImage())  # not the placeholder
+        want = served.pixelColor(150, 4)
+        got = tile.pixelColor(60, 1)
+        assert abs(got.red() - want.red()) + abs(got.green() - want.green()) < 24
+        # the details page shows it too, at its own size
+        row.itemClicked.emit(row.item(0))
+        qtbot.waitUntil(lambda: window.pages.currentWidget() is window.details_page, timeout=5000)
+        shown = window.details_page.poster.pixmap().toImage()
+        assert window.details_page.poster.property("fetched") is True
+        assert _same_pixels(shown, scaled_poster(served, DetailsPage.BIG).toImage())
+        assert window.error_dialog is None and window.last_error is None
+    finally:
+        window.session.close()
+
+
+def test_failing_artwork_route_keeps_the_placeholder_without_a_dialog(qtbot, backend):
+    _set_artwork_fault(backend, 1.0)
+    try:
+        from apps.desktop.main_window import MainWindow
+        from apps.desktop.session import Session
+
+        session = Session(backend.gateway_url)
+        window = MainWindow(session)
+        qtbot.addWidget(window)
+        window.show()
+        window.show_login(backend.demo_email, backend.demo_password)
+        with qtbot.waitSignal(session.poster_failed, timeout=15_000) as sig:
+            window.login_page.button.click()
+        assert sig.args == ["t-desk", 8200]  # ServiceError: the artwork route answered 503
+        row = window.home_page.rows[0][1]
+        assert row.item(0).data(FETCHED_ROLE) is False
+        assert _same_pixels(row.tile_pixmap(0).toImage(), poster_pixmap(row.cards[0]).toImage())
+        assert window.error_dialog is None and window.last_error is None
+        # the discovery channel's breaker was not tripped by artwork: rows still load
+        with qtbot.waitSignal(session.home_ready, timeout=10_000):
+            session.load_home()
+        assert window.home_page.rows and "failed" not in window.home_page.status.text()
+    finally:
+        _set_artwork_fault(backend, 0.0)
+        window.session.close()

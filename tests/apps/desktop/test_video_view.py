@@ -13,6 +13,7 @@ from apps.desktop.video_view import (
     chroma_planes,
     fit_rect,
     frame_video_frame,
+    qt_gpu_conversion,
     resolve_path,
     sdk_frames_have_chroma,
 )
@@ -77,7 +78,13 @@ def grabbed_rgb(view: VideoView) -> np.ndarray:
 def test_path_choice():
     assert resolve_path("rgb") == "rgb"
     assert resolve_path("yuv") == "yuv"  # Qt Multimedia is installed here
-    assert resolve_path("auto") == ("yuv" if sdk_frames_have_chroma() else "rgb")
+    assert sdk_frames_have_chroma()  # nrdp.VideoFrame declares u/v
+    assert resolve_path("auto") == "yuv"  # Qt Multimedia is installed here
+    # offscreen (tests, CI, this machine): no GPU, so Qt converts on the CPU
+    assert qt_gpu_conversion() is False
+    from apps.desktop.video_view import _gpu_probe
+
+    assert _gpu_probe.__wrapped__("xcb") is False  # the GL probe itself runs: no GL offscreen
     with pytest.raises(ValueError):
         resolve_path("gpu")
     assert VideoView(path="yuv").wants_pixels is False
@@ -129,3 +136,44 @@ def test_subtitle_is_drawn_over_the_picture(qtbot, decoded_frames):
     assert (before[-60:] != after[-60:]).any() and (before[:100] == after[:100]).all()
     view.set_subtitle("")
     assert (grabbed_luma(view) == before).all()
+
+
+def test_sdk_decoded_chroma_reaches_the_view_through_qt_in_colour(qtbot):
+    """The SDK's own decoder (``decode_segment(chroma=True)``, what a sink with
+    ``wants_chroma`` gets) hands U/V planes; the yuv view paints them as YUV420P, in the
+    colours FFmpeg's RGB conversion gives."""
+    from fake_backend.packager import TEST_LADDER, TitleSpec, encode_title
+    from nrdp.media.decoder import decode_segment
+
+    spec = TitleSpec(
+        "t-chroma",
+        duration_s=1.0,
+        rungs=TEST_LADDER[:1],
+        fps=10,
+        segment_duration_s=1.0,
+        audio=False,
+    )
+    r = encode_title(spec).video[0]
+    decoded = decode_segment(
+        r.init, r.segments[0], kind="video", number=1, rung="v240", chroma=True
+    )
+    reference = decode_segment(
+        r.init, r.segments[0], kind="video", number=1, rung="v240", pixels=True
+    )
+    frame, rgb = decoded.video[3], reference.video[3].rgb
+    assert frame.rgb is None and frame.u is not None and frame.v is not None
+    view = VideoView(path="yuv")
+    assert view.wants_chroma is True and view.wants_pixels is False
+    assert VideoView(path="rgb").wants_chroma is False
+    qtbot.addWidget(view)
+    view.resize(frame.width, frame.height)
+    view.show_frame(frame)
+    assert view._video_frame.pixelFormat() == QVideoFrameFormat.PixelFormat.Format_YUV420P
+    assert read_frame_id(grabbed_luma(view)) == 3 and view.frames_painted == 1
+    got = grabbed_rgb(view).astype(np.int16)
+    want = np.asarray(rgb, dtype=np.int16)
+    assert got.shape == want.shape and np.abs(got - want).mean() < 6
+    assert np.abs(want - want.mean(axis=2, keepdims=True)).mean() > 6  # colour to lose
+    view.show_frame(replace(frame, u=None, v=None))  # the same frame without its chroma
+    assert view._video_frame.pixelFormat() == QVideoFrameFormat.PixelFormat.Format_Y8
+    assert np.abs(grabbed_rgb(view).astype(np.int16) - want).mean() > 6  # grey: colour lost

@@ -139,3 +139,50 @@ def test_aggregate_counts_sustained_sessions() -> None:
     assert agg["sustained_realtime"] == 1  # a stall or a lag both lose real time
     assert agg["sessions_with_stalls"] == 1 and agg["max_realtime_lag_s"] == 2.5
     assert agg["frames_in_order"] is False  # two decoded sessions without an in-order verdict
+
+
+def test_trace_set_paces_each_session_by_its_own_trace(backend: Backend, tmp_path: Path) -> None:
+    """Two sessions on ONE OCA (the others are down), two traces: each session is paced by
+    its own trace (a client plan for its device id), not by a plan of the OCA's."""
+    info, _ = backend
+    traces = tmp_path / "traces"
+    traces.mkdir()
+    (traces / "a-low.txt").write_text("0 400\n1 400\n")  # below the second rung (700 kbps)
+    (traces / "b-high.txt").write_text("0 100000\n1 100000\n")
+
+    async def go() -> tuple[dict, list]:
+        async with ControlClient(info.control_url, info.oca_ids) as control:
+            ids = await control.all_oca_ids()
+            try:
+                for oca_id in ids[1:]:
+                    await control.set_plan(oca_id, {"down": True})
+                doc = await run_load(
+                    info,
+                    control,
+                    sessions=2,
+                    titles=["t-ocean"],
+                    realtime=False,
+                    decode=False,
+                    duration=4.0,
+                    trace_set=traces,
+                    accounts="shared",
+                    timeout=60.0,
+                )
+                return doc, await control.ocas()
+            finally:
+                for oca_id in ids[1:]:
+                    await control.clear(oca_id)
+
+    doc, ocas = asyncio.run(go())
+    low, high = doc["sessions"]
+    assert [low["trace"], high["trace"]] == ["a-low.txt", "b-high.txt"]
+    assert low["device_id"] != high["device_id"]
+    assert all(s["state"] == "ended" and s["errors"] == [] for s in (low, high))
+    assert low["ocas"] == high["ocas"] == [ocas[0]["oca_id"]]  # one OCA served both
+    # the low session was held near 400 kbps and never left the lowest rung; the high one
+    # got what loopback gives (which rungs it climbed to is the ABR's business)
+    lp, hp = low["pacing"], high["pacing"]
+    assert lp["video_rungs"] == [0] and lp["median_video_kbps"] <= 600, lp
+    assert hp["median_video_kbps"] > 5 * lp["median_video_kbps"], (lp, hp)
+    # the run cleaned up after itself: no client plan is left on any OCA
+    assert all(o["client_plans"] == 0 for o in ocas)

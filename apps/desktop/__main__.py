@@ -7,8 +7,9 @@
 
 Without ``--backend`` the fake backend runs embedded (real packaged media) and its demo
 account is filled in. ``--play`` signs in and plays a title at once; ``--screenshot``
-saves the window S seconds after the first frame is shown, then quits (exit status 0, or 1
-if no frame was shown within S + 120 s or an error dialog opened).
+saves the window S seconds after the first frame is shown (without ``--play``: S seconds
+after signing in, the home rows with their posters), then quits (exit status 0, or 1 if
+nothing was shown within S + 120 s or an error dialog opened).
 """
 
 from __future__ import annotations
@@ -101,7 +102,14 @@ def main(argv: list[str] | None = None) -> int:
             status["code"] = 1
             shoot()
 
-        window.first_frame.connect(lambda: QTimer.singleShot(int(args.quit_after * 1000), shoot))
+        if args.play:
+            window.first_frame.connect(
+                lambda: QTimer.singleShot(int(args.quit_after * 1000), shoot)
+            )
+        else:  # the home screen: S seconds after sign-in, rows and posters loaded by then
+            session.logged_in.connect(
+                lambda _e: QTimer.singleShot(int(args.quit_after * 1000), shoot)
+            )
         window.error_shown.connect(lambda _info: QTimer.singleShot(500, fail))
         QTimer.singleShot(int((args.quit_after + 120) * 1000), fail)
 

@@ -42,7 +42,7 @@ PLAN_FIELDS = frozenset(
         "seed",
     }
 )
-SERVICES = ("recommendations", "search", "steering")
+SERVICES = ("recommendations", "search", "steering", "artwork")
 
 
 class ControlError(Exception):

@@ -89,6 +89,7 @@ from nrdp.events import (
 from nrdp.hub import Subscription
 from nrdp.media.sinks import AudioFrame, HashSink, NullSink, Sink, VideoFrame
 from nrdp.player import Player
+from nrdp.scheduler.master import MasterClock
 from nrdp.scheduler.tracks import TrackInfo
 from nrdp.state import PlayerState
 from nrdp.stats import StatsSnapshot
@@ -136,6 +137,7 @@ __all__ = [
     "MalformedSteeringManifest",
     "MalformedSubtitles",
     "ManifestError",
+    "MasterClock",
     "MonotonicClock",
     "NetworkError",
     "NetworkTimeout",

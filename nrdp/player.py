@@ -43,6 +43,7 @@ from nrdp.playback.play_api import PlaybackManifest
 from nrdp.playback.token import PlaybackSession
 from nrdp.scheduler.buffer import TrackKind
 from nrdp.scheduler.loop import PlaybackEngine
+from nrdp.scheduler.master import MasterClock
 from nrdp.scheduler.tracks import (
     TextOption,
     TrackCatalog,
@@ -87,6 +88,7 @@ class Player:
         self._audio_id: str | None = None
         self._text: TextPresenter | None = None
         self._steering: SteeringClient | None = None
+        self._master: MasterClock | None = None
 
     # ------------------------------------------------------------------ events
 
@@ -219,6 +221,7 @@ class Player:
             raise
         engine.state = self._idle
         engine.need_keys = lambda kids: session.license(kids, proactive=True)
+        engine.set_master_clock(self._master)
         engine.reset_for(start or 0.0)
         self._engine = engine
         self._start_tracks(engine, catalog, audio.info.id if audio is not None else None)
@@ -304,6 +307,34 @@ class Player:
         engine = self._require()
         engine.quality_cap = max_rung
         engine.fixed_rung = rung
+
+    def set_master_clock(self, clock: MasterClock | None) -> None:
+        """Pace video against an external master clock (the audio device's), or, with
+        ``None``, against the SDK's own presentation clock again. Kept across ``load``.
+
+        ``clock()`` returns the media time (seconds) of what the master plays now, or
+        ``None`` when it has none (device not started, no audio, starved). In real time
+        (``PlayerConfig.realtime``) a video frame is then handed to the sink once the master
+        reached its timestamp, and a frame behind the master by more than its duration is
+        dropped (counted in ``stats().dropped_frames``). While the clock returns ``None``,
+        or has not advanced for 0.5 s of playing time (audio ended, the device stalled),
+        video runs on the SDK's own clock from where it was (no jump back, no freeze) and
+        follows the master again once it advances. Audio frames still go to the sink ahead
+        of time, on the SDK's clock. ``clock`` is called on the SDK's loop thread, often:
+        it must be thread-safe and cheap (return a value another thread published); an
+        exception from it counts as ``None``."""
+        if clock is not None and not callable(clock):
+            raise TypeError("the master clock must be a callable or None")
+        self._master = clock
+        if self._engine is not None:
+            self._engine.set_master_clock(clock)
+
+    @property
+    def master_clock_active(self) -> bool:
+        """Is video paced by the master clock right now (``False``: none set, or the SDK's
+        own clock has taken over because it returned ``None`` or stalled)?"""
+        engine = self._engine
+        return engine is not None and engine.master is not None and engine.master.following
 
     async def wait_until_done(self, timeout: float | None = None) -> PlayerState:
         """Wait for ENDED, ERROR or STOPPED; returns the state."""

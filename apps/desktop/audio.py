@@ -6,8 +6,9 @@ video only, paced by the SDK's session clock, and the overlay says
 ``system clock (no audio device)``. With a device, the SDK's PCM (planar float from the AAC
 decoder) is interleaved to 16-bit and pushed into a ``QAudioSink``; :meth:`position` (the
 first sample's time plus ``processedUSecs`` minus what is still buffered, see
-``av_sync.played_position``) is the master clock against which ``main_window.py`` holds or
-drops video frames (``av_sync.VideoSync``).
+``av_sync.played_position``) is the master clock: ``main_window.py`` publishes it on a fast
+UI timer into ``av_sync.DeviceClock``, which the SDK reads to pace video
+(``nrdp.Player.set_master_clock``).
 """
 
 from __future__ import annotations
@@ -113,10 +114,13 @@ class AudioOutput(QObject):
 
     def position(self) -> float | None:
         """Media time of the sample the device plays now (the master clock), or ``None``
-        (no audio yet, or the device failed: video then runs as the SDK paces it)."""
+        (no audio yet, the device failed, or it ran out of audio: starved or the audio
+        ended; video then runs on the SDK's own clock, which takes over at once)."""
         if self._sink is None or self._first_pts is None or self._format is None:
             return None
         if self.failure is not None:
+            return None
+        if self._sink.state() == self._mm.QAudio.State.IdleState:
             return None
         rate, channels = self._format
         buffered = self._sink.bufferSize() - self._sink.bytesFree()

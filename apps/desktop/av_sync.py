@@ -1,22 +1,24 @@
-"""A/V sync with audio as the master clock: the arithmetic, and which video frame to show.
+"""A/V sync with audio as the master clock: the device's clock, handed to the SDK.
 
 Pure (no Qt, no clocks): times are arguments. The audio device's clock is the media time of
 the sample being heard now: the first sample's time, plus what the sink has processed,
-minus what still waits in its buffer (``played_position``). :class:`VideoSync` holds the
-frames the SDK delivered and, at each tick, gives the newest one whose time has come on that
-clock; older due frames are dropped (late), and future ones wait. The SDK delivers frames on
-its own session clock, slightly ahead of what the device plays out (the device's buffer), so
-the hold absorbs that latency; if the audio clock stops (audio ended or starved) the queue
-is bounded and video goes on, paced by the SDK, counting what it had to skip.
+minus what still waits in its buffer (``played_position``, so the device's buffer latency is
+in it). The SDK paces video against it (``nrdp.Player.set_master_clock``): a frame reaches
+the bridge when the device plays its time, late ones are dropped in the SDK (before any
+RGB conversion, counted in its ``dropped_frames``), and if the device has no position or
+stalls the SDK's own clock takes over without a jump.
+
+The device (a ``QAudioSink``) lives on the UI thread and the SDK reads its clock on the loop
+thread, often: :class:`DeviceClock` is the hand-over. The UI thread publishes the device's
+position on a fast timer; the SDK's master clock callable (``DeviceClock.__call__``) only
+reads the last published value under a lock (thread-safe and cheap, as the SDK asks).
 """
 
 from __future__ import annotations
 
-from collections import deque
-from dataclasses import dataclass
-from typing import Generic, Protocol, TypeVar
+import threading
 
-__all__ = ["SyncPick", "VideoSync", "played_position"]
+__all__ = ["DeviceClock", "played_position"]
 
 
 def played_position(
@@ -29,63 +31,36 @@ def played_position(
     return first_pts + max(0.0, processed_us / 1e6 - buffered_s)
 
 
-class _Timed(Protocol):
-    @property
-    def pts(self) -> float: ...
+class DeviceClock:
+    """The audio device's position as the SDK's master clock, across threads.
 
-    @property
-    def duration(self) -> float: ...
+    ``publish`` (UI thread) stores the device's position, ``None`` when it has none.
+    ``hold`` (the loop thread, in the sink's ``on_flush``: a seek) makes the clock ``None``
+    and ignores what is published until ``release`` (UI thread, once the device dropped the
+    audio of before the seek), so the SDK never paces the new epoch on the old audio."""
 
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._value: float | None = None
+        self._held = False
+        self.published = 0
 
-F = TypeVar("F", bound=_Timed)
+    def publish(self, position: float | None) -> None:
+        with self._lock:
+            self.published += 1
+            if not self._held:
+                self._value = position
 
+    def hold(self) -> None:
+        with self._lock:
+            self._held = True
+            self._value = None
 
-@dataclass(frozen=True)
-class SyncPick(Generic[F]):
-    """One tick's decision: the frame to show (or ``None``: keep the current one)."""
+    def release(self) -> None:
+        with self._lock:
+            self._held = False
 
-    frame: F | None
-    dropped: int
-    waiting: int
-
-
-class VideoSync(Generic[F]):
-    """Frames held against the master clock (bounded: ``max_held`` frames)."""
-
-    def __init__(self, *, max_held: int = 90, early: float = 0.002) -> None:
-        self.max_held = max_held
-        self.early = early  # show a frame this much before its time (tick granularity)
-        self._held: deque[F] = deque()
-        self.dropped = 0
-        self.shown = 0
-
-    def __len__(self) -> int:
-        return len(self._held)
-
-    def push(self, frame: F) -> None:
-        self._held.append(frame)
-
-    def clear(self) -> None:
-        self._held.clear()
-
-    def pick(self, clock: float | None) -> SyncPick[F]:
-        """The frame to show at master time ``clock`` (``None``: no master yet, show next)."""
-        held = self._held
-        dropped = 0
-        show: F | None = None
-        while len(held) > self.max_held:  # the master clock stopped: let video go on
-            if show is not None:
-                dropped += 1
-            show = held.popleft()
-        if clock is None:
-            if held and show is None:
-                show = held.popleft()
-        else:
-            while held and held[0].pts <= clock + self.early:
-                if show is not None:
-                    dropped += 1
-                show = held.popleft()
-        self.dropped += dropped
-        if show is not None:
-            self.shown += 1
-        return SyncPick(frame=show, dropped=dropped, waiting=len(held))
+    def __call__(self) -> float | None:
+        """The master clock (loop thread): the last published position, or ``None``."""
+        with self._lock:
+            return self._value

@@ -6,22 +6,23 @@ the UI thread's event queue (a queued connection). What crosses is immutable:
 :class:`nrdp.VideoFrame` / :class:`nrdp.AudioFrame` (read-only arrays), frozen events and
 :class:`Poll` values. Video is coalesced: if the UI has not taken the previous frame yet,
 the newer one replaces it and the replaced one counts as a display drop, so a slow paint
-never builds a queue of stale pictures. With audio as the master clock (``hold``) every
-frame is kept instead (bounded), and ``av_sync.VideoSync`` on the UI thread decides which
-to show and which are late. Subtitle cues (``on_text``, when the SDK delivers them) and
-track changes cross the same way.
+never builds a queue of stale pictures. With audio as the master clock the SDK itself
+hands each frame over when the device plays its time (``device_clock``, installed with
+``nrdp.Player.set_master_clock``), so the same path serves both clocks; a seek
+(``on_flush``) holds that clock until the UI flushed the device. Subtitle cues
+(``on_text``, when the SDK delivers them) and track changes cross the same way.
 """
 
 from __future__ import annotations
 
 import threading
-from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
 import nrdp
+from apps.desktop.av_sync import DeviceClock
 
 __all__ = ["PlayerBridge", "Poll"]
 
@@ -38,6 +39,7 @@ class Poll:
     throughput_bps: float | None
     audio_tracks: tuple[Any, ...] = ()  # nrdp.TrackInfo, when the SDK lists tracks
     text_tracks: tuple[Any, ...] = ()
+    master_clock_active: bool = False  # video paced by the audio device's clock right now
 
 
 class PlayerBridge(QObject):
@@ -56,14 +58,11 @@ class PlayerBridge(QObject):
     cue = Signal(object)  # nrdp.TextCue
     tracks_changed = Signal()
 
-    MAX_HELD = 120  # frames kept in hold mode (4 s at 30 fps) before the oldest is dropped
-
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._lock = threading.Lock()
         self._latest: nrdp.VideoFrame | None = None
-        self._held: deque[nrdp.VideoFrame] = deque()
-        self.hold = False  # audio master: keep every frame for the UI's VideoSync
+        self.device_clock = DeviceClock()  # the audio device's position, for the SDK
         # RGB is converted in the SDK's decode workers, never on the UI thread; the Qt video
         # path (``VideoView.path == "yuv"``) needs none.
         self.wants_pixels = True
@@ -77,17 +76,10 @@ class PlayerBridge(QObject):
     def on_video(self, frame: nrdp.VideoFrame) -> None:
         with self._lock:
             self.frames_in += 1
-            if self.hold:
-                pending = bool(self._held)
-                self._held.append(frame)
-                if len(self._held) > self.MAX_HELD:
-                    self._held.popleft()
-                    self.display_dropped += 1
-            else:
-                pending = self._latest is not None
-                if pending:
-                    self.display_dropped += 1
-                self._latest = frame
+            pending = self._latest is not None
+            if pending:
+                self.display_dropped += 1
+            self._latest = frame
         if not pending:
             self.frame_ready.emit()
 
@@ -100,9 +92,9 @@ class PlayerBridge(QObject):
         self.cue.emit(cue)
 
     def on_flush(self, position: float) -> None:
+        self.device_clock.hold()  # the device still plays what came before the seek
         with self._lock:
             self._latest = None
-            self._held.clear()
         self.flushed.emit(position)
 
     def on_end(self) -> None:
@@ -113,21 +105,7 @@ class PlayerBridge(QObject):
         """The newest frame not yet shown (UI thread), or ``None``."""
         with self._lock:
             frame, self._latest = self._latest, None
-            if self._held:
-                frame = self._held.pop()
-                self.display_dropped += len(self._held)
-                self._held.clear()
         return frame
-
-    def take_frames(self) -> list[nrdp.VideoFrame]:
-        """Every frame not yet taken, oldest first (UI thread; hold mode)."""
-        with self._lock:
-            frames = list(self._held)
-            self._held.clear()
-            if self._latest is not None:
-                frames.append(self._latest)
-                self._latest = None
-        return frames
 
     # -- events (loop thread) ------------------------------------------------------------
     def on_event(self, event: nrdp.Event) -> None:
@@ -159,6 +137,7 @@ class PlayerBridge(QObject):
                 throughput_bps=self._throughput,
                 audio_tracks=_tracks(player, "audio_tracks"),
                 text_tracks=_tracks(player, "text_tracks"),
+                master_clock_active=bool(getattr(player, "master_clock_active", False)),
             )
         )
 

@@ -3,10 +3,11 @@
 Pages (login, home, details, player) only render values and emit intents; this module is
 the one place that knows which intent calls which session method and which signal feeds
 which slot. A 4 Hz poll of the player (on the loop thread) feeds the controls, the
-overlay and the graph. Frames arrive on their own signal as the SDK presents them: with no
-audio device they are shown at once (the SDK's session clock paces them); with one, audio
-is the master clock: the bridge holds every frame and a 4 ms timer shows the newest one
-whose time has come on the device's played-out clock, dropping late ones (``av_sync``).
+overlay and the graph. Frames arrive on their own signal as the SDK presents them and are
+shown at once: with no audio device the SDK's session clock paces them; with one, audio is
+the master clock: a 4 ms timer publishes the device's played-out position
+(``av_sync.DeviceClock``), which the SDK reads to pace video and drop late frames
+(``nrdp.Player.set_master_clock``).
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ from apps.desktop.app_state import (
     TrackOption,
 )
 from apps.desktop.audio import AudioOutput
-from apps.desktop.av_sync import VideoSync
 from apps.desktop.bridge import Poll
 from apps.desktop.browse import DetailsPage, HomePage, LoginPage
 from apps.desktop.controls import PlayerControls
@@ -98,12 +98,12 @@ class MainWindow(QMainWindow):
         self.bridge = session.bridge
         self.audio = audio if audio is not None else AudioOutput(self)
         self.bridge.audio_enabled = self.audio.available
-        self.bridge.hold = self.audio.available  # audio is the master clock
-        self.sync: VideoSync[Any] = VideoSync()
+        if self.audio.available:  # audio is the master clock: the SDK paces video on it
+            self.session.master_clock = self.bridge.device_clock
         self._sync_timer = QTimer(self)
         self._sync_timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._sync_timer.setInterval(SYNC_MS)
-        self._sync_timer.timeout.connect(self._present_synced)
+        self._sync_timer.timeout.connect(self._publish_clock)
         self._cue_token = 0
         self._text_track: str | None = ANY_TRACK  # the user's subtitle choice, once made
         self.login_page = LoginPage()
@@ -221,6 +221,7 @@ class MainWindow(QMainWindow):
         self.video.show_frame(None)
         self.video.set_message("Loading…")
         self.audio.flush()
+        self._reset_clock()
         self.playback = PlaybackState(
             state="loading",
             position=start,
@@ -232,7 +233,6 @@ class MainWindow(QMainWindow):
         )
         self.controls.set_state(self.playback)
         self.pages.setCurrentWidget(self.player_page)
-        self.sync.clear()
         self.video.set_subtitle("")
         self._text_track = ANY_TRACK
         self.session.play(title_id, start)
@@ -245,9 +245,9 @@ class MainWindow(QMainWindow):
     def stop(self) -> None:
         self._poll_timer.stop()
         self._sync_timer.stop()
-        self.sync.clear()
         self.session.stop()
         self.audio.flush()
+        self._reset_clock()
         if self.isFullScreen():
             self.showNormal()
         if self.details is not None:
@@ -273,26 +273,23 @@ class MainWindow(QMainWindow):
 
     @property
     def display_dropped(self) -> int:
-        """Frames the view could not show in time (coalesced, or late on the audio clock)."""
-        return self.bridge.display_dropped + self.sync.dropped
+        """Frames the view could not show in time (replaced before the UI took them); frames
+        late on the master clock are dropped by the SDK (its ``dropped_frames``)."""
+        return self.bridge.display_dropped
 
     def _on_frame(self) -> None:
-        if self.audio_master:
-            self._present_synced()
-            return
         frame = self.bridge.take_frame()
         if frame is not None:
             self._show(frame)
 
-    def _present_synced(self) -> None:
-        """Audio master: show the newest held frame whose time has come on the audio clock."""
-        for frame in self.bridge.take_frames():
-            self.sync.push(frame)
-        if not len(self.sync):
-            return
-        pick = self.sync.pick(self.audio.position())
-        if pick.frame is not None:
-            self._show(pick.frame)
+    def _publish_clock(self) -> None:
+        """Audio master: hand the device's position to the SDK (read on its loop thread)."""
+        self.bridge.device_clock.publish(self.audio.position())
+
+    def _reset_clock(self) -> None:
+        """The device was flushed: the SDK's clock paces video until it plays again."""
+        self.bridge.device_clock.release()
+        self.bridge.device_clock.publish(None)
 
     def _show(self, frame: Any) -> None:
         first = self.video.frame is None
@@ -304,7 +301,7 @@ class MainWindow(QMainWindow):
 
     def _on_flushed(self, _position: float) -> None:
         self.audio.flush()
-        self.sync.clear()
+        self._reset_clock()  # the bridge held the clock since the seek (on the loop thread)
         self.video.set_subtitle("")
 
     def show_cue(self, cue: Any) -> None:
@@ -359,6 +356,9 @@ class MainWindow(QMainWindow):
         drift = ""
         if played is not None and shown is not None:
             drift = f", A/V drift {(shown.pts - played) * 1000:+.0f} ms"
+        poll = self._last_poll
+        if poll is not None and poll.state == "playing" and not poll.master_clock_active:
+            drift += ", video on the SDK clock"  # no device position yet, or it stalled
         return f"{self.audio.note}{drift}"
 
     def _on_poll(self, poll: Poll) -> None:

@@ -72,6 +72,9 @@ class Session(QObject):
         self.device: nrdp.Device | None = None
         self.player: nrdp.Player | None = None
         self.title_id: str | None = None
+        self.master_clock: nrdp.MasterClock | None = None
+        """Installed on the player at each ``play`` (``nrdp.Player.set_master_clock``): the
+        audio device's clock (``bridge.device_clock``) when the window has a device."""
         self._posters_asked: set[str] = set()
 
     # -- plumbing ------------------------------------------------------------------------
@@ -198,6 +201,7 @@ class Session(QObject):
             if self.player is None:
                 self.player = device.player(sink=self.bridge, config=self.player_config)
                 self.player.on_event(self.bridge.on_event)
+            self.player.set_master_clock(self.master_clock)
             self.load_started.emit(title_id, start)
             await self.player.load(title_id, start or None)
 

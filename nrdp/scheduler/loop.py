@@ -13,7 +13,11 @@ position (start or seek) and is a :class:`asyncio.TaskGroup` of:
   a segment decoded and not yet presented, and the next segment already decoding its first
   ones; audio one whole segment ahead), so memory holds compressed media and a bounded
   number of pictures, and hands each frame to the sink when the presentation clock reaches
-  its timestamp, or at once when the player runs as fast as possible;
+  its timestamp, or at once when the player runs as fast as possible; with an external
+  master clock (:meth:`PlaybackEngine.set_master_clock`, the audio device's clock) video is
+  paced against that instead, falling back to the presentation clock when it is missing or
+  stalled (:class:`~nrdp.scheduler.master.MasterFollower`); audio always goes to the sink on
+  the presentation clock (the device needs it ahead of time);
 - the monitor: stalls (a track's buffer ran dry while playing), recovery, end of stream.
 
 A seek, a stop or a fatal error cancels the whole group: downloads in flight are cancelled
@@ -60,6 +64,7 @@ from nrdp.media.pipeline import ClearInit, FrameStream, MediaPipeline
 from nrdp.media.samples import SampleTime, segment_samples
 from nrdp.media.sinks import Sink
 from nrdp.scheduler.buffer import TrackBuffer, TrackKind
+from nrdp.scheduler.master import MasterClock, MasterFollower
 from nrdp.scheduler.planner import SegmentRequest, TrackCursor, plan
 from nrdp.scheduler.presentation import PresentationClock
 from nrdp.scheduler.tracks import TrackChoice
@@ -148,6 +153,8 @@ class PlaybackEngine:
         self.session_id = session_id
         self.state = PlayerStateMachine(play_intent=config.autoplay)
         self.pclock = PresentationClock(clock)
+        self.master: MasterFollower | None = None
+        """Video's pacing against the app's master clock (``set_master_clock``), if set."""
         self.samples: collections.deque[ThroughputSample] = collections.deque(maxlen=MAX_SAMPLES)
         self.last_decision: Decision | None = None
         self.quality_cap: int | None = None
@@ -197,12 +204,20 @@ class PlaybackEngine:
     def frames_dropped(self) -> int:
         return sum(t.dropped for t in self.tracks if t.kind is TrackKind.VIDEO)
 
+    def set_master_clock(self, clock: MasterClock | None) -> None:
+        """Pace video against ``clock`` (real time only), or the presentation clock again."""
+        self.master = None if clock is None else MasterFollower(clock)
+        if self.master is not None:
+            self.master.reset(self.pclock.position())
+
     # ------------------------------------------------------------------ epoch
 
     def reset_for(self, position: float) -> None:
         """Flush everything for a new epoch at ``position`` (start or seek)."""
         self.floor = position
         self.pclock.set(position)
+        if self.master is not None:
+            self.master.reset(position)
         if self._stall_started is not None:  # a seek ends a stall: close it for the stats
             now = self.clock.now()
             self._emit(RebufferEnded(at=now, position=position, duration=now - self._stall_started))
@@ -594,7 +609,7 @@ class PlaybackEngine:
                 continue  # before the seek target
             if frame.pts + frame.duration / 2 <= track.skip_before:
                 continue  # presented from the track used before a switch
-            await self._until(frame.pts)
+            await self._until(frame.pts, video=track.kind is TrackKind.VIDEO)
             if current.generation != track.generation:
                 return False
             track.presented_to = frame.pts + frame.duration
@@ -617,16 +632,23 @@ class PlaybackEngine:
         too slow), so showing it would only delay the frames after it."""
         if not self.config.realtime:
             return False
-        return bool(self.pclock.position() - frame.pts > max(frame.duration, 1e-3))
+        return bool(self._video_clock() - frame.pts > max(frame.duration, 1e-3))
 
-    async def _until(self, pts: float) -> None:
-        """Wait until a frame at ``pts`` may be shown (playing, and its time has come)."""
+    def _video_clock(self) -> float:
+        """Media time video is paced against: the master clock's, else the presentation's."""
+        if self.master is None:
+            return self.pclock.position()
+        return self.master.position(self.pclock.position())
+
+    async def _until(self, pts: float, *, video: bool = False) -> None:
+        """Wait until a frame at ``pts`` may be shown (playing, and its time has come on
+        the presentation clock, or for ``video`` on the master clock if there is one)."""
         while True:
             playing = self.state.state is PlayerState.PLAYING
             if playing and not self.config.realtime:
                 return
             if playing:
-                ahead = pts - self.pclock.position()
+                ahead = pts - (self._video_clock() if video else self.pclock.position())
                 if ahead <= 0:
                     return
                 await asyncio.sleep(min(ahead, 0.05))

@@ -28,6 +28,7 @@ PURE = [
     "scheduler/planner.py",
     "scheduler/tracks.py",
     "scheduler/presentation.py",
+    "scheduler/master.py",
     "text/cue.py",
     "text/webvtt.py",
     "playback/signing.py",

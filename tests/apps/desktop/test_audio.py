@@ -71,7 +71,7 @@ def test_on_this_machine_without_a_device_video_runs_on_the_system_clock(qtbot):
     try:
         if not device.isNull():
             pytest.skip("this machine has an audio device")
-        assert not window.audio_master and not window.bridge.hold
+        assert not window.audio_master and window.session.master_clock is None
         assert window.audio.clock == ClockSource.SYSTEM
         assert window._clock_note() == "no audio device"
         stats = OverlayStats(clock=window.audio.clock, clock_note=window._clock_note())
@@ -80,33 +80,33 @@ def test_on_this_machine_without_a_device_video_runs_on_the_system_clock(qtbot):
         window.session.close()
 
 
-def test_audio_master_holds_and_drops_video_against_the_device_clock(qtbot, decoded_frames):
+def test_audio_master_hands_the_device_clock_to_the_sdk(qtbot, decoded_frames):
     audio = SteppedAudio()
     window = window_with(qtbot, audio)
+    clock = window.bridge.device_clock
     try:
-        assert window.audio_master and window.bridge.hold and audio.clock == ClockSource.AUDIO
-        audio.now = -0.2  # the device is still playing out what came before
-        for f in decoded_frames[:6]:  # 0.0 .. 0.5 s, delivered ahead of the device
+        assert window.audio_master and audio.clock == ClockSource.AUDIO
+        assert window.session.master_clock is clock  # installed on the player at play()
+        assert clock() is None
+        audio.now = 0.25
+        window._publish_clock()  # the UI timer: the SDK's loop thread reads what it stored
+        assert clock() == 0.25
+        # the SDK paces video on that clock: frames show as the SDK hands them over
+        for f in decoded_frames[:3]:
             window.bridge.on_video(f)
-        window._present_synced()
-        assert window.video.frame is None and len(window.sync) == 6
-        audio.now = 0.0
-        window._present_synced()
-        assert window.video.frame is decoded_frames[0]
-        audio.now = 0.05
-        window._present_synced()  # frame 1 is at 0.1: frame 0 stays
-        assert window.video.frame is decoded_frames[0]
-        audio.now = 0.32  # frames 1, 2 late: 3 shown
-        window._present_synced()
-        assert window.video.frame is decoded_frames[3]
-        assert window.display_dropped == 2 and window.sync.shown == 2
-        assert "A/V drift -20 ms" in window._clock_note()
+        assert window.video.frame is decoded_frames[2] and window.display_dropped == 0
+        assert "A/V drift -50 ms" in window._clock_note()  # shown 0.2 s, heard 0.25 s
         window._on_state("paused")
         window._on_state("playing")
         assert audio.paused == [True, False]
-        window.bridge.on_flush(0.0)  # a seek: held frames go
-        assert len(window.sync) == 0 and window.bridge.take_frames() == []
-        audio.now = None  # no audio (a video-only title): frames show as the SDK gives them
+        window.bridge.on_flush(0.0)  # a seek: the old audio's position is gone at once
+        assert clock() is None
+        audio.now = 0.1  # the device plays the new epoch's audio: published again
+        window._publish_clock()
+        assert clock() == 0.1
+        audio.now = None  # no audio (a video-only title): the SDK's own clock paces video
+        window._publish_clock()
+        assert clock() is None
         window.bridge.on_video(decoded_frames[8])
         assert window.video.frame is decoded_frames[8]
     finally:

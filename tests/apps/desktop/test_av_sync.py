@@ -1,20 +1,14 @@
-"""A/V sync arithmetic: the audio device's clock, and which frame shows at each tick."""
+"""A/V sync: the audio device's clock, and its hand-over to the SDK's loop thread."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
 
 import pytest
 
-from apps.desktop.av_sync import VideoSync, played_position
+from apps.desktop.av_sync import DeviceClock, played_position
 
 BPS = 48_000 * 2 * 2  # 48 kHz stereo int16
-
-
-@dataclass(frozen=True)
-class F:
-    pts: float
-    duration: float = 0.04
 
 
 def test_played_position_is_start_plus_processed_minus_buffered():
@@ -27,42 +21,47 @@ def test_played_position_is_start_plus_processed_minus_buffered():
         played_position(0.0, 0, 0, 0)
 
 
-def test_frames_wait_for_their_time_on_the_audio_clock():
-    sync: VideoSync[F] = VideoSync()
-    for i in range(5):
-        sync.push(F(i * 0.04))
-    pick = sync.pick(-0.1)  # audio not there yet: everything waits
-    assert pick.frame is None and pick.waiting == 5
-    pick = sync.pick(0.0)
-    assert pick.frame == F(0.0) and pick.dropped == 0
-    assert sync.pick(0.03).frame is None  # next is at 0.04
-    pick = sync.pick(0.041)
-    assert pick.frame == F(0.04) and pick.waiting == 3
+def test_device_clock_gives_the_sdk_the_last_published_position():
+    clock = DeviceClock()
+    assert clock() is None  # nothing published: the SDK runs on its own clock
+    clock.publish(1.5)
+    assert clock() == 1.5 and clock() == 1.5  # reading changes nothing
+    clock.publish(None)  # device idle (starved, audio ended)
+    assert clock() is None
+    clock.publish(1.6)
+    assert clock() == 1.6 and clock.published == 3
 
 
-def test_late_frames_are_dropped_for_the_newest_due_one():
-    sync: VideoSync[F] = VideoSync()
-    for i in range(6):
-        sync.push(F(i * 0.04))
-    pick = sync.pick(0.13)  # 0.0, 0.04, 0.08, 0.12 are due: show 0.12, drop 3
-    assert pick.frame == F(0.12) and pick.dropped == 3 and pick.waiting == 2
-    assert (sync.shown, sync.dropped) == (1, 3)
+def test_device_clock_is_held_from_a_seek_until_the_device_was_flushed():
+    clock = DeviceClock()
+    clock.publish(12.0)
+    clock.hold()  # on_flush (loop thread): the device still plays the audio of before
+    assert clock() is None
+    clock.publish(12.004)  # a UI tick before the UI flushed the device: stale, ignored
+    assert clock() is None
+    clock.release()  # the UI flushed the device
+    assert clock() is None
+    clock.publish(3.0)  # the new epoch's audio
+    assert clock() == 3.0
 
 
-def test_without_a_master_clock_frames_show_in_order():
-    sync: VideoSync[F] = VideoSync()
-    sync.push(F(5.0))
-    sync.push(F(5.04))
-    assert sync.pick(None).frame == F(5.0)
-    assert sync.pick(None).frame == F(5.04)
-    assert sync.pick(None).frame is None
+def test_device_clock_is_safe_across_threads():
+    clock = DeviceClock()
+    seen: list[float | None] = []
+    stop = threading.Event()
 
+    def reader() -> None:
+        while not stop.is_set():
+            seen.append(clock())
 
-def test_a_stopped_audio_clock_cannot_freeze_video_forever():
-    sync: VideoSync[F] = VideoSync(max_held=4)
-    for i in range(10):
-        sync.push(F(1.0 + i * 0.04))
-    pick = sync.pick(0.0)  # the clock is stuck before them all: video goes on, late
-    assert pick.frame == F(1.0 + 5 * 0.04) and pick.dropped == 5 and len(sync) == 4
-    sync.clear()
-    assert len(sync) == 0
+    t = threading.Thread(target=reader)
+    t.start()
+    try:
+        for i in range(2000):
+            clock.publish(i / 1000)
+    finally:
+        stop.set()
+        t.join()
+    values = [v for v in seen if v is not None]
+    assert values == sorted(values)  # a reader never sees a torn or older value
+    assert clock() == 1.999

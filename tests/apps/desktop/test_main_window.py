@@ -19,6 +19,7 @@ from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QMessageBox
 
 import nrdp
+from apps.desktop.audio import AudioOutput
 from apps.desktop.main_window import MainWindow, cue_text
 from apps.desktop.session import Session
 from apps.desktop.video_view import fit_rect
@@ -243,5 +244,75 @@ def test_subtitle_cues_show_for_their_duration(qtbot):
         window.bridge.on_text(nrdp.TextCue(5.0, 5.1, "Short", "s-en"))
         assert window.video.subtitle == "Short"
         qtbot.waitUntil(lambda: window.video.subtitle == "", timeout=2000)
+    finally:
+        session.close()
+
+
+class WallAudio(AudioOutput):
+    """A device (no sound card here) that plays what it is given ``latency`` seconds late,
+    on the wall clock: its position is the first sample's time plus the time since it
+    arrived, minus the latency; ``None`` before any audio and after a flush."""
+
+    def __init__(self, latency: float) -> None:
+        super().__init__(enabled=False)
+        self.note = "test device"
+        self.latency = latency
+        self.started: tuple[float, float] | None = None  # first pts, wall time
+
+    @property
+    def available(self) -> bool:
+        return True
+
+    def play(self, frame: nrdp.AudioFrame) -> None:
+        if self.started is None:
+            self.started = (frame.pts, time.monotonic())
+
+    def position(self) -> float | None:
+        if self.started is None:
+            return None
+        pts, since = self.started
+        return pts + (time.monotonic() - since) - self.latency
+
+    def flush(self) -> None:
+        self.started = None
+
+
+class RecordingWindow(MainWindow):
+    """Records each frame painted and the device's position at that moment."""
+
+    def __init__(self, *args, **kw) -> None:
+        super().__init__(*args, **kw)
+        self.painted: list[tuple[float, float | None]] = []
+
+    def _show(self, frame) -> None:
+        self.painted.append((frame.pts, self.audio.position()))
+        super()._show(frame)
+
+
+def test_video_is_paced_by_the_sdk_on_the_audio_device_clock(qtbot, backend):
+    audio = WallAudio(latency=0.3)
+    session = Session(backend.gateway_url, player_config=SMALL_BUFFER)
+    window = RecordingWindow(session, audio=audio)
+    qtbot.addWidget(window)
+    window.show()
+    try:
+        assert session.master_clock is window.bridge.device_clock
+        sign_in(qtbot, window, backend.demo_email, backend.demo_password)
+        window.toggle_stats()
+        polls: list[bool] = []
+        window.bridge.polled.connect(lambda p: polls.append(p.master_clock_active))
+        window.play("t-desk")
+        qtbot.waitUntil(lambda: window.playback.state == "ended", timeout=20_000)
+        assert session.player is not None
+        stats = session.player.stats()
+        assert any(polls)  # the SDK paced video on the device's clock
+        pts = [p for p, _ in window.painted]
+        assert pts == sorted(pts) and pts[-1] == pytest.approx(3.9)
+        # once the device plays (it starts 0.3 s behind the SDK's clock), no picture is
+        # painted before the device plays its time: the SDK held it on the device's clock
+        on_device = [(p, at) for p, at in window.painted if p >= 0.5]
+        assert on_device and all(at is not None and at >= p - 1e-6 for p, at in on_device)
+        assert stats.presented_frames + stats.dropped_frames == 40
+        assert "audio clock (test device, A/V drift" in "\n".join(window.overlay.stats.lines())
     finally:
         session.close()

@@ -79,6 +79,12 @@ PART_FRAMES = 8
 AHEAD_FRAMES = 16
 """Video pictures of one segment decoded and not yet presented, at most (the segment being
 presented and the next one each hold up to this many: ~100 MB at 1080p)."""
+VERIFY_FRAMES = AHEAD_FRAMES
+"""Video frames decoded before the first one is shown when a content key is used for the
+first time. CENC has no key check: a wrong key shows up only as decoder errors a few
+pictures in (the decoders run with ``err_detect=explode``), after the first garbage picture
+may already have decoded without complaint, so those pictures must not reach the sink first.
+Once a key decoded that many frames cleanly its segments stream from the first frame."""
 
 
 @dataclass
@@ -161,6 +167,7 @@ class PlaybackEngine:
         self.fixed_rung: int | None = None
         self.floor = 0.0
         self.first_frame_at: float | None = None
+        self._verified_kids: set[bytes] = set()
         self._phase = Phase.STARTUP
         self._wake = asyncio.Event()
         self._state_changed = asyncio.Event()
@@ -527,6 +534,7 @@ class PlaybackEngine:
         digests = bool(getattr(self.sink, "wants_digests", False))
         chroma = bool(getattr(self.sink, "wants_chroma", False))
         if track.kind is TrackKind.VIDEO:
+            kids = set(item.init.kids)
             stream = self.pipeline.stream(
                 item.init,
                 item.data,
@@ -535,6 +543,7 @@ class PlaybackEngine:
                 pixels=pixels,
                 digests=digests,
                 chroma=chroma,
+                first=1 if kids <= self._verified_kids else VERIFY_FRAMES,
                 chunk=PART_FRAMES,
                 ahead=AHEAD_FRAMES,
             )
@@ -587,6 +596,8 @@ class PlaybackEngine:
                 frames = await source.frames(track.kind)
                 if frames is None:
                     break
+                if track.kind is TrackKind.VIDEO:
+                    self._verified_kids.update(current.init.kids)  # decoded cleanly so far
                 if not await self._present_frames(tg, track, source, frames):
                     break  # switched while waiting for a frame's time
                 del frames  # its pictures are not kept alive while the next part decodes

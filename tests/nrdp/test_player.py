@@ -11,11 +11,11 @@ import abr.registry
 from abr.base import AbrAlgorithm
 from fake_backend.context import BackendConfig
 from fake_backend.packager.frame_id import read_frame_id
-from mediacore.errors import LicenseError, SdkError
+from mediacore.errors import LicenseError, SdkError, Severity
 from nrdp.channels.breaker import BreakerState
 from nrdp.config import BufferConfig, DeviceConfig, PlayerConfig
 from nrdp.device import Device
-from nrdp.errors import CircuitOpen, NetworkTimeout, NotEntitled
+from nrdp.errors import CircuitOpen, ContentKeyMismatch, NetworkTimeout, NotEntitled
 from nrdp.events import OcaFailover, QualityChanged, SegmentDownloaded, StateChanged
 from nrdp.media.sinks import HashSink
 from nrdp.playback.play_api import fetch_playback_manifest
@@ -308,3 +308,29 @@ async def test_quality_switch_mid_playback_keeps_every_frame(backend, nb):
         switches = [e for e in events if isinstance(e, QualityChanged) and e.track.value == "video"]
         assert [e.rung for e in switches] == [0, 1]
         await player.stop()
+
+
+@pytest.mark.parametrize("flip", [0x5A, 0xFF, 0x01])
+async def test_wrong_key_from_the_license_is_a_typed_error_not_garbage_frames(
+    make_backend, nb, flip
+):
+    """The license server hands out keys that do not match the content (a misconfigured key
+    store): the session ends with the typed key error and no decoded garbage reaches the sink."""
+    be = await make_backend()
+    store = be.ctx.store
+    title = store.title(nb.TITLE.id)
+    assert title is not None
+    good = store.title_keys(nb.TITLE.id)
+    store.put_title(title, {kid: bytes(b ^ flip for b in key) for kid, key in good.items()})
+    async with Device(device_config(be, 7)) as dev:
+        await dev.login(be.demo_email, be.demo_password)
+        sink = HashSink(read_frame_id)
+        player = dev.player(sink=sink, config=FAST)
+        await player.load(nb.TITLE.id)  # the license itself is fine: keys for every KID
+        state = await player.wait_until_done(timeout=60)
+        assert state is PlayerState.ERROR
+        assert isinstance(player.error, ContentKeyMismatch), player.error
+        assert player.error.severity is Severity.CRITICAL
+        assert sink.frame_ids == [] and player.stats().decoded_frames == 0
+        await player.stop()
+    assert not nrdp_tasks() and not media_threads()

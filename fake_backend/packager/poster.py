@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import textwrap
 
 __all__ = ["POSTER_SIZE", "render_poster"]
 
@@ -37,9 +38,21 @@ def render_poster(title_id: str, name: str, *, size: tuple[int, int] = POSTER_SI
     ax.imshow(top * (1 - ramp) + bottom * ramp, aspect="auto", extent=(0, 1, 0, 1))
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
-    words = name.split()
-    text = "\n".join(" ".join(words[i : i + 2]) for i in range(0, len(words), 2))
-    ax.text(0.5, 0.5, text, ha="center", va="center", color="white", fontsize=22, weight="bold")
+    # ~11 bold 22 pt characters fit across 300 px: wrap by width, and shrink the type for a
+    # single word longer than that rather than letting it run off the poster.
+    lines = textwrap.wrap(name, width=11, break_long_words=False) or [name]
+    longest = max(len(line) for line in lines)
+    fontsize = 22 * min(1.0, 11 / max(longest, 1)) * width / POSTER_SIZE[0]
+    ax.text(
+        0.5,
+        0.5,
+        "\n".join(lines),
+        ha="center",
+        va="center",
+        color="white",
+        fontsize=fontsize,
+        weight="bold",
+    )
     ax.text(0.5, 0.06, title_id, ha="center", va="bottom", color="white", fontsize=9, alpha=0.8)
     out = io.BytesIO()
     fig.savefig(out, format="png", dpi=dpi)

@@ -162,3 +162,10 @@ def decoded_frames() -> list[nrdp.VideoFrame]:
                 )
             )
     return frames
+
+
+@pytest.fixture(autouse=True)
+def _qt_application(qapp):  # type: ignore[no-untyped-def]
+    """Every desktop test runs with a QApplication: QPixmap and friends crash the process
+    without one, so a test must not depend on an earlier test having created it."""
+    return qapp

@@ -135,9 +135,10 @@ def _frames(r: dict[str, Any]) -> str:
 
 def summary_table(reports: Sequence[dict[str, Any]], *, load: bool = False) -> Table:
     """One row per session: the numbers a QA engineer reads first (``load``: with the
-    session number, A/B cell and real-time lag)."""
+    session number, A/B cell, the trace file under ``--trace-set`` and real-time lag)."""
     t = Table(title="QoE summary", title_justify="left")
-    lead = ("#", "cell") if load else ()
+    traced = load and any(r.get("trace") for r in reports)  # load --trace-set
+    lead = ("#", "cell", *(("trace",) if traced else ())) if load else ()
     tail = ("rt lag", "real time") if load else ()
     for col in (
         *lead,
@@ -155,11 +156,14 @@ def summary_table(reports: Sequence[dict[str, Any]], *, load: bool = False) -> T
         "errors",
         *tail,
     ):
-        left = col in ("title", "state", "errors", "cell")
+        left = col in ("title", "state", "errors", "cell", "trace")
         t.add_column(col, justify="left" if left else "right")
     for r in reports:
         qoe = r.get("qoe") or {}
-        first = (str(r.get("session", "")), str(r.get("cell") or "-")) if load else ()
+        first: tuple[str, ...] = ()
+        if load:
+            first = (str(r.get("session", "")), str(r.get("cell") or "-"))
+            first += (str(r.get("trace") or "-"),) if traced else ()
         last = (_fmt(r.get("realtime_lag_s"), ".2f", " s"), _fmt(r.get("kept_realtime")))
         t.add_row(
             *first,

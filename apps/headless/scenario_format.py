@@ -77,6 +77,7 @@ STEPS: dict[str, dict[str, _Arg]] = {
     "stop": {},
     "fault": {
         "oca": ((str, int), True, None),
+        "client": (STR, False, ("self",)),
         "clear": (BOOL, False, None),
         "trace_format": (STR, False, ("kbps", "cooked", "mahimahi")),
         **_PLAN_ARGS,
@@ -205,6 +206,12 @@ def _parse_step(path: Path, node: yaml.Node, loader: yaml.SafeLoader) -> Step:
                 arg_lines["abr"],
                 f"play.abr: unknown algorithm (known: {', '.join(algorithms)})",
             )
+    if name == "fault" and "client" in args and args.get("down") is True:
+        raise ScenarioFormatError(
+            path,
+            arg_lines["down"],
+            "fault.down: an OCA is down for every client (drop 'client' or 'down')",
+        )
     if name == "expect" and not args:
         raise ScenarioFormatError(path, line, "expect: needs at least one assertion")
     return Step(name, args, line, arg_lines)

@@ -120,6 +120,7 @@ class _Run:
         self.logged_in = False
         self.session: PlaySession | None = None
         self.reports: list[dict[str, Any]] = []
+        self.device_id = new_device_id()
 
     async def execute(self) -> None:
         uses_control = any(
@@ -127,7 +128,7 @@ class _Run:
         )
         if uses_control or self.control.control_url:
             await self._reset(required=uses_control)
-        config = nrdp.DeviceConfig(new_device_id(), self.info.gateway_url)
+        config = nrdp.DeviceConfig(self.device_id, self.info.gateway_url)
         try:
             async with nrdp.Device(config) as device:
                 self.device = device
@@ -377,14 +378,17 @@ class _Run:
         targets = await self._oca_ids(a.pop("oca"))
         clear = a.pop("clear", False)
         fmt = a.pop("trace_format", None)
+        # client: self scopes the plan to this scenario's device (the OCA reads the device
+        # id from the playback token); other clients keep the OCA's own plan
+        client = self.device_id if a.pop("client", None) == "self" else None
         if isinstance(a.get("trace"), str):
             path = (self.scenario.path.parent / a["trace"]).resolve()
             a["trace"] = trace_points(load_trace(path, fmt))
         for oca_id in targets:
             if clear:
-                await self.control.clear(oca_id)
+                await self.control.clear(oca_id, client)
             if a:
-                await self.control.set_plan(oca_id, a)
+                await self.control.set_plan(oca_id, a, client)
 
     async def _step_service_fault(self, step: Step) -> None:
         a = step.args

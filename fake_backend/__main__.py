@@ -14,6 +14,7 @@ from pathlib import Path
 
 from fake_backend.catalog import CATALOGS, CatalogTitle
 from fake_backend.content import Materializer
+from fake_backend.context import BackendConfig
 from fake_backend.runner import Backend
 
 __all__ = ["main"]
@@ -68,6 +69,12 @@ def build_parser() -> argparse.ArgumentParser:
         "playable); use --reset when switching",
     )
     s.add_argument(
+        "--open-ocas",
+        action="store_true",
+        help="OCAs also serve requests without a playback token (curl, debugging); by default "
+        "they require the X-Nrdp-Playback-Token header the SDK sends",
+    )
+    s.add_argument(
         "--tls",
         action="store_true",
         help="serve every site over HTTPS with a self-signed certificate kept in the data dir "
@@ -107,6 +114,7 @@ async def _serve(args: argparse.Namespace) -> int:
         reset=args.reset,
         materializer=_materializer(args),
         tls=args.tls,
+        config=BackendConfig(oca_require_token=not args.open_ocas),
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

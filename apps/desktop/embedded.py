@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from apps.desktop.runtime import LoopThread
+from fake_backend.context import BackendConfig
 from fake_backend.packager import PackagerMaterializer
 from fake_backend.runner import Backend
 
@@ -22,6 +23,7 @@ class EmbeddedBackend:
 
     def __init__(self, data_dir: Path, *, catalog: str = "tiny", ocas: int = 3, **kw: Any) -> None:
         kw.setdefault("materializer", PackagerMaterializer())
+        kw.setdefault("config", BackendConfig(oca_require_token=True))  # no token, no bytes
         self.backend = Backend(data_dir, ocas=ocas, catalog=catalog, **kw)
         self.runtime = LoopThread("nrdp-desktop-backend")
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from fake_backend.context import BackendConfig
 from fake_backend.experiments.allocation import allocate
 from fake_backend.packager import PackagerMaterializer, catalog_titles
 from fake_backend.runner import Backend
@@ -105,7 +106,11 @@ class EmbeddedBackend:
         if on_package is not None:
             materializer = _ProgressMaterializer(materializer, on_package)
         self.backend = Backend(
-            data_dir, ocas=ocas, catalog=catalog_titles(catalog), materializer=materializer
+            data_dir,
+            ocas=ocas,
+            catalog=catalog_titles(catalog),
+            materializer=materializer,
+            config=BackendConfig(oca_require_token=True),  # as a real CDN: no token, no bytes
         )
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(

@@ -12,6 +12,7 @@ import asyncio
 import hashlib
 import logging
 import os
+import secrets
 import shutil
 import ssl
 from collections.abc import Callable, Mapping
@@ -71,6 +72,9 @@ class Fleet:
         self.client_ssl = client_ssl
         self.token_verifier = token_verifier
         self.require_token = require_token
+        self.fill_secret = secrets.token_urlsafe(24)
+        """Cache fills between OCAs carry this (``FILL_HEADER``); a fill is served without a
+        playback token, so the header's value must be something a client cannot know."""
         self.nodes = [
             OcaNode(f"oca-{i + 1}", data_dir / "ocas" / f"oca-{i + 1}", self, host, server_ssl)
             for i in range(count)
@@ -162,7 +166,7 @@ class Fleet:
         assert self._session is not None
         url = f"{peer.url}/titles/{title_id}/{rel}"
         try:
-            async with self._session.get(url, headers={FILL_HEADER: "1"}) as resp:
+            async with self._session.get(url, headers={FILL_HEADER: self.fill_secret}) as resp:
                 if resp.status != 200:
                     return None
                 return await resp.read()

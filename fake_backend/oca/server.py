@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hmac
 import logging
 import random
 import re
@@ -211,6 +212,11 @@ class OcaNode:
         self.client_plans.clear()
 
     # -- content ------------------------------------------------------------------------
+    def _is_fill(self, request: web.Request) -> bool:
+        """A cache fill from a peer OCA (it knows the fleet's secret), not a client."""
+        got = request.headers.get(FILL_HEADER)
+        return got is not None and hmac.compare_digest(got, self.fleet.fill_secret)
+
     def file_path(self, title_id: str, rel: str) -> Path:
         return self.root / title_id / rel
 
@@ -286,7 +292,7 @@ class OcaNode:
         token = request.headers.get(PLAYBACK_TOKEN_HEADER)
         verify = self.fleet.token_verifier
         if not token:
-            if self.fleet.require_token and request.headers.get(FILL_HEADER) != "1":
+            if self.fleet.require_token and not self._is_fill(request):
                 self.stats["token_refusals"] += 1
                 raise PlaybackTokenInvalid(f"missing {PLAYBACK_TOKEN_HEADER} header")
             return None
@@ -331,7 +337,7 @@ class OcaNode:
                 self.stats["injected_errors"] += 1
                 raise InjectedFault(status=plan.error_status)
         if not path.is_file():
-            if request.headers.get(FILL_HEADER) == "1":
+            if self._is_fill(request):
                 raise FileNotFound(path=f"{title_id}/{rel}"[:200])
             await self.fleet.fill(self, title_id, rel)
         size = path.stat().st_size

@@ -175,3 +175,7 @@ async def test_a_backend_that_requires_tokens_refuses_requests_without(make_back
     other = next(n for n in be.fleet.nodes if not n.has_file(title, SEG))
     assert (await _timed_get(http, f"{other.url}/titles/{title}/{SEG}", tok))[1] == 200
     assert other.has_file(title, SEG)
+    # a client cannot pass itself off as a cache fill to skip the token
+    for forged in ("1", "true", be.fleet.fill_secret[:-1]):
+        async with http.get(url, headers={"X-Nrdp-Fill": forged}) as r:
+            assert r.status == 403, forged

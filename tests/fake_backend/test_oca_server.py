@@ -325,6 +325,7 @@ async def test_miss_fills_from_peer_then_origin(backend, http, title, origin_byt
 
 async def test_fill_request_is_not_recursive(backend, http, title):
     cold = _holder(backend, title, holds=False)
-    async with http.get(f"{cold.url}/titles/{title}/{SEG}", headers={"X-Nrdp-Fill": "1"}) as r:
+    fill = {"X-Nrdp-Fill": backend.fleet.fill_secret}  # what a peer OCA sends
+    async with http.get(f"{cold.url}/titles/{title}/{SEG}", headers=fill) as r:
         assert r.status == 404
     assert not cold.has_file(title, SEG)

@@ -18,7 +18,7 @@ from manifest.model import (
 
 __all__ = ["link"]
 
-_INHERITED = (
+INHERITED_ATTRS = (
     "codecs",
     "mime_type",
     "width",
@@ -26,12 +26,17 @@ _INHERITED = (
     "frame_rate",
     "sar",
     "audio_sampling_rate",
+)
+"""Scalar fields a Representation inherits from its AdaptationSet when it has none."""
+INHERITED_LISTS = (
     "audio_channels",
     "content_protection",
     "essential_properties",
     "supplemental_properties",
     "inband_event_streams",
 )
+"""List fields a Representation inherits from its AdaptationSet when its own is empty."""
+_INHERITED = INHERITED_ATTRS + INHERITED_LISTS
 
 
 def _period_times(m: Manifest) -> list[tuple[float, float | None]]:

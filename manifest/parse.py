@@ -24,7 +24,7 @@ from manifest._xml import DEFAULT_MAX_BYTES, load_xml, local_name, subtree_text
 from manifest.diagnostics import ManifestWarning, WarningKind
 from manifest.errors import InvalidValue, NotAnMpd
 from manifest.isotime import parse_datetime, parse_duration
-from manifest.link import link
+from manifest.link import INHERITED_ATTRS, INHERITED_LISTS, link
 from manifest.model import (
     AdaptationSet,
     AddressingContext,
@@ -777,25 +777,6 @@ _AS_DEFAULTS: dict[str, Any] = {
 }
 
 
-_AS_INHERITED_ATTRS = (
-    "codecs",
-    "mime_type",
-    "width",
-    "height",
-    "frame_rate",
-    "sar",
-    "audio_sampling_rate",
-)
-_AS_INHERITED_LISTS = (
-    "audio_channels",
-    "content_protection",
-    "essential_properties",
-    "supplemental_properties",
-    "inband_event_streams",
-)
-"""Together: ``manifest.link``'s inherited fields, split by where the AdaptationSet gets them."""
-
-
 def _adaptation_set(
     el: Any,
     path: ElementPath,
@@ -894,7 +875,7 @@ def _adaptation_set(
             d[key] = tuple(found_items)
         if label and not lists.get("labels"):
             d["labels"] = (Label(text=label.strip()),)  # @label: Label elements win
-        extra = [(k, d[k]) for k in _AS_INHERITED_LISTS if d[k]]
+        extra = [(k, d[k]) for k in INHERITED_LISTS if d[k]]
         if extra:
             inherit = inherit + tuple(extra)
     elif label:
@@ -991,7 +972,7 @@ def _adaptation_set_attributes(
         for key, field in _AS_INTS.items():
             if key in slow:
                 d[field] = _int_checked(el, key, path, ctx, False, 0, el.get(key))
-    inherit = tuple((k, v) for k in _AS_INHERITED_ATTRS if (v := d[k]) is not None)
+    inherit = tuple((k, v) for k in INHERITED_ATTRS if (v := d[k]) is not None)
     return d, label, inherit
 
 

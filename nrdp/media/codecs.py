@@ -29,6 +29,14 @@ from av.audio.codeccontext import AudioCodecContext
 from av.video.codeccontext import VideoCodecContext
 
 from mediacore.boxes import Box, FieldReader, MalformedBox, find_all, find_first
+from nrdp.media.trackinfo import (
+    SampleDefaults,
+    edit_offset,
+    handler_of,
+    sample_defaults,
+    timescale_of,
+    track_id_of,
+)
 
 __all__ = ["DecoderContext", "DecoderPool", "SampleDefaults", "TrackCodec", "track_codec"]
 
@@ -39,15 +47,6 @@ _VIDEO_ENTRIES |= {"hvc1": ("hevc", "hvcC"), "hev1": ("hevc", "hvcC")}
 _AAC_OBJECT_TYPES = frozenset({0x40, 0x66, 0x67, 0x68})  # MPEG-4 audio, MPEG-2 AAC profiles
 _VISUAL_ENTRY_FIELDS = 78  # SampleEntry (8) + VisualSampleEntry fields before child boxes
 _AUDIO_ENTRY_FIELDS = {0: 28, 1: 44, 2: 64}  # AudioSampleEntry by (QuickTime) version
-
-
-@dataclass(frozen=True)
-class SampleDefaults:
-    """The ``trex`` defaults a fragment's ``tfhd``/``trun`` fall back on."""
-
-    duration: int = 0
-    size: int = 0
-    flags: int = 0
 
 
 @dataclass(frozen=True)
@@ -69,66 +68,6 @@ class TrackCodec:
     @functools.cached_property
     def time_base(self) -> Fraction:
         return Fraction(1, self.timescale)
-
-
-def _handler(trak: Box) -> str:
-    hdlr = find_first(trak, "mdia/hdlr")
-    if hdlr is None:
-        return ""
-    r = hdlr.fields(8)  # version/flags, pre_defined
-    return r.fourcc()
-
-
-def _timescale(box: Box) -> int:
-    """The timescale of an ``mvhd`` or ``mdhd`` (same layout up to it)."""
-    version, _ = box.full_header()
-    r = box.fields(4)
-    r.skip(16 if version == 1 else 8)
-    scale = r.u32()
-    if not scale:
-        raise MalformedBox("timescale 0", path=box.path, offset=box.offset)
-    return scale
-
-
-def _track_id(trak: Box) -> int:
-    tkhd = trak.child("tkhd")
-    if tkhd is None:
-        raise MalformedBox("trak has no tkhd", path=trak.path, offset=trak.offset)
-    version, _ = tkhd.full_header()
-    r = tkhd.fields(4)
-    r.skip(16 if version == 1 else 8)
-    return r.u32()
-
-
-def _defaults(init: bytes, track_id: int) -> SampleDefaults:
-    for trex in find_all(init, "moov/mvex/trex"):
-        r = trex.fields(4)
-        if r.u32() == track_id:
-            r.u32()  # default_sample_description_index
-            return SampleDefaults(r.u32(), r.u32(), r.u32())
-    return SampleDefaults()
-
-
-def _edit_offset(trak: Box, movie_timescale: int, timescale: int) -> int:
-    """FFmpeg's ``time_offset``: ``media_time`` of the first edit, less a leading empty edit
-    (rescaled from the movie's timescale to the track's, rounded to nearest)."""
-    elst = find_first(trak, "edts/elst")
-    if elst is None:
-        return 0
-    version, _ = elst.full_header()
-    r = elst.fields(4)
-    empty, start, first = 0, 0, 0
-    for i in range(r.u32()):
-        duration = r.u64() if version == 1 else r.u32()
-        raw = r.u64() if version == 1 else r.u32()
-        bits = 64 if version == 1 else 32
-        media_time = raw - (1 << bits) if raw >> (bits - 1) else raw
-        r.skip(4)  # media_rate
-        if i == 0 and media_time == -1:
-            empty, first = duration, 1
-        elif i == first and media_time >= 0:
-            start = media_time
-    return start - (empty * timescale + movie_timescale // 2) // movie_timescale
 
 
 def _descriptor(r: FieldReader) -> tuple[int, int]:
@@ -205,7 +144,7 @@ def track_codec(init: bytes, kind: str) -> TrackCodec | None:
         raise MalformedBox("init has no moov", path="", offset=0)
     mvhd = moov.child("mvhd")
     for trak in find_all(moov, "trak"):
-        if _handler(trak) != handler:
+        if handler_of(trak) != handler:
             continue
         mdhd = find_first(trak, "mdia/mdhd")
         if mdhd is None:
@@ -213,17 +152,17 @@ def track_codec(init: bytes, kind: str) -> TrackCodec | None:
         entry = _sample_entry(trak, kind)
         if entry is None:
             return None
-        timescale = _timescale(mdhd)
-        track_id = _track_id(trak)
-        movie = _timescale(mvhd) if mvhd is not None else timescale
+        timescale = timescale_of(mdhd)
+        track_id = track_id_of(trak)
+        movie = timescale_of(mvhd) if mvhd is not None else timescale
         return TrackCodec(
             kind=kind,
             codec=entry[0],
             extradata=entry[1],
             track_id=track_id,
             timescale=timescale,
-            defaults=_defaults(init, track_id),
-            offset=_edit_offset(trak, movie, timescale),
+            defaults=sample_defaults(init, track_id),
+            offset=edit_offset(trak, movie, timescale),
         )
     raise MalformedBox(f"init has no {kind} track", path="moov", offset=moov.offset)
 

@@ -3,8 +3,9 @@
 A load test (``PlayerConfig(decode=False)``) still downloads, decrypts and presents on
 schedule, but must not pay for PyAV: the frames of a segment and their presentation times
 come from the fragment's ``moof/traf`` (``tfhd`` defaults, ``tfdt`` base time, ``trun``
-sample durations and composition offsets) and the init's ``mdhd`` timescale and ``trex``
-defaults. Bad boxes raise :class:`~mediacore.boxes.MalformedBox` (a ContainerError); a
+sample durations and composition offsets) and the init's track, read as the decoder reads it
+(:mod:`nrdp.media.trackinfo`). Sample sizes and data offsets are not checked: nothing is
+read from ``mdat``. Bad boxes raise :class:`~mediacore.boxes.MalformedBox` (a ContainerError); a
 fragment with no sample is :class:`~nrdp.errors.DemuxFailed`, as when decoding.
 """
 
@@ -12,8 +13,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mediacore.boxes import Box, find_all
+from mediacore.boxes import Box, find_all, find_first
 from nrdp.errors import DemuxFailed
+from nrdp.media.trackinfo import edit_offset, sample_defaults, timescale_of, track_id_of
 
 __all__ = ["SampleTime", "segment_samples"]
 
@@ -30,47 +32,27 @@ class SampleTime:
 class _TrackInfo:
     timescale: int
     default_duration: int
-    shift: int  # the edit list's media_time: composition times start there
+    shift: int  # the edit-list offset, as FFmpeg's mov demuxer applies it
 
 
 def _tracks(init: bytes) -> dict[int, _TrackInfo]:
-    defaults: dict[int, int] = {}
-    for trex in find_all(init, "moov/mvex/trex"):
-        r = trex.fields(4)
-        tid = r.u32()
-        r.skip(4)
-        defaults[tid] = r.u32()
+    """Every track of the init by id, read as the packet decoder reads it
+    (:mod:`nrdp.media.trackinfo`: ``mdhd`` timescale, ``trex`` defaults, edit-list offset)."""
+    moov = find_first(init, "moov")
+    if moov is None:
+        return {}
+    mvhd = moov.child("mvhd")
     out: dict[int, _TrackInfo] = {}
-    for trak in find_all(init, "moov/trak"):
-        tkhd, mdia = trak.child("tkhd"), trak.child("mdia")
-        mdhd = mdia.child("mdhd") if mdia is not None else None
-        if tkhd is None or mdhd is None:
+    for trak in find_all(moov, "trak"):
+        mdhd = find_first(trak, "mdia/mdhd")
+        if mdhd is None:
             continue
-        version, _ = tkhd.full_header()
-        r = tkhd.fields(4)
-        r.skip(16 if version == 1 else 8)
-        tid = r.u32()
-        version, _ = mdhd.full_header()
-        r = mdhd.fields(4)
-        r.skip(16 if version == 1 else 8)
-        timescale = r.u32()
-        if timescale:
-            out[tid] = _TrackInfo(timescale, defaults.get(tid, 0), _edit_shift(trak))
+        timescale = timescale_of(mdhd)
+        tid = track_id_of(trak)
+        movie = timescale_of(mvhd) if mvhd is not None else timescale
+        shift = edit_offset(trak, movie, timescale)
+        out[tid] = _TrackInfo(timescale, sample_defaults(init, tid).duration, shift)
     return out
-
-
-def _edit_shift(trak: Box) -> int:
-    """media_time of the first non-empty edit (0 without an edit list)."""
-    for elst in find_all(trak, "edts/elst"):
-        version, _ = elst.full_header()
-        r = elst.fields(4)
-        for _ in range(r.u32()):
-            r.skip(8 if version == 1 else 4)  # segment_duration
-            media_time = r.u64() if version == 1 else r.u32()
-            r.skip(4)  # media_rate
-            if media_time not in (0xFFFFFFFF, 0xFFFFFFFFFFFFFFFF):
-                return media_time
-    return 0
 
 
 def _traf_samples(traf: Box, tracks: dict[int, _TrackInfo]) -> list[SampleTime]:

@@ -23,6 +23,7 @@ from mediacore.boxes import BoxNode, box, find_first, full_box, iter_boxes, pars
 from nrdp.errors import DecodeError, DecodeFailed, DemuxFailed
 from nrdp.media.codecs import DecoderPool, track_codec
 from nrdp.media.decoder import decode_segment, fragment_samples
+from nrdp.media.samples import segment_samples
 
 CMAF = "frag_keyframe+empty_moov+default_base_moof+skip_trailer+cmaf"
 
@@ -268,3 +269,17 @@ def test_damaged_segments_and_inits_give_only_typed_errors(encoded_title, data) 
         decode_segment(bytes(init), bytes(seg), kind=r.kind, number=1)
     except DecodeError as err:
         assert isinstance(err, (DemuxFailed, DecodeFailed))
+
+
+def test_decode_off_slots_match_the_decoder_with_edit_lists() -> None:
+    """``PlayerConfig(decode=False)`` times samples from the boxes alone
+    (:func:`nrdp.media.samples.segment_samples`); it reads the init's track as the decoder
+    does, so its slots are the decoded frames' times with B-frames and edit lists too,
+    a leading empty edit included."""
+    init, segs = _split(_clip(CMAF.replace("+cmaf", "")))
+    for edits in ([], [(1000, 3600)], [(40, -1), (1000, 7200)]):
+        ini = _with_elst(init, edits) if edits else init
+        for n, seg in enumerate(segs, 1):
+            slots = segment_samples(ini, seg, kind="video", number=n)
+            frames = decode_segment(ini, seg, kind="video", number=n).video
+            assert [round(s.pts, 9) for s in slots] == [round(f.pts, 9) for f in frames]

@@ -33,6 +33,7 @@ PURE = [
     "text/webvtt.py",
     "playback/signing.py",
     "media/samples.py",
+    "media/trackinfo.py",
 ]
 FORBIDDEN = {
     "asyncio",

@@ -43,6 +43,7 @@ from fake_backend.integrity import (
     canonical_request,
     sign_response,
     signature_matches,
+    within_skew,
 )
 
 __all__ = ["CORS_HEADERS", "Gateway"]
@@ -175,9 +176,8 @@ class Gateway:
         canon = canonical_request(request.method, request.raw_path, ts, nonce, body)
         if not signature_matches(device.session_key, canon, sig):
             raise SignatureInvalid()
-        skew = abs(now - ts)
-        if skew > self.ctx.config.max_skew_s:
-            raise StaleMessage(skew_s=skew, max_skew_s=self.ctx.config.max_skew_s)
+        if not within_skew(now, ts, self.ctx.config.max_skew_s):
+            raise StaleMessage(skew_s=abs(now - ts), max_skew_s=self.ctx.config.max_skew_s)
         if not self.ctx.nonces.check_and_add(device.id, nonce, now):
             raise ReplayedMessage()
         return device.session_key, nonce

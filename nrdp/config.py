@@ -217,8 +217,7 @@ class BufferConfig:
 
     ``start`` to begin playing, ``rebuffer`` to resume after a stall, ``target`` is the
     goal the planner fills to (``paused_target`` while paused, default the same), and
-    ``max_ahead`` is the hard cap no request may cross. ``back_buffer`` is kept behind
-    the playhead before eviction.
+    ``max_ahead`` is the hard cap no request may cross.
     """
 
     start: float = 2.0
@@ -226,14 +225,12 @@ class BufferConfig:
     target: float = 30.0
     paused_target: float | None = None
     max_ahead: float = 40.0
-    back_buffer: float = 10.0
 
     def __post_init__(self) -> None:
         _finite("buffer.start", self.start, inclusive=False)
         _finite("buffer.rebuffer", self.rebuffer, inclusive=False)
         _finite("buffer.target", self.target, inclusive=False)
         _finite("buffer.max_ahead", self.max_ahead, inclusive=False)
-        _finite("buffer.back_buffer", self.back_buffer)
         if self.paused_target is not None:
             _finite("buffer.paused_target", self.paused_target, inclusive=False)
             if self.paused_target > self.max_ahead:
@@ -252,14 +249,33 @@ class BufferConfig:
         return self.target
 
 
+def _check_abr(algorithm: str, params: Mapping[str, Any]) -> None:
+    """Build the algorithm once through the ``abr`` registry, so an unknown name or a bad
+    parameter fails here, at configuration time (the one place ABR names are checked)."""
+    import abr  # here, not at the top: the registry imports every algorithm (and numpy)
+
+    try:
+        abr.create(algorithm, **params)
+    except abr.UnknownAlgorithmError as exc:
+        known = ", ".join(exc.known)
+        raise ConfigError(
+            f"unknown algorithm {algorithm!r} (known: {known})", field="abr.algorithm"
+        ) from None
+    except abr.AlgorithmConfigError as exc:
+        raise ConfigError(exc.message, field="abr.params") from None
+    except (TypeError, ValueError) as exc:  # a parameter of the wrong type, caught late
+        raise ConfigError(f"bad parameters: {exc}", field="abr.params") from None
+
+
 @dataclass(frozen=True)
 class AbrConfig:
-    """Which ABR algorithm the player asks (by registry name) and its parameters."""
+    """Which ABR algorithm the player asks (by ``abr`` registry name) and its parameters.
+
+    ``"default"`` lets the Play API choose (an A/B cell may), else the registry's default.
+    """
 
     algorithm: str = "default"
     params: Mapping[str, Any] = field(default_factory=dict)
-    initial_bandwidth_bps: float = 1_000_000.0
-    max_bitrate_bps: float | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.algorithm, str) or not self.algorithm.strip():
@@ -270,19 +286,10 @@ class AbrConfig:
             if not isinstance(key, str):
                 raise ConfigError("parameter names must be strings", field="abr.params")
         object.__setattr__(self, "params", MappingProxyType(dict(self.params)))
-        _finite("abr.initial_bandwidth_bps", self.initial_bandwidth_bps, inclusive=False)
-        if self.max_bitrate_bps is not None:
-            _finite("abr.max_bitrate_bps", self.max_bitrate_bps, inclusive=False)
+        _check_abr(self.algorithm, self.params)
 
     def __hash__(self) -> int:
-        return hash(
-            (
-                self.algorithm,
-                tuple(sorted(self.params.items(), key=lambda kv: kv[0])),
-                self.initial_bandwidth_bps,
-                self.max_bitrate_bps,
-            )
-        )
+        return hash((self.algorithm, tuple(sorted(self.params.items(), key=lambda kv: kv[0]))))
 
 
 @dataclass(frozen=True)

@@ -24,8 +24,16 @@ CONTRACTS: list[tuple[str, set[str], set[str]]] = [
     ("abr", PURE_FORBIDDEN, PURE_EXEMPT),
     ("nrdp", {"PySide6", "fake_backend", "apps"}, set()),
     ("fake_backend", {"nrdp", "apps", "PySide6"}, set()),
-    ("apps/headless", {"PySide6", "apps.desktop", "fake_backend.store"}, set()),
+    ("apps/headless", {"PySide6", "apps.desktop"}, set()),
 ]
+
+# The apps' doors into the SDK and the ABR library: the packages' public faces only.
+APP_PUBLIC = {"nrdp", "nrdp.testing", "abr", "abr.sim"}
+# Who in apps/ may reach into the backend: the embedded backend, and the reader of the
+# test content's frame ids (a property of the content the packager made).
+APP_BACKEND_DOORS = {"apps/embedded.py": "fake_backend", "apps/headless/frames.py": "fake_backend"}
+# Benchmarks that measure the desktop app must start Qt; no other benchmark may.
+QT_USERS = ("apps/desktop/", "tests/apps/desktop/", "benchmarks/desktop_dropped_frames.py")
 
 
 def imported_roots(path: Path) -> set[str]:
@@ -65,11 +73,42 @@ def test_only_the_desktop_app_imports_qt() -> None:
     offenders = []
     for path in REPO.rglob("*.py"):
         rel = path.relative_to(REPO).as_posix()
-        if rel.startswith((".venv/", "apps/desktop/", "tests/apps/desktop/", "build/")):
+        if rel.startswith((".venv/", "build/", *QT_USERS)):
             continue
         if any(violates(n, {"PySide6"}) for n in imported_roots(path)):
             offenders.append(rel)
     assert not offenders
+
+
+def app_import_violations(rel: str, names: set[str]) -> list[str]:
+    """What an ``apps/`` module imports past the public faces (or into the backend)."""
+    bad = []
+    for n in sorted(names):
+        root = n.split(".")[0]
+        if root in ("nrdp", "abr") and n not in APP_PUBLIC:
+            bad.append(f"{rel}: import {n} (public faces: nrdp, nrdp.testing, abr, abr.sim)")
+        if root == "fake_backend" and rel not in APP_BACKEND_DOORS:
+            bad.append(f"{rel}: import {n} (only apps/embedded.py starts the backend)")
+    return bad
+
+
+def test_apps_use_only_the_public_faces() -> None:
+    bad = []
+    for path in sorted((REPO / "apps").rglob("*.py")):
+        rel = path.relative_to(REPO).as_posix()
+        bad += app_import_violations(rel, imported_roots(path))
+    assert not bad, "apps reach past the public API:\n" + "\n".join(bad)
+
+
+def test_the_app_checker_refuses_internals() -> None:
+    names = {"nrdp", "nrdp.media.decoder", "abr.sim", "abr.registry", "fake_backend.runner"}
+    got = app_import_violations("apps/desktop/x.py", names)
+    assert [v.split(" (")[0] for v in got] == [
+        "apps/desktop/x.py: import abr.registry",
+        "apps/desktop/x.py: import fake_backend.runner",
+        "apps/desktop/x.py: import nrdp.media.decoder",
+    ]
+    assert app_import_violations("apps/embedded.py", {"fake_backend.runner", "nrdp"}) == []
 
 
 def test_the_checker_sees_imports_inside_functions(tmp_path: Path) -> None:

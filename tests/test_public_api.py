@@ -9,7 +9,16 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-PACKAGES = ["mediacore", "manifest", "drm", "abr", "nrdp", "fake_backend.packager"]
+PACKAGES = [
+    "mediacore",
+    "manifest",
+    "drm",
+    "abr",
+    "abr.sim",
+    "nrdp",
+    "nrdp.media",
+    "fake_backend.packager",
+]
 
 
 def _module(name: str):  # type: ignore[no-untyped-def]

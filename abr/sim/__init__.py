@@ -1,1 +1,27 @@
-"""Trace-driven ABR simulator: virtual time, chunk by chunk, no wall clock."""
+"""Trace-driven ABR simulator: virtual time, chunk by chunk, no wall clock.
+
+The names below are the simulator's public API (what the apps may use); the submodules are
+implementation.
+"""
+
+from abr.sim.qoe import SessionMetrics, metrics, qoe, qoe_hd, qoe_lin, qoe_log
+from abr.sim.simulator import PENSIEVE, SABRE, ChunkRecord, SessionLog, SimConfig, run
+from abr.sim.traces import FORMATS, Trace, parse_trace
+
+__all__ = [
+    "FORMATS",
+    "PENSIEVE",
+    "SABRE",
+    "ChunkRecord",
+    "SessionLog",
+    "SessionMetrics",
+    "SimConfig",
+    "Trace",
+    "metrics",
+    "parse_trace",
+    "qoe",
+    "qoe_hd",
+    "qoe_lin",
+    "qoe_log",
+    "run",
+]

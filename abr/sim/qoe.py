@@ -51,10 +51,12 @@ def qoe(
 
 
 def qoe_lin(log: SessionLog) -> float:
+    """QoE_lin (Pensieve): quality in Mbps, rebuffering weighted 4.3."""
     return qoe([c.bitrate_kbps for c in log.chunks], log.rebuffer_s, lambda r: r / 1000.0, 4.3)
 
 
 def qoe_log(log: SessionLog) -> float:
+    """QoE_log (Pensieve): log of bitrate over the lowest, rebuffering weighted 2.66."""
     base = log.bitrates_kbps[0]
     return qoe(
         [c.bitrate_kbps for c in log.chunks], log.rebuffer_s, lambda r: math.log(r / base), 2.66
@@ -62,6 +64,7 @@ def qoe_log(log: SessionLog) -> float:
 
 
 def qoe_hd(log: SessionLog) -> float:
+    """QoE_hd (Pensieve): a score per bitrate favouring HD, rebuffering weighted 8."""
     return qoe([c.bitrate_kbps for c in log.chunks], log.rebuffer_s, _hd, 8.0)
 
 
@@ -80,6 +83,7 @@ class SessionMetrics:
 
 
 def metrics(log: SessionLog) -> SessionMetrics:
+    """The three QoE scores, mean bitrate, rebuffering and switches of one session."""
     rates = [c.bitrate_kbps for c in log.chunks]
     switches = sum(1 for k in range(1, len(rates)) if rates[k] != rates[k - 1])
     denom = log.play_s + log.rebuffer_s

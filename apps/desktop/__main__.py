@@ -68,13 +68,15 @@ def main(argv: list[str] | None = None) -> int:
     embedded = None
     url, email, password = args.backend, args.email, args.password
     if url is None:
-        from apps.desktop.embedded import EmbeddedBackend
+        from apps.embedded import EmbeddedBackend
 
-        embedded = EmbeddedBackend(args.data_dir, catalog=args.catalog, ocas=args.ocas)
-        backend = embedded.start()
+        embedded = EmbeddedBackend(
+            args.data_dir, catalog=args.catalog, ocas=args.ocas, thread_name="desktop-backend"
+        )
+        backend = embedded.start(timeout=600.0)
         url = backend.gateway_url
-        email = email or backend.demo_email
-        password = password or backend.demo_password
+        email = email or backend.email
+        password = password or backend.password
     session = Session(url, player_config=args.player_config)
     window = MainWindow(session, video_path=args.video_path)
     w, _, h = args.size.partition("x")

@@ -1,148 +1,39 @@
-"""Where the backend is: an embedded fake backend on its own thread, or a running one.
+"""Where the backend is: a running one (``--backend``/``--endpoints``) or the embedded one.
 
-The embedded backend runs on a separate event loop thread, so the SDK reaches it over
-loopback HTTP exactly as it would reach a remote server. Media is real (the equivalent of
-``python -m fake_backend serve --media encoded``): titles are packaged into the data dir on
-first start (the demo catalog takes minutes) and reused by later starts.
+The embedded backend and the backend description are shared with the desktop app
+(:mod:`apps.embedded`); this module adds what only the command line needs.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
-import threading
-from collections.abc import Callable, Mapping
-from concurrent.futures import Future
-from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
-from fake_backend.context import BackendConfig
-from fake_backend.experiments.allocation import allocate
-from fake_backend.packager import PackagerMaterializer, catalog_titles
-from fake_backend.runner import Backend
+from apps.embedded import BackendInfo, EmbeddedBackend, info_from_endpoints, titles_to_package
 
-__all__ = ["BackendInfo", "EmbeddedBackend", "UsageError", "info_from_endpoints"]
+__all__ = [
+    "BackendInfo",
+    "EmbeddedBackend",
+    "UsageError",
+    "info_from_endpoints",
+    "read_endpoints",
+    "titles_to_package",
+]
 
 
 class UsageError(Exception):
     """Bad arguments or an unreachable/undescribed backend: the CLI exits with code 2."""
 
 
-@dataclass(frozen=True)
-class BackendInfo:
-    """What the app needs to know about a backend (the shape of ``endpoints.json``)."""
-
-    gateway_url: str
-    control_url: str | None = None
-    oca_ids: tuple[str, ...] = ()
-    email: str | None = None
-    password: str | None = field(default=None, repr=False)
-    titles: tuple[str, ...] = ()
-    cells: tuple[str, ...] = ()
-    """The A/B experiment's cells, when the backend's allocation is known (embedded)."""
-    cell_of: Callable[[str], str] | None = field(default=None, compare=False, repr=False)
-    """account id -> cell name: the embedded backend's own allocation function."""
-
-
-def info_from_endpoints(doc: Mapping[str, Any]) -> BackendInfo:
-    try:
-        demo = doc.get("demo") or {}
-        return BackendInfo(
-            gateway_url=str(doc["gateway_url"]),
-            control_url=str(doc["control_url"]) if doc.get("control_url") else None,
-            oca_ids=tuple(str(x) for x in doc.get("oca_ids", ())),
-            email=demo.get("email"),
-            password=demo.get("password"),
-            titles=tuple(str(x) for x in doc.get("titles", ())),
-        )
-    except (KeyError, TypeError, AttributeError) as exc:
-        raise UsageError(f"endpoints file lacks a valid gateway_url ({exc})") from None
-
-
 def read_endpoints(path: Path) -> BackendInfo:
+    """A running backend's ``endpoints.json``; any problem is a :class:`UsageError`."""
     try:
         doc = json.loads(path.read_text())
     except (OSError, ValueError) as exc:
         raise UsageError(f"cannot read endpoints file {path}: {exc}") from None
     if not isinstance(doc, dict):
         raise UsageError(f"endpoints file {path} is not a JSON object")
-    return info_from_endpoints(doc)
-
-
-class _ProgressMaterializer:
-    """Wraps the packager to report each title it packages (first start only)."""
-
-    def __init__(self, inner: PackagerMaterializer, on_title: Callable[[str, float], None]):
-        self.inner = inner
-        self.on_title = on_title
-
-    def materialize(self, title: Any, keys: Mapping[bytes, bytes], dest: Path) -> None:
-        self.on_title(title.id, float(title.duration_s))
-        self.inner.materialize(title, keys, dest)
-
-
-def titles_to_package(data_dir: Path, catalog: str) -> list[tuple[str, float]]:
-    """Catalog titles whose origin copy is not complete yet (what a start will encode)."""
-    out = []
-    for t in catalog_titles(catalog):
-        if not (data_dir / "titles" / t.id / ".complete").exists():
-            out.append((t.id, float(t.duration_s)))
-    return out
-
-
-class EmbeddedBackend:
-    """``start()`` blocks until every service listens; ``close()`` stops them and the thread."""
-
-    def __init__(
-        self,
-        data_dir: Path,
-        *,
-        catalog: str = "demo",
-        ocas: int = 3,
-        on_package: Callable[[str, float], None] | None = None,
-    ) -> None:
-        materializer: Any = PackagerMaterializer()
-        if on_package is not None:
-            materializer = _ProgressMaterializer(materializer, on_package)
-        self.backend = Backend(
-            data_dir,
-            ocas=ocas,
-            catalog=catalog_titles(catalog),
-            materializer=materializer,
-            config=BackendConfig(oca_require_token=True),  # as a real CDN: no token, no bytes
-        )
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(
-            target=self._loop.run_forever, name="headless-backend", daemon=True
-        )
-
-    def _submit(self, coro: Any) -> Future[Any]:
-        return asyncio.run_coroutine_threadsafe(coro, self._loop)
-
-    def start(self, timeout: float = 900.0) -> BackendInfo:
-        self._thread.start()
-        self._submit(self.backend.start()).result(timeout)
-        info = info_from_endpoints(self.backend.endpoints())
-        experiment = self.backend.config.experiment
-        return replace(
-            info,
-            cells=tuple(c.name for c in experiment.cells if c.weight > 0),
-            cell_of=lambda account_id: allocate(experiment, account_id).name,
-        )
-
-    def close(self) -> None:
-        if not self._thread.is_alive():
-            return
-        try:
-            self._submit(self.backend.close()).result(30.0)
-        finally:
-            self._loop.call_soon_threadsafe(self._loop.stop)
-            self._thread.join(10.0)
-            self._loop.close()
-
-    def __enter__(self) -> BackendInfo:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    try:
+        return info_from_endpoints(doc)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None

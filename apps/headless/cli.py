@@ -19,9 +19,8 @@ from typing import Any
 
 from rich.console import Console
 
-import abr.registry
 import nrdp
-from abr.errors import TraceFormatError
+from abr import TraceFormatError
 from apps.headless.backend import (
     BackendInfo,
     EmbeddedBackend,
@@ -30,6 +29,7 @@ from apps.headless.backend import (
     titles_to_package,
 )
 from apps.headless.faults import ControlClient, ControlError, load_trace
+from apps.headless.options import OptionError, PlayOptions, add_play_flags, flag_of, from_flags
 from apps.headless.progress import (
     PackagingProgress,
     PlaybackProgress,
@@ -47,7 +47,7 @@ from apps.headless.report import (
 )
 from apps.headless.scenario_format import ScenarioFormatError, load_scenario, scenario_files
 from apps.headless.scenarios import ScenarioRunner, new_device_id
-from apps.headless.session import PlayOptions, PlaySession
+from apps.headless.session import PlaySession
 
 __all__ = ["build_parser", "main"]
 
@@ -102,14 +102,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", parser_class=_Parser)
     play = sub.add_parser("play", help="play one title and report its QoE")
     play.add_argument("title", nargs="?", help="title id (default: pick one from home rows)")
-    play.add_argument("--duration", type=float, metavar="S", help="seconds of media to play")
-    play.add_argument("--start", type=float, metavar="S", help="start position in seconds")
-    play.add_argument("--speed", choices=("realtime", "fast"), default="realtime")
-    play.add_argument("--abr", metavar="NAME", help="ABR algorithm (abr registry name)")
-    play.add_argument("--max-rung", type=int, metavar="N", help="cap the video rung")
+    add_play_flags(play)  # the play options' flags (apps/headless/options.py)
     play.add_argument("--trace", type=Path, metavar="FILE", help="throughput trace for the OCAs")
     play.add_argument("--trace-format", choices=("kbps", "cooked", "mahimahi"))
-    play.add_argument("--timeout", type=float, default=900.0, metavar="S")
     play.add_argument("--report", type=Path, metavar="OUT.json")
     play.add_argument("--junit", type=Path, metavar="OUT.xml")
     play.add_argument("--plot", type=Path, metavar="OUT.png")
@@ -172,7 +167,11 @@ def _backend(args: argparse.Namespace, err: Console) -> Iterator[BackendInfo]:
     t0 = time.monotonic()
     with PackagingProgress(err, pending if not args.quiet else []) as pack:
         embedded = EmbeddedBackend(
-            data_dir, catalog=args.catalog, ocas=args.ocas, on_package=pack.on_title
+            data_dir,
+            catalog=args.catalog,
+            ocas=args.ocas,
+            on_package=pack.on_title,
+            thread_name="headless-backend",  # load.py measures this thread's CPU
         )
         try:
             info = embedded.start()
@@ -267,13 +266,20 @@ def _first_frame_line(first: float) -> str:
     return line
 
 
+PLAY_DEFAULTS: dict[str, Any] = {"timeout": 900.0}
+"""``play``'s own defaults for options it shares with scenarios (a demo may package)."""
+
+
+def _play_options(args: argparse.Namespace, title: str | None) -> PlayOptions:
+    try:
+        return from_flags(args, title=title, **PLAY_DEFAULTS)
+    except OptionError as exc:
+        raise UsageError(f"{flag_of(exc.option) if exc.option else 'option'}: {exc}") from None
+
+
 def _check_play_args(args: argparse.Namespace) -> None:
     """Refuse bad play arguments before a backend starts (packaging can take minutes)."""
-    if args.duration is not None and args.duration <= 0:
-        raise UsageError("--duration must be > 0")
-    known = ("default", *abr.registry.names())
-    if args.abr is not None and args.abr not in known:
-        raise UsageError(f"--abr {args.abr!r}: unknown algorithm (known: {', '.join(known)})")
+    _play_options(args, args.title)
     if args.trace is not None:
         load_trace(args.trace, args.trace_format)
 
@@ -288,15 +294,7 @@ async def _play(args: argparse.Namespace, info: BackendInfo, out: Console, err: 
             async with nrdp.Device(config) as device:
                 await _login(device, info)
                 title = args.title or await _pick_title(device)
-                opts = PlayOptions(
-                    title=title,
-                    start=args.start,
-                    duration=args.duration,
-                    realtime=args.speed == "realtime",
-                    abr=args.abr,
-                    max_rung=args.max_rung,
-                    timeout=args.timeout,
-                )
+                opts = _play_options(args, title)
                 with PlaybackProgress(err, enabled=not args.quiet) as bar:
                     session = PlaySession(device, opts, on_tick=bar.update)
                     await session.run()

@@ -13,7 +13,7 @@ from typing import Any
 
 import aiohttp
 
-from abr.sim.traces import Trace, parse_trace
+from abr.sim import Trace, parse_trace
 from apps.headless.backend import UsageError
 
 __all__ = [

@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
 
-from abr.sim.qoe import metrics
-from abr.sim.simulator import ChunkRecord, SessionLog
+from abr.sim import ChunkRecord, SessionLog, metrics
 from apps.headless.frames import check_frames
+from apps.headless.options import echo
 from apps.headless.session import PlaySession
 
 __all__ = [
@@ -122,6 +122,7 @@ def session_report(session: PlaySession) -> dict[str, Any]:
         "abr": session.options.abr or (pm.abr_algorithm if pm is not None else None),
         "speed": "realtime" if session.options.realtime else "fast",
         "start_s": session.options.start or 0.0,
+        "options": echo(session.options),
         "title_duration_s": duration,
         "state": session.final_state,
         "timed_out": session.timed_out,

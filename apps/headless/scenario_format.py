@@ -16,8 +16,8 @@ from typing import Any
 
 import yaml
 
-import abr.registry
 from apps.headless.faults import PLAN_FIELDS, SERVICES
+from apps.headless.options import OptionError, from_scenario, key_of, scenario_keys
 
 __all__ = ["STEPS", "Scenario", "ScenarioFormatError", "Step", "load_scenario", "scenario_files"]
 
@@ -54,15 +54,9 @@ STEPS: dict[str, dict[str, _Arg]] = {
         "expect_error": (BOOL, False, None),
         "max_seconds": (NUM, False, None),
     },
-    "play": {
-        "title": (STR, True, None),
-        "start": (NUM, False, None),
-        "duration": (NUM, False, None),
-        "speed": (STR, False, ("realtime", "fast")),
-        "abr": (STR, False, None),
-        "max_rung": (INT, False, None),
+    "play": {  # the play options' keys (apps/headless/options.py), plus the step's own
+        **{k: (o.kinds, k == "title", o.choices) for k, o in scenario_keys().items()},
         "wait": (BOOL, False, None),
-        "timeout": (NUM, False, None),
     },
     "wait": {
         "seconds": (NUM, False, None),
@@ -198,14 +192,14 @@ def _parse_step(path: Path, node: yaml.Node, loader: yaml.SafeLoader) -> Step:
             raise ScenarioFormatError(path, line, f"{name}: missing required argument {key!r}")
     if name == "wait" and ("seconds" in args) == ("until" in args):
         raise ScenarioFormatError(path, line, "wait: give exactly one of 'seconds' or 'until'")
-    if name == "play" and "abr" in args:
-        algorithms = ("default", *abr.registry.names())
-        if args["abr"] not in algorithms:
+    if name == "play":
+        try:
+            from_scenario(args)
+        except OptionError as exc:
+            key = key_of(exc.option) if exc.option else ""
             raise ScenarioFormatError(
-                path,
-                arg_lines["abr"],
-                f"play.abr: unknown algorithm (known: {', '.join(algorithms)})",
-            )
+                path, arg_lines.get(key, line), f"play.{key}: {exc}"
+            ) from None
     if name == "fault" and "client" in args and args.get("down") is True:
         raise ScenarioFormatError(
             path,

@@ -17,6 +17,7 @@ import aiohttp
 import nrdp
 from apps.headless.backend import BackendInfo
 from apps.headless.faults import ControlClient, ControlError, load_trace, trace_points
+from apps.headless.options import from_scenario
 from apps.headless.report import (
     Assertion,
     CaseResult,
@@ -25,9 +26,12 @@ from apps.headless.report import (
     session_report,
 )
 from apps.headless.scenario_format import Scenario, Step
-from apps.headless.session import PlayOptions, PlaySession
+from apps.headless.session import PlaySession
 
 __all__ = ["ScenarioRunner", "check_expectations", "new_device_id"]
+
+SCENARIO_PLAY_TIMEOUT_S = 120.0
+"""A scenario's ``play`` step gives up after this long unless it sets ``timeout``."""
 
 
 def new_device_id(prefix: str = "qa-headless") -> str:
@@ -283,15 +287,8 @@ class _Run:
         await self._ensure_login()
         await self._finish_session()
         a = step.args
-        speed = a.get("speed", self.scenario.speed)
-        opts = PlayOptions(
-            title=a["title"],
-            start=a.get("start"),
-            duration=a.get("duration"),
-            realtime=speed == "realtime",
-            abr=a.get("abr"),
-            max_rung=a.get("max_rung"),
-            timeout=float(a.get("timeout", 120.0)),
+        opts = from_scenario(
+            a, realtime=self.scenario.speed == "realtime", timeout=SCENARIO_PLAY_TIMEOUT_S
         )
         self.session = PlaySession(self._dev(), opts, poll_s=0.02)
         if not await self.session.start():

@@ -17,30 +17,9 @@ from typing import Any
 
 import nrdp
 from apps.headless.frames import FrameSink
+from apps.headless.options import PlayOptions
 
 __all__ = ["PlayOptions", "PlaySession", "SegmentRecord", "Tick"]
-
-
-def _player_config(options: PlayOptions) -> nrdp.PlayerConfig:
-    abr_cfg = nrdp.AbrConfig(algorithm=options.abr) if options.abr else nrdp.AbrConfig()
-    return nrdp.PlayerConfig(realtime=options.realtime, abr=abr_cfg, decode=options.decode)
-
-
-@dataclass(frozen=True)
-class PlayOptions:
-    title: str
-    start: float | None = None
-    duration: float | None = None
-    """Seconds of media to play from ``start`` (None: to the end of the title)."""
-    realtime: bool = True
-    abr: str | None = None
-    max_rung: int | None = None
-    timeout: float = 600.0
-    """Wall seconds after which a session that has not ended is stopped (and says so)."""
-    read_frame_ids: bool = True
-    decode: bool = True
-    """False: ``PlayerConfig(decode=False)`` (download, decrypt and schedule, no PyAV);
-    frame ids cannot be read then."""
 
 
 @dataclass(frozen=True)
@@ -97,12 +76,15 @@ class PlaySession:
         on_tick: Callable[[Tick], None] | None = None,
         poll_s: float = 0.1,
     ) -> None:
+        if options.title is None:
+            raise ValueError("PlayOptions.title is needed to play")
         self.device = device
         self.options = options
+        self.title: str = options.title
         self.on_tick = on_tick
         self.poll_s = poll_s
         self.sink = FrameSink(read_ids=options.read_frame_ids and options.decode)
-        self.player = device.player(sink=self.sink, config=_player_config(options))
+        self.player = device.player(sink=self.sink, config=options.player_config())
         self.events: list[dict[str, Any]] = []
         self.errors: list[dict[str, Any]] = []
         self.segments: list[SegmentRecord] = []
@@ -182,7 +164,7 @@ class PlaySession:
 
     async def _title_details(self) -> dict[str, Any] | None:
         with contextlib.suppress(nrdp.SdkError, TimeoutError):
-            return await self.device.discovery.title(self.options.title)
+            return await self.device.discovery.title(self.title)
         return None
 
     async def start(self) -> bool:
@@ -191,7 +173,7 @@ class PlaySession:
         self._details_task = asyncio.create_task(self._title_details())
         self.sink.begin(self.options.start or 0.0)
         try:
-            await self.player.load(self.options.title, start=self.options.start)
+            await self.player.load(self.title, start=self.options.start)
         except nrdp.SdkError as err:
             if not self.errors:
                 self.errors.append({**err.to_dict(), "fatal": True, "at": 0.0})
@@ -205,7 +187,7 @@ class PlaySession:
         st = self.player.stats()
         dur = self.details.get("duration_s") if self.details else None
         return Tick(
-            title=self.options.title,
+            title=self.title,
             state=st.state,
             position=self.player.position,
             duration=float(dur) if isinstance(dur, int | float) else None,

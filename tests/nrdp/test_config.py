@@ -84,11 +84,12 @@ def test_playback_and_discovery_channels_have_separate_types_and_defaults() -> N
         (lambda: BufferConfig(rebuffer=31), "buffer.rebuffer"),
         (lambda: BufferConfig(target=50), "buffer.target"),
         (lambda: BufferConfig(paused_target=50), "buffer.paused_target"),
-        (lambda: BufferConfig(back_buffer=-1), "buffer.back_buffer"),
         (lambda: AbrConfig(algorithm=""), "abr.algorithm"),
         (lambda: AbrConfig(params=[1, 2]), "abr.params"),  # type: ignore[arg-type]
         (lambda: AbrConfig(params={1: 2}), "abr.params"),  # type: ignore[dict-item]
-        (lambda: AbrConfig(initial_bandwidth_bps=0), "abr.initial_bandwidth_bps"),
+        (lambda: AbrConfig(algorithm="magic"), "abr.algorithm"),
+        (lambda: AbrConfig(algorithm="bba0", params={"reservoir": 5.0}), "abr.params"),
+        (lambda: AbrConfig(algorithm="bba0", params={"reservoir_s": -1.0}), "abr.params"),
         (lambda: CmcdConfig(mode="json"), "cmcd.mode"),  # type: ignore[arg-type]
         (lambda: CmcdConfig(keys=frozenset({"br", "zz"})), "cmcd.keys"),
         (lambda: CmcdConfig(content_id="x" * 65), "cmcd.content_id"),
@@ -134,14 +135,30 @@ def test_buffer_goal_depends_on_pause() -> None:
 
 
 def test_abr_params_are_copied_and_read_only() -> None:
-    params = {"reservoir": 5.0}
-    cfg = AbrConfig(algorithm="bba", params=params)
-    params["reservoir"] = 99.0
-    assert cfg.params["reservoir"] == 5.0
+    params = {"reservoir_s": 5.0}
+    cfg = AbrConfig(algorithm="bba0", params=params)
+    params["reservoir_s"] = 99.0
+    assert cfg.params["reservoir_s"] == 5.0
     with pytest.raises(TypeError):
         cfg.params["x"] = 1  # type: ignore[index]
-    assert hash(cfg) == hash(AbrConfig(algorithm="bba", params={"reservoir": 5.0}))
-    assert cfg == AbrConfig(algorithm="bba", params={"reservoir": 5.0})
+    assert hash(cfg) == hash(AbrConfig(algorithm="bba0", params={"reservoir_s": 5.0}))
+    assert cfg == AbrConfig(algorithm="bba0", params={"reservoir_s": 5.0})
+
+
+def test_every_registered_abr_name_is_accepted_and_unknown_ones_list_them() -> None:
+    import abr
+
+    for name in abr.names():
+        assert AbrConfig(algorithm=name).algorithm == name
+    with pytest.raises(ConfigError, match="known: .*bola"):
+        AbrConfig(algorithm="magic")
+
+
+def test_the_dead_knobs_are_gone() -> None:
+    """Nothing read them: a user setting them was told nothing and changed nothing."""
+    names = {f.name for f in dataclasses.fields(BufferConfig)}
+    names |= {f.name for f in dataclasses.fields(AbrConfig)}
+    assert not names & {"back_buffer", "initial_bandwidth_bps", "max_bitrate_bps"}
 
 
 def test_cmcd_mode_accepts_its_string_value() -> None:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import ast
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -34,6 +37,7 @@ PURE = [
     "playback/signing.py",
     "media/samples.py",
     "media/trackinfo.py",
+    "_lazy.py",
 ]
 FORBIDDEN = {
     "asyncio",
@@ -96,3 +100,47 @@ def test_every_module_is_classified_as_pure_or_io() -> None:
     modules = {m for m in modules if not m.endswith("__init__.py")}
     unclassified = modules - set(PURE) - IO
     assert not unclassified, f"add to PURE or IO in this test: {sorted(unclassified)}"
+
+
+HEAVY = ("aiohttp", "av", "PySide6")
+_PROBE = """
+import importlib, json, sys
+heavy = tuple(sys.argv[1].split(","))
+loaded = {}
+for name in sys.argv[2:]:
+    importlib.import_module(name)
+    new = sorted({m.split(".")[0] for m in sys.modules} & set(heavy))
+    if new:
+        loaded[name] = new
+        break
+print(json.dumps(loaded))
+"""
+
+
+def test_pure_modules_load_no_io_library_in_a_fresh_interpreter() -> None:
+    """The source-level check above is not enough: a package ``__init__`` that imports
+    eagerly drags PyAV or aiohttp in behind a pure module. Importing every pure module
+    (and ``nrdp`` itself) one after the other in a fresh interpreter must load none of
+    them; the first module that does is named."""
+    names = ["nrdp", "nrdp.state"] + [f"nrdp.{r[:-3].replace('/', '.')}" for r in PURE]
+    out = subprocess.run(
+        [sys.executable, "-c", _PROBE, ",".join(HEAVY), *names],
+        cwd=NRDP.parent,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    assert json.loads(out.stdout) == {}
+
+
+def test_the_fresh_interpreter_probe_sees_a_heavy_import() -> None:
+    out = subprocess.run(
+        [sys.executable, "-c", _PROBE, ",".join(HEAVY), "nrdp.state", "nrdp.media.decoder"],
+        cwd=NRDP.parent,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    assert json.loads(out.stdout) == {"nrdp.media.decoder": ["av"]}

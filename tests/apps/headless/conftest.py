@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from apps.headless.backend import BackendInfo, EmbeddedBackend
+from apps.embedded import BackendInfo, EmbeddedBackend
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 

@@ -1,8 +1,11 @@
 """Dropped frames of the desktop player on this machine: a 1080p title for 60 s, offscreen.
 
-    .venv/bin/python -m apps.desktop.dropped_frames [--seconds 60] [--fps 30]
+A benchmark, so it lives here and not in the app (it reaches into SDK internals the app
+may not import). Not a ``bench_*`` module: ``python -m benchmarks`` does not start Qt.
+
+    .venv/bin/python -m benchmarks.desktop_dropped_frames [--seconds 60] [--fps 30]
         [--video-path auto|yuv|rgb] [--size 1280x720] [--data-dir DIR] [--json]
-    .venv/bin/python -m apps.desktop.dropped_frames --bench-paths [--frames 60]
+    .venv/bin/python -m benchmarks.desktop_dropped_frames --bench-paths [--frames 60]
 
 The first form packages a 1080p-only title (CENC, AAC, ``--seconds`` + 4 s, x264 ultrafast)
 into ``--data-dir`` once (reused later), runs the real fake backend on loopback, and plays

@@ -13,8 +13,9 @@ from fake_backend.errors import DependencyFailed, InvalidFaultPlan
 from fake_backend.experiments.allocation import DEFAULT_EXPERIMENT, Experiment
 from fake_backend.gateway.breaker import BreakerConfig
 from fake_backend.gateway.ratelimit import RateLimit
-from fake_backend.integrity import MAX_SKEW_S, NonceCache
+from fake_backend.integrity import NonceCache
 from fake_backend.store import Store
+from mediacore.signed_message import MAX_SKEW_S
 
 __all__ = ["BackendConfig", "Context", "ServiceFault", "ServiceFaults"]
 

@@ -1,46 +1,17 @@
-"""Message integrity for the Play API and license (MSL-like), the server's side.
+"""Message integrity for the Play API and license (MSL-like): what only a server keeps.
 
-The wire format (canonical strings, encoding, header names, skew allowance) is
-:mod:`mediacore.signed_message`, shared with the SDK; this module re-exports it and adds
-what only a server keeps: the replay cache of nonces.
+The wire format (canonical strings, encoding, header names, the skew allowance) is
+:mod:`mediacore.signed_message`, shared with the SDK; the gateway imports it from there.
+This module adds the replay cache of nonces.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
 
-from mediacore.signed_message import (
-    HEADER_NONCE,
-    HEADER_SIGNATURE,
-    HEADER_TIMESTAMP,
-    MAX_SKEW_S,
-    NONCE_RE,
-    SignedHeaders,
-    canonical_request,
-    canonical_response,
-    sign,
-    sign_request,
-    sign_response,
-    signature_matches,
-    within_skew,
-)
+from mediacore.signed_message import MAX_SKEW_S
 
-__all__ = [
-    "HEADER_NONCE",
-    "HEADER_SIGNATURE",
-    "HEADER_TIMESTAMP",
-    "MAX_SKEW_S",
-    "NONCE_RE",
-    "NonceCache",
-    "SignedHeaders",
-    "canonical_request",
-    "canonical_response",
-    "sign",
-    "sign_request",
-    "sign_response",
-    "signature_matches",
-    "within_skew",
-]
+__all__ = ["NonceCache"]
 
 
 class NonceCache:

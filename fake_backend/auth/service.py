@@ -25,8 +25,8 @@ from fake_backend.errors import (
     UnknownPlan,
 )
 from fake_backend.gateway.api import ApiRequest, Endpoint, Reply, get_bool, get_str
-from fake_backend.integrity import NONCE_RE
 from fake_backend.store import PLANS, Account
+from mediacore.signed_message import NONCE_RE
 
 __all__ = ["DECLINED_CARD", "TEST_CARD", "AuthService"]
 

@@ -35,7 +35,7 @@ from fake_backend.gateway.api import ApiRequest, Endpoint, Principal, Reply
 from fake_backend.gateway.breaker import CircuitBreaker
 from fake_backend.gateway.ratelimit import RateLimiter
 from fake_backend.http_errors import APP_MS, CORS, error_middleware, request_id_of
-from fake_backend.integrity import (
+from mediacore.signed_message import (
     HEADER_NONCE,
     HEADER_SIGNATURE,
     HEADER_TIMESTAMP,

@@ -17,8 +17,8 @@ import pytest
 
 from drm.clearkey import b64url_decode
 from fake_backend.context import BackendConfig
-from fake_backend.integrity import sign_request
 from fake_backend.runner import Backend
+from mediacore.signed_message import sign_request
 
 
 async def start_backend(tmp_path: Path, **kw: Any) -> Backend:

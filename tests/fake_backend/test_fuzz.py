@@ -24,8 +24,8 @@ from hypothesis import strategies as st
 from drm.clearkey import b64url_decode
 from fake_backend.context import BackendConfig
 from fake_backend.gateway.ratelimit import RateLimit
-from fake_backend.integrity import sign_request
 from fake_backend.runner import Backend
+from mediacore.signed_message import sign_request
 
 
 class ThreadedBackend:

@@ -7,8 +7,8 @@ import hashlib
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fake_backend.integrity import (
-    NonceCache,
+from fake_backend.integrity import NonceCache
+from mediacore.signed_message import (
     canonical_request,
     canonical_response,
     sign,

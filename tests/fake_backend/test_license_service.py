@@ -7,7 +7,7 @@ import time
 
 from drm.clearkey import build_license_request, parse_license_response
 from fake_backend.catalog import derive_keys
-from fake_backend.integrity import canonical_response, signature_matches
+from mediacore.signed_message import canonical_response, signature_matches
 
 PATH = "/license/v1/clearkey"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 
-from fake_backend.integrity import canonical_response, signature_matches
+from mediacore.signed_message import canonical_response, signature_matches
 
 
 async def test_manifest_contents(backend, client):

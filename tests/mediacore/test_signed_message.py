@@ -94,11 +94,13 @@ def test_unusable_headers_say_why(headers: dict[str, str], why: str) -> None:
 
 
 def test_both_ends_use_this_module() -> None:
+    """The SDK re-exports the wire names; the backend imports them from here (no copy)."""
     from fake_backend import integrity
+    from fake_backend.gateway import app
     from nrdp.playback import signing
 
     for name in ("canonical_request", "canonical_response", "sign", "MAX_SKEW_S"):
-        assert getattr(integrity, name) is getattr(wire, name)
         assert getattr(signing, name) is getattr(wire, name)
-    for name in ("HEADER_NONCE", "HEADER_SIGNATURE", "HEADER_TIMESTAMP"):
-        assert getattr(integrity, name) is getattr(signing, name) is getattr(wire, name)
+    for name in ("HEADER_NONCE", "HEADER_SIGNATURE", "HEADER_TIMESTAMP", "canonical_request"):
+        assert getattr(app, name) is getattr(signing, name) is getattr(wire, name)
+    assert integrity.NonceCache().check_and_add("dev", "n" * 16, 0.0)

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fake_backend import integrity
+from mediacore import signed_message as integrity  # the backend's side of the wire
 from nrdp.errors import ResponseTampered
 from nrdp.playback.signing import (
     canonical_request,

@@ -110,7 +110,9 @@ class EmbeddedBackend:
             config=BackendConfig(oca_require_token=True),  # as a real CDN: no token, no bytes
         )
         self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name=thread_name, daemon=True)
+        self._thread = threading.Thread(
+            target=self._loop.run_forever, name=thread_name, daemon=True
+        )
 
     def _submit(self, coro: Any) -> Future[Any]:
         return asyncio.run_coroutine_threadsafe(coro, self._loop)

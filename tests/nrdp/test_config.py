@@ -150,7 +150,7 @@ def test_every_registered_abr_name_is_accepted_and_unknown_ones_list_them() -> N
 
     for name in abr.names():
         assert AbrConfig(algorithm=name).algorithm == name
-    with pytest.raises(ConfigError, match="known: .*bola"):
+    with pytest.raises(ConfigError, match=r"known: .*bola"):
         AbrConfig(algorithm="magic")
 
 

@@ -255,8 +255,8 @@ def _build(values: Mapping[str, Any]) -> PlayOptions:
 
 
 def from_flags(args: argparse.Namespace, **given: Any) -> PlayOptions:
-    """Options from parsed flags (:func:`add_play_flags`); ``given`` fills or overrides
-    fields (the title, the command's own defaults)."""
+    """Options from parsed flags (:func:`add_play_flags`); ``given`` fills the fields no
+    flag set (the title, the command's own defaults)."""
     values: dict[str, Any] = {}
     for name, opt in _options():
         raw = getattr(args, f"opt_{name}", None)

@@ -23,6 +23,9 @@ Python ``str`` can, never bytes off the wire: the path is the raw, percent-encod
 refused with :class:`MessageNotEncodable`. ``surrogatepass`` would sign bytes that are not
 UTF-8, which no other implementation of the format can reproduce or verify.
 
+The playback token travels in :data:`PLAYBACK_TOKEN_HEADER`; a server refuses it with
+:data:`PLAYBACK_TOKEN_INVALID`.
+
 Pure: no clock, no I/O; time and nonces are arguments.
 """
 
@@ -43,6 +46,8 @@ __all__ = [
     "HEADER_TIMESTAMP",
     "MAX_SKEW_S",
     "NONCE_RE",
+    "PLAYBACK_TOKEN_HEADER",
+    "PLAYBACK_TOKEN_INVALID",
     "REQUEST_SCHEME",
     "RESPONSE_SCHEME",
     "MessageNotEncodable",
@@ -67,6 +72,11 @@ MAX_SKEW_S = 300.0
 """Largest accepted difference, in seconds, between a message's timestamp and the
 receiver's clock (either direction)."""
 NONCE_RE = re.compile(r"[A-Za-z0-9_-]{16,64}")
+PLAYBACK_TOKEN_HEADER = "X-Nrdp-Playback-Token"
+"""The header that carries the Play API's playback token on license and OCA requests (the
+token itself is signed by the backend; the header is part of the same wire protocol)."""
+PLAYBACK_TOKEN_INVALID = 8150
+"""The server code of a refused playback token (``PlaybackTokenInvalid``, HTTP 403)."""
 
 
 class MessageNotEncodable(BackendError, ValueError):

@@ -45,6 +45,7 @@ from fake_backend.errors import (
 from fake_backend.http_errors import error_middleware
 from fake_backend.oca.faults import FaultPlan
 from fake_backend.oca.ranges import ByteRange, Unsatisfiable, parse_range
+from mediacore.signed_message import PLAYBACK_TOKEN_HEADER
 
 if TYPE_CHECKING:
     from fake_backend.oca.fleet import Fleet
@@ -53,9 +54,6 @@ __all__ = ["FILL_HEADER", "MAX_CLIENT_PLANS", "PLAYBACK_TOKEN_HEADER", "ClientPl
 
 log = logging.getLogger("fake_backend.oca")
 FILL_HEADER = "X-Nrdp-Fill"
-PLAYBACK_TOKEN_HEADER = "X-Nrdp-Playback-Token"
-"""The Play API's header (``fake_backend.play_api.service`` re-states it; importing it from
-there would be circular: play API -> steering -> fleet -> here)."""
 MAX_CLIENT_PLANS = 10_000
 """Client plans one OCA keeps at most (a full OCA refuses another with 400)."""
 _TITLE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")

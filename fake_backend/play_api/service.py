@@ -18,10 +18,10 @@ from fake_backend.experiments.allocation import allocate
 from fake_backend.gateway.api import ApiRequest, Endpoint, Reply, get_str
 from fake_backend.steering.service import Steering
 from fake_backend.store import PLANS
+from mediacore.signed_message import PLAYBACK_TOKEN_HEADER
 
 __all__ = ["PLAYBACK_TOKEN_HEADER", "PlayApiService"]
 
-PLAYBACK_TOKEN_HEADER = "X-Nrdp-Playback-Token"
 MPD_PATH = "manifest.mpd"
 
 

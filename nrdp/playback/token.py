@@ -31,6 +31,7 @@ from collections.abc import Callable, Iterable, Mapping
 from drm import KeyStore
 from mediacore.errors import SdkError
 from mediacore.secret import Secret
+from mediacore.signed_message import PLAYBACK_TOKEN_HEADER, PLAYBACK_TOKEN_INVALID
 from nrdp.auth import AuthSession
 from nrdp.channels.http import Channel
 from nrdp.clock import Clock
@@ -40,9 +41,8 @@ from nrdp.playback.play_api import PlaybackManifest, fetch_playback_manifest
 
 __all__ = ["OCA_TOKEN_HEADER", "PLAYBACK_TOKEN_INVALID", "PlaybackSession"]
 
-PLAYBACK_TOKEN_INVALID = 8150
 DEFAULT_MARGIN_S = 60.0
-OCA_TOKEN_HEADER = "X-Nrdp-Playback-Token"
+OCA_TOKEN_HEADER = PLAYBACK_TOKEN_HEADER
 """The header that carries the playback token on OCA (manifest and segment) requests."""
 SEGMENT_RENEW_INTERVAL_S = 5.0
 """OCA requests renew a due token at most this often (after the last Play API call or failed

@@ -104,3 +104,15 @@ def test_both_ends_use_this_module() -> None:
     for name in ("HEADER_NONCE", "HEADER_SIGNATURE", "HEADER_TIMESTAMP", "canonical_request"):
         assert getattr(app, name) is getattr(signing, name) is getattr(wire, name)
     assert integrity.NonceCache().check_and_add("dev", "n" * 16, 0.0)
+
+
+def test_the_playback_token_header_and_refusal_code_are_the_wire_modules() -> None:
+    from fake_backend.errors import PlaybackTokenInvalid
+    from fake_backend.oca import server
+    from fake_backend.play_api import service
+    from nrdp.playback import token
+
+    assert wire.PLAYBACK_TOKEN_HEADER == "X-Nrdp-Playback-Token"
+    assert server.PLAYBACK_TOKEN_HEADER is service.PLAYBACK_TOKEN_HEADER is token.OCA_TOKEN_HEADER
+    assert token.OCA_TOKEN_HEADER is wire.PLAYBACK_TOKEN_HEADER
+    assert PlaybackTokenInvalid.code == token.PLAYBACK_TOKEN_INVALID == wire.PLAYBACK_TOKEN_INVALID

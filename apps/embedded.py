@@ -12,6 +12,7 @@ reads the test content's frame ids, ``apps/headless/frames.py``).
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import threading
 from collections.abc import Callable, Mapping
@@ -25,7 +26,43 @@ from fake_backend.experiments.allocation import allocate
 from fake_backend.packager import PackagerMaterializer, catalog_titles
 from fake_backend.runner import Backend
 
-__all__ = ["BackendInfo", "EmbeddedBackend", "info_from_endpoints", "titles_to_package"]
+__all__ = [
+    "BackendInfo",
+    "EmbeddedBackend",
+    "add_embedded_flags",
+    "info_from_endpoints",
+    "titles_to_package",
+]
+
+CATALOGS = ("demo", "tiny")
+
+
+def _ocas(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, not {text!r}")
+    return n
+
+
+def add_embedded_flags(parser: Any, *, data_dir: Path, catalog: str) -> None:
+    """The embedded backend's flags, the same in both apps (their defaults differ):
+    ``--data-dir``, ``--catalog``, ``--ocas``. ``parser`` is a parser or an argument group."""
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=data_dir,
+        metavar="DIR",
+        help=f"embedded backend's data dir: packaged titles, SQLite (default {data_dir})",
+    )
+    parser.add_argument(
+        "--catalog", choices=CATALOGS, default=catalog, help=f"embedded catalog ({catalog})"
+    )
+    parser.add_argument(
+        "--ocas", type=_ocas, default=3, metavar="N", help="embedded backend's OCAs (3)"
+    )
 
 
 @dataclass(frozen=True)

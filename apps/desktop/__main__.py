@@ -25,6 +25,7 @@ from PySide6.QtWidgets import QApplication
 import nrdp
 from apps.desktop.main_window import MainWindow
 from apps.desktop.session import Session
+from apps.embedded import add_embedded_flags
 
 DEFAULT_DATA_DIR = Path(".nrdp-desktop")
 
@@ -34,9 +35,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--backend", metavar="URL", help="gateway URL (default: embedded backend)")
     ap.add_argument("--email", default=os.environ.get("NRDP_EMAIL"))
     ap.add_argument("--password", default=os.environ.get("NRDP_PASSWORD"))
-    ap.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR, help="embedded backend")
-    ap.add_argument("--catalog", choices=["tiny", "demo"], default="tiny", help="embedded")
-    ap.add_argument("--ocas", type=int, default=3, help="embedded backend's OCA count")
+    add_embedded_flags(ap, data_dir=DEFAULT_DATA_DIR, catalog="tiny")
     ap.add_argument("--play", metavar="TITLE", help="sign in and play TITLE at once")
     ap.add_argument("--stats", action="store_true", help="show the stats overlay")
     ap.add_argument("--screenshot", type=Path, metavar="PATH", help="save the window")
@@ -51,8 +50,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--audio", metavar="LANG", help="preferred audio language (BCP-47)")
     ap.add_argument("--subtitles", metavar="LANG", help="turn on subtitles in LANG at load")
     args = ap.parse_args(argv)
-    if args.ocas < 1 or args.quit_after < 0:
-        ap.error("--ocas must be >= 1 and --quit-after >= 0")
+    if args.quit_after < 0:
+        ap.error("--quit-after must be >= 0")
     try:
         args.player_config = nrdp.PlayerConfig(
             preferred_audio_language=args.audio, preferred_text_language=args.subtitles

@@ -21,6 +21,7 @@ from rich.console import Console
 
 import nrdp
 from abr import TraceFormatError
+from apps.embedded import add_embedded_flags
 from apps.headless.backend import (
     BackendInfo,
     EmbeddedBackend,
@@ -86,14 +87,7 @@ def _backend_flags(p: argparse.ArgumentParser) -> None:
     g.add_argument("--control", metavar="URL", help="control plane URL (fault injection)")
     g.add_argument("--email", help="account e-mail (default: the demo login)")
     g.add_argument("--password", help="account password")
-    g.add_argument(
-        "--data-dir",
-        type=Path,
-        default=Path(".nrdp-demo"),
-        help="embedded backend's data dir (default .nrdp-demo)",
-    )
-    g.add_argument("--catalog", choices=("demo", "tiny"), default="demo")
-    g.add_argument("--ocas", type=int, default=3, help="embedded backend's OCAs (default 3)")
+    add_embedded_flags(g, data_dir=Path(".nrdp-demo"), catalog="demo")
     p.add_argument("--quiet", action="store_true", help="no progress display")
 
 
@@ -154,8 +148,6 @@ def _backend(args: argparse.Namespace, err: Console) -> Iterator[BackendInfo]:
             info = replace(info, email=args.email, password=args.password)
         yield info
         return
-    if args.ocas < 1:
-        raise UsageError("--ocas must be at least 1")
     data_dir: Path = args.data_dir
     pending = titles_to_package(data_dir, args.catalog)
     if pending and not args.quiet:

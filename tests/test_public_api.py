@@ -54,3 +54,29 @@ def test_public_classes_and_functions_say_why(name: str) -> None:
 def test_typed_packages_ship_py_typed(name: str) -> None:
     _module(name)
     assert (REPO / name / "py.typed").is_file()
+
+
+@pytest.mark.parametrize("name", ["nrdp", "nrdp.media"])
+def test_lazy_packages_show_type_checkers_what_they_load(name: str) -> None:
+    """A lazy ``__init__`` names its API three times (``TYPE_CHECKING`` imports for mypy,
+    the name -> module map for the runtime, ``__all__``): they must agree, or mypy and the
+    running program see different APIs."""
+    import ast
+
+    path = REPO / name.replace(".", "/") / "__init__.py"
+    tree = ast.parse(path.read_text())
+    guarded = next(
+        n for n in tree.body if isinstance(n, ast.If) and ast.unparse(n.test) == "TYPE_CHECKING"
+    )
+    typed = {
+        alias.name: node.module
+        for node in guarded.body
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+    }
+    mod = _module(name)
+    assert typed == mod._WHERE
+    assert set(mod.__all__) == set(typed)
+    assert set(mod.__all__) <= set(dir(mod))
+    with pytest.raises(AttributeError, match="no attribute 'Nope'"):
+        mod.Nope  # noqa: B018

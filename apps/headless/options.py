@@ -281,8 +281,8 @@ def from_scenario(args: Mapping[str, Any], **defaults: Any) -> PlayOptions:
 
 
 def echo(options: PlayOptions) -> dict[str, Any]:
-    """The options as scenario keys and values (the report's ``options``): a report's
-    options can be pasted into a scenario's ``play`` step."""
+    """The options under their scenario keys (the report's ``options``); ``None`` is an
+    option left unset. Without the ``None`` entries it is a valid scenario ``play`` step."""
     out: dict[str, Any] = {}
     for name, opt in _options():
         if opt.key is None:

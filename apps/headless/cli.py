@@ -114,8 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
     ld.add_argument("--title", action="append", help="title(s) to play (default: all)")
     ld.add_argument("--decode", action=argparse.BooleanOptionalAction, default=True)
     ld.add_argument("--trace-set", type=Path, metavar="DIR")
-    ld.add_argument("--duration", type=float, metavar="S")
-    ld.add_argument("--speed", choices=("realtime", "fast"), default="fast")
+    add_play_flags(ld, only=LOAD_OPTIONS)
     ld.add_argument(
         "--accounts",
         choices=("balanced", "random", "shared"),
@@ -123,7 +122,6 @@ def build_parser() -> argparse.ArgumentParser:
         "accounts as the backend's hash falls (default with --backend/--endpoints), or one "
         "shared account (--email / demo)",
     )
-    ld.add_argument("--timeout", type=float, default=900.0, metavar="S")
     ld.add_argument(
         "--ramp", type=float, default=0.0, metavar="S", help="spread session starts over S s"
     )
@@ -260,11 +258,16 @@ def _first_frame_line(first: float) -> str:
 
 PLAY_DEFAULTS: dict[str, Any] = {"timeout": 900.0}
 """``play``'s own defaults for options it shares with scenarios (a demo may package)."""
+LOAD_OPTIONS = ("duration", "realtime", "timeout")
+"""The play options ``load`` takes (as flags); every session gets the same."""
+LOAD_DEFAULTS: dict[str, Any] = {"realtime": False, "timeout": 900.0}
 
 
-def _play_options(args: argparse.Namespace, title: str | None) -> PlayOptions:
+def _play_options(
+    args: argparse.Namespace, title: str | None, defaults: dict[str, Any] = PLAY_DEFAULTS
+) -> PlayOptions:
     try:
-        return from_flags(args, title=title, **PLAY_DEFAULTS)
+        return from_flags(args, title=title, **defaults)
     except OptionError as exc:
         raise UsageError(f"{flag_of(exc.option) if exc.option else 'option'}: {exc}") from None
 
@@ -373,18 +376,19 @@ async def _load(args: argparse.Namespace, info: BackendInfo, out: Console, err: 
 
     titles = args.title or list(info.titles)
     accounts = args.accounts or ("balanced" if info.cell_of is not None else "random")
+    opts = _play_options(args, None, LOAD_DEFAULTS)
     async with ControlClient(info.control_url, info.oca_ids) as control:
         doc = await run_load(
             info,
             control,
             sessions=args.sessions,
             titles=titles,
-            realtime=args.speed == "realtime",
+            realtime=opts.realtime,
             decode=args.decode,
-            duration=args.duration,
+            duration=opts.duration,
             trace_set=args.trace_set,
             accounts=accounts,
-            timeout=args.timeout,
+            timeout=opts.timeout,
             ramp=args.ramp,
         )
     if args.report:
@@ -411,10 +415,9 @@ def _check_load_args(args: argparse.Namespace) -> None:
     """Refuse bad load arguments before a backend starts."""
     if args.sessions < 1:
         raise UsageError("--sessions must be at least 1")
-    if args.duration is not None and args.duration <= 0:
-        raise UsageError("--duration must be > 0")
-    if args.ramp < 0 or args.timeout <= 0:
-        raise UsageError("--ramp must be >= 0 and --timeout > 0")
+    _play_options(args, None, LOAD_DEFAULTS)
+    if args.ramp < 0:
+        raise UsageError("--ramp must be >= 0")
     if args.accounts == "balanced" and (args.backend or args.endpoints):
         raise UsageError("--accounts balanced needs the embedded backend (its cell allocation)")
 

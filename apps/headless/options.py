@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, fields, replace
 from types import MappingProxyType
 from typing import Any
@@ -229,10 +229,11 @@ def key_of(name: str) -> str:
 _FLAG_TYPES: dict[tuple[type, ...], type] = {(int,): int, (str,): str, NUM: float}
 
 
-def add_play_flags(parser: argparse.ArgumentParser) -> None:
-    """Add every option that has a flag; values stay None unless given (see from_flags)."""
+def add_play_flags(parser: argparse.ArgumentParser, only: Collection[str] | None = None) -> None:
+    """Add every option that has a flag (or those of the fields named in ``only``); values
+    stay None unless given (see from_flags)."""
     for name, opt in _options():
-        if opt.flag is None:
+        if opt.flag is None or (only is not None and name not in only):
             continue
         kind: Any = _FLAG_TYPES.get(opt.kinds, float) if not (opt.choices or opt.repeat) else None
         parser.add_argument(

@@ -2,7 +2,8 @@
 
 The packager stamps every picture with its frame number (docs/packager.md, "Frame ids");
 reading it is a property of the test content, so this is the one module of the app that
-imports from ``fake_backend`` for something other than running the embedded backend.
+imports from ``fake_backend`` (the embedded backend is ``apps/embedded.py``; the import
+contracts allow exactly these two).
 """
 
 from __future__ import annotations

@@ -8,7 +8,10 @@ startup phase: while the buffer grows fast, step up one rung per segment.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from abr.errors import AlgorithmConfigError
+from abr.tunables import Tunable
 from abr.types import Decision, Observation, Phase
 
 __all__ = ["BBA0", "BBA1", "BBA2"]
@@ -27,6 +30,12 @@ class BBA0:
     stay until the map crosses a neighbouring rung). ``mapping="index"`` is Pensieve's ``bb.py``
     (linear in ladder index, truncated, no hysteresis), the "BB" row of the reference figures.
     """
+
+    TUNABLES: ClassVar[tuple[Tunable, ...]] = (
+        Tunable("reservoir_s", float, 0.0, 120.0),
+        Tunable("cushion_s", float, 0.1, 240.0),
+        Tunable("mapping", str, choices=("rate", "index")),
+    )
 
     def __init__(
         self,
@@ -86,6 +95,14 @@ class BBA1:
     window of ``window_factor`` x buffer cap, clamped to ``[min_reservoir_s,
     max_reservoir_fraction x cap]`` (the paper uses 2 x 240 s, clamped to 8..140 s).
     """
+
+    TUNABLES: ClassVar[tuple[Tunable, ...]] = (
+        Tunable("min_reservoir_s", float, 0.0, 120.0),
+        Tunable("max_reservoir_fraction", float, 0.0, 1.0),
+        Tunable("upper_fraction", float, 0.01, 1.0),
+        Tunable("window_factor", float, 0.0, 10.0),
+        Tunable("default_cap_s", float, 1.0, 600.0),
+    )
 
     def __init__(
         self,
@@ -181,6 +198,12 @@ class BBA2(BBA1):
     upper end). Startup ends when the chunk map asks for at least as much, or when the buffer
     shrinks. A seek re-enters startup.
     """
+
+    TUNABLES: ClassVar[tuple[Tunable, ...]] = (
+        *BBA1.TUNABLES,
+        Tunable("start_speedup", float, 0.0, 100.0),
+        Tunable("end_speedup", float, 0.0, 100.0),
+    )
 
     def __init__(self, start_speedup: float = 8.0, end_speedup: float = 2.0, **kw: float) -> None:
         kw.setdefault("name", "bba2")  # type: ignore[arg-type]

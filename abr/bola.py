@@ -9,10 +9,12 @@ Sabre and dash.js). V and γp follow from the buffer target: the top rung is cho
 from __future__ import annotations
 
 import math
+from typing import ClassVar
 
 from abr.errors import AlgorithmConfigError
 from abr.estimators import BandwidthEstimator, EwmaPair, SampleFeed
 from abr.throughput import ThroughputRule, rung_for_throughput, safe_rung_for_buffer
+from abr.tunables import Tunable
 from abr.types import Decision, Ladder, Observation, Phase
 
 __all__ = ["Bola", "BolaE"]
@@ -37,6 +39,12 @@ class Bola:
     an up-switch above the throughput-sustainable rung goes at most one rung above it
     (BOLA-O). ``buffer_target_s`` None = the observation's buffer cap (else 60 s).
     """
+
+    TUNABLES: ClassVar[tuple[Tunable, ...]] = (
+        Tunable("gamma_p_s", float, 0.01, 100.0),
+        Tunable("buffer_target_s", float, 1.0, 600.0),
+        Tunable("basic", bool),
+    )
 
     def __init__(
         self,
@@ -116,6 +124,8 @@ class BolaE:
     Sabre's request delays are not modelled (the simulator enforces the buffer cap); the
     delay they would cause is taken from the placeholder first, as Sabre does.
     """
+
+    TUNABLES: ClassVar[tuple[Tunable, ...]] = (Tunable("buffer_cap_s", float, 1.0, 600.0),)
 
     minimum_buffer_s = 10.0
     minimum_buffer_per_level_s = 2.0

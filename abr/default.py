@@ -27,11 +27,13 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from typing import ClassVar
 
 import numpy as np
 
 from abr.errors import AlgorithmConfigError
 from abr.mpc import PlanScorer, best_index
+from abr.tunables import Tunable
 from abr.types import Decision, Observation
 
 __all__ = ["Horizon"]
@@ -39,6 +41,16 @@ __all__ = ["Horizon"]
 
 class Horizon:
     """Robust MPC + latency-aware download model + BBA-style reservoir beyond the horizon."""
+
+    TUNABLES: ClassVar[tuple[Tunable, ...]] = (
+        Tunable("horizon", int, 1, 7),
+        Tunable("window", int, 1, 50),
+        Tunable("reserve_fraction", float, 0.0, 1.0),
+        Tunable("reserve_weight", float, 0.0, 10.0),
+        Tunable("rebuf_penalty", float, 0.0, 100.0),
+        Tunable("smooth_penalty", float, 0.0, 100.0),
+        Tunable("default_cap_s", float, 1.0, 600.0),
+    )
 
     def __init__(
         self,

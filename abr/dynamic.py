@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from abr.bola import Bola
 from abr.throughput import ThroughputRule
+from abr.tunables import Tunable
 from abr.types import Decision, Observation
 
 __all__ = ["Dynamic"]
@@ -12,6 +15,8 @@ __all__ = ["Dynamic"]
 class Dynamic:
     """Switch to BOLA above ``threshold_s`` when BOLA asks at least as much as the
     throughput rule; back to throughput below it when BOLA asks less (Sabre's ``Dynamic``)."""
+
+    TUNABLES: ClassVar[tuple[Tunable, ...]] = (Tunable("threshold_s", float, 0.0, 600.0),)
 
     def __init__(self, threshold_s: float = 10.0, name: str = "dynamic") -> None:
         self.name = name

@@ -14,10 +14,12 @@ from __future__ import annotations
 import functools
 import itertools
 from collections import deque
+from typing import ClassVar
 
 import numpy as np
 
 from abr.errors import AlgorithmConfigError
+from abr.tunables import Tunable
 from abr.types import Decision, Observation
 
 __all__ = ["MPC", "PlanScorer", "best_index", "plans"]
@@ -76,6 +78,14 @@ def best_index(values: np.ndarray) -> int:
 
 class MPC:
     """RobustMPC (``robust=True``) or FastMPC's objective with a plain harmonic mean."""
+
+    TUNABLES: ClassVar[tuple[Tunable, ...]] = (
+        Tunable("horizon", int, 1, 8),
+        Tunable("robust", bool),
+        Tunable("window", int, 1, 50),
+        Tunable("rebuf_penalty", float, 0.0, 100.0),
+        Tunable("smooth_penalty", float, 0.0, 100.0),
+    )
 
     def __init__(
         self,

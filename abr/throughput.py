@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import statistics
+from typing import ClassVar
 
 from abr.errors import AlgorithmConfigError
 from abr.estimators import BandwidthEstimator, EwmaPair, SampleFeed
+from abr.tunables import Tunable
 from abr.types import Decision, Ladder, Observation
 
 __all__ = ["ThroughputRule", "rung_for_throughput", "safe_rung_for_buffer"]
@@ -41,6 +43,13 @@ class ThroughputRule:
     0.9, latency counted against the segment duration, and the insufficient-buffer rule
     (its safety starts at 0.9 and decays by 0.9 per segment down to 0.5).
     """
+
+    TUNABLES: ClassVar[tuple[Tunable, ...]] = (
+        Tunable("safety", float, 0.01, 2.0),
+        Tunable("start_rung", int, 0, 64),
+        Tunable("latency_aware", bool),
+        Tunable("insufficient_buffer_rule", bool),
+    )
 
     def __init__(
         self,

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from abr import registry
 from abr.errors import TraceFormatError, VideoFormatError
-from abr.sim.parallel import Job, TraceResult, run_jobs
+from abr.sim.parallel import Job, TraceResult, map_units, run_jobs
 from abr.sim.qoe import metrics
 from abr.sim.simulator import PENSIEVE, SABRE, SimConfig, run
 from abr.sim.traces import FORMATS, Trace, parse_trace
@@ -96,6 +96,25 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--json", type=Path, help="write the summary JSON here")
     c.add_argument("--plot", type=Path, help="write a bar chart PNG here")
     c.add_argument("--workers", type=int, default=None, help="processes (default: CPU cores)")
+    _cluster_flag(c)
+
+    w = sub.add_parser("sweep", help="a parameter grid of one algorithm vs a baseline")
+    w.add_argument("--traces", nargs="+", required=True, type=Path, help="trace directories")
+    common(w)
+    w.add_argument("--algorithm", required=True, help="registered name or module:Class")
+    w.add_argument(
+        "--grid",
+        action="append",
+        default=[],
+        metavar="PARAM=V1,V2,...",
+        help="values of one declared tunable (repeat for more; every combination runs)",
+    )
+    w.add_argument("--baseline", default="robustmpc", help="paired per trace ('none' to skip)")
+    w.add_argument("--chunk", type=int, default=8, help="traces per work unit (default 8)")
+    w.add_argument("--json", type=Path, help="write the sweep JSON here")
+    w.add_argument("--plot", type=Path, help="write a heatmap PNG (first two grid params)")
+    w.add_argument("--workers", type=int, default=None, help="processes (default: CPU cores)")
+    _cluster_flag(w)
 
     s = sub.add_parser("simulate", help="run one session and plot it")
     s.add_argument("--trace", required=True, type=Path)
@@ -104,6 +123,50 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--plot", type=Path, help="write the session plot PNG here")
     s.add_argument("--json", type=Path, help="write the per-chunk log JSON here")
     return p
+
+
+def _cluster_flag(sp: argparse.ArgumentParser) -> None:
+    sp.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="tcp://HOST:PORT",
+        help="run the work units on this Dask scheduler's workers (default: locally)",
+    )
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from abr.sim.sweep import parse_grid, run_unit, summarize_sweep, units
+    from abr.sim.sweep_report import plot_heatmap, sweep_table
+
+    console = Console()
+    grid = parse_grid(args.algorithm, args.grid)
+    baseline = None if args.baseline.lower() == "none" else args.baseline
+    video = load_video(args.video)
+    cfg = _config(args)
+    sets = {d.resolve().name: load_trace_dir(d, args.trace_format) for d in args.traces}
+    work = units(args.algorithm, grid, baseline, sets, video, cfg, args.chunk)
+    start = time.perf_counter()
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task(f"sweeping ({len(work)} units)", total=len(work))
+        results = map_units(
+            run_unit, work, args.workers, lambda _: progress.advance(task), args.scheduler
+        )
+    elapsed = time.perf_counter() - start
+    summary = summarize_sweep(args.algorithm, grid, baseline, results)
+    console.print(sweep_table(summary))
+    decisions = summary["decisions"]
+    console.print(
+        f"{len(summary['configs'])} configurations, {len(work)} units, {decisions} decisions "
+        f"in {elapsed:.1f}s ({decisions / max(elapsed, 1e-9):.0f} decisions/s)"
+    )
+    if args.json:
+        args.json.write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
+    if args.plot:
+        plot_heatmap(summary, args.plot)
+    return 0
 
 
 def _compare(args: argparse.Namespace) -> int:
@@ -134,7 +197,7 @@ def _compare(args: argparse.Namespace) -> int:
         def tick(_: TraceResult) -> None:
             progress.advance(task)
 
-        results = run_jobs(jobs, args.workers, tick)
+        results = run_jobs(jobs, args.workers, tick, args.scheduler)
     elapsed = time.perf_counter() - start
     default = "default" if "default" in algos else registry.DEFAULT
     summary = summarize(results, algos, default)
@@ -209,6 +272,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "compare":
             return _compare(args)
+        if args.command == "sweep":
+            return _sweep(args)
         return _simulate(args)
     except SdkError as exc:
         import sys

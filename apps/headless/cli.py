@@ -125,6 +125,11 @@ def build_parser() -> argparse.ArgumentParser:
     ld.add_argument(
         "--ramp", type=float, default=0.0, metavar="S", help="spread session starts over S s"
     )
+    ld.add_argument(
+        "--scheduler",
+        metavar="tcp://HOST:PORT",
+        help="spread the sessions over this Dask scheduler's workers (default: this process)",
+    )
     ld.add_argument("--report", type=Path, metavar="OUT.json")
     _backend_flags(ld)
     return p
@@ -390,6 +395,7 @@ async def _load(args: argparse.Namespace, info: BackendInfo, out: Console, err: 
             accounts=accounts,
             timeout=opts.timeout,
             ramp=args.ramp,
+            scheduler=args.scheduler,
         )
     if args.report:
         write_json(args.report, doc)

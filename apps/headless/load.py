@@ -21,7 +21,7 @@ import threading
 import time
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +33,16 @@ from apps.headless.report import session_report
 from apps.headless.scenarios import new_device_id
 from apps.headless.session import PlayOptions, PlaySession
 
-__all__ = ["ACCOUNT_MODES", "CpuMeter", "aggregate", "cells_of_run", "pacing_of", "run_load"]
+__all__ = [
+    "ACCOUNT_MODES",
+    "CpuMeter",
+    "SessionSpec",
+    "aggregate",
+    "cells_of_run",
+    "pacing_of",
+    "play_session",
+    "run_load",
+]
 
 ACCOUNT_MODES = ("balanced", "random", "shared")
 """``balanced``: fresh accounts picked so cells go round-robin (needs the backend's
@@ -44,7 +53,7 @@ hash falls; ``shared``: every session logs in with ``--email`` / the demo accoun
 @dataclass(frozen=True)
 class _Login:
     email: str
-    password: str
+    password: str = field(repr=False)
     account_id: str | None = None
     cell: str | None = None
     """The cell the account was picked for (``balanced``), checked against the Play API's."""
@@ -101,36 +110,42 @@ class CpuMeter:
         }
 
 
-async def _one(
-    info: BackendInfo,
-    index: int,
-    title: str,
-    login: _Login,
-    opts: PlayOptions,
-    delay: float,
-    device_id: str,
-    trace: str | None = None,
-) -> dict[str, Any]:
-    if delay > 0:
-        await asyncio.sleep(delay)
-    config = nrdp.DeviceConfig(device_id, info.gateway_url)
+@dataclass(frozen=True)
+class SessionSpec:
+    """Everything one session needs, picklable so a cluster worker can run it."""
+
+    index: int
+    title: str
+    login: _Login
+    opts: PlayOptions
+    delay: float
+    device_id: str
+    trace: str | None = None
+
+
+async def play_session(gateway_url: str, spec: SessionSpec) -> dict[str, Any]:
+    """One session, start to report (runs here or on a cluster worker)."""
+    if spec.delay > 0:
+        await asyncio.sleep(spec.delay)
+    login = spec.login
+    config = nrdp.DeviceConfig(spec.device_id, gateway_url)
     head: dict[str, Any] = {
-        "session": index,
+        "session": spec.index,
         "account_id": login.account_id,
-        "started_after_s": delay,
-        "device_id": device_id,
+        "started_after_s": spec.delay,
+        "device_id": spec.device_id,
     }
-    if trace is not None:
-        head["trace"] = trace
+    if spec.trace is not None:
+        head["trace"] = spec.trace
     try:
         async with nrdp.Device(config) as device:
             await device.login(login.email, login.password)
             # a slow poll: N sessions' polls share one event loop with N frame clocks
-            session = PlaySession(device, opts, poll_s=0.5)
+            session = PlaySession(device, spec.opts, poll_s=0.5)
             await session.run()
             report = session_report(session)
     except nrdp.SdkError as err:
-        return {**head, "title": title, "state": "error", "errors": [err.code]}
+        return {**head, "title": spec.title, "state": "error", "errors": [err.code]}
     report = {**head, **report}
     if login.cell is not None:
         report["cell_expected"] = login.cell
@@ -250,8 +265,13 @@ async def run_load(
     accounts: str = "balanced",
     timeout: float = 900.0,
     ramp: float = 0.0,
+    scheduler: Any = None,
 ) -> dict[str, Any]:
-    """Run the sessions; session *i* starts ``i * ramp / sessions`` seconds after the first."""
+    """Run the sessions; session *i* starts ``i * ramp / sessions`` seconds after the first.
+
+    ``scheduler`` (a Dask address or ``distributed.Client``) spreads the sessions over the
+    cluster's workers, each running its share in one event loop; the report merges them.
+    """
     if not titles:
         raise UsageError("no titles to play (give --title or --endpoints with titles)")
     if accounts not in ACCOUNT_MODES:
@@ -268,29 +288,37 @@ async def run_load(
         for i, device_id in enumerate(device_ids):
             traces[i] = files[i % len(files)].name
             await control.apply_trace(parsed[i % len(files)], oca_ids, client=device_id)
-    meter = CpuMeter()
-    try:
-        reports = await asyncio.gather(
-            *(
-                _one(
-                    info,
-                    i,
-                    titles[i % len(titles)],
-                    logins[i],
-                    PlayOptions(
-                        title=titles[i % len(titles)],
-                        realtime=realtime,
-                        duration=duration,
-                        decode=decode,
-                        timeout=timeout,
-                    ),
-                    ramp * i / sessions,
-                    device_ids[i],
-                    traces[i],
-                )
-                for i in range(sessions)
-            )
+    specs = [
+        SessionSpec(
+            i,
+            titles[i % len(titles)],
+            logins[i],
+            PlayOptions(
+                title=titles[i % len(titles)],
+                realtime=realtime,
+                duration=duration,
+                decode=decode,
+                timeout=timeout,
+            ),
+            ramp * i / sessions,
+            device_ids[i],
+            traces[i],
         )
+        for i in range(sessions)
+    ]
+    meter = CpuMeter()
+    workers: list[dict[str, Any]] | None = None
+    try:
+        if scheduler is None:
+            reports = list(
+                await asyncio.gather(*(play_session(info.gateway_url, s) for s in specs))
+            )
+        else:
+            from apps.headless.cluster import play_on_cluster
+
+            reports, workers = await asyncio.to_thread(
+                play_on_cluster, scheduler, info.gateway_url, specs
+            )
     finally:
         if trace_set is not None:
             for oca_id in await control.all_oca_ids():
@@ -326,5 +354,6 @@ async def run_load(
         },
         "cells": cells,
         "cells_run": cells_of_run(reports),
+        "workers": workers,
         "sessions": list(reports),
     }

@@ -25,7 +25,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from drm.clearkey import CLEARKEY_SYSTEM_ID, clearkey_pssh
 from drm.encrypt import encrypt_init, encrypt_segment, plan_from_init
 from fake_backend.packager.catalog_specs import PackageSpec, SubtitleSpec
 from fake_backend.packager.media_factory import encode_audio, encode_title
@@ -51,6 +50,7 @@ from manifest.model import (
     Representation,
     SegmentTemplate,
 )
+from manifest.protection import CLEARKEY_SYSTEM_ID as DASHIF_CLEARKEY_SYSTEM_ID
 from manifest.writer import write_mpd
 
 __all__ = [
@@ -349,13 +349,21 @@ def _protection(
 ) -> tuple[ContentProtection, ...]:
     if kid is None:
         return ()
-    clearkey = ContentProtection(
-        scheme_id_uri=f"urn:uuid:{CLEARKEY_SYSTEM_ID}",
+    return (mp4_protection(scheme, kid), dashif_clearkey(license_url))
+
+
+def dashif_clearkey(license_url: str | None) -> ContentProtection:
+    """The ClearKey entry as DASH-IF IOP recommends: system ``e2719d58-...``, ``dashif:Laurl``.
+
+    No ``cenc:pssh``: dash.js builds the key request from ``cenc:default_KID`` for this
+    system id, and fails ("Error generating key request") when the entry names the W3C
+    common system id with a pssh. The init segments keep their W3C common pssh box.
+    """
+    return ContentProtection(
+        scheme_id_uri=f"urn:uuid:{DASHIF_CLEARKEY_SYSTEM_ID}",
         value="ClearKey1.0",
-        pssh=clearkey_pssh([kid]),
         license_urls=(license_url,) if license_url is not None else (),
     )
-    return (mp4_protection(scheme, kid), clearkey)
 
 
 def _labelled(aset: AdaptationSet, label: str | None) -> AdaptationSet:
@@ -369,9 +377,7 @@ def build_manifest(packaged: PackagedTitle, *, license_url: str | None = None) -
     Role ``main`` for the first, ``dub`` for the others). Text: one per WebVTT sidecar
     (``text/vtt``, Role ``subtitle``, the file as the Representation's BaseURL).
     Every encrypted AdaptationSet carries the mp4protection entry (scheme +
-    ``cenc:default_KID``) and the ClearKey entry under the W3C common system ID
-    (``urn:uuid:1077efec-...``, the system ID of its ``cenc:pssh``; Shaka and dash.js map it
-    to ``org.w3.clearkey``) with ``dashif:Laurl``.
+    ``cenc:default_KID``) and the DASH-IF ClearKey entry (:func:`dashif_clearkey`).
     """
     spec = packaged.spec
     scheme = spec.scheme

@@ -20,6 +20,7 @@ from fake_backend.packager.catalog_specs import catalog_titles
 from fake_backend.packager.package import MPD_NAME
 from fake_backend.packager.package_errors import MissingContentKey
 from manifest import parse_mpd
+from manifest.protection import CLEARKEY_SYSTEM_ID as DASHIF_CLEARKEY_SYSTEM_ID
 
 SECRET = b"s" * 32
 
@@ -91,8 +92,8 @@ async def test_packaged_tiny_title_plays_through_the_services(make_backend, http
     kid = next(c.default_kid_bytes for c in video.content_protection if c.is_mp4protection)
     assert kid is not None and kid.hex() == pb["drm"]["default_kid"]["video"]
     assert pb["drm"]["system_id"] == CLEARKEY_SYSTEM_ID
-    ck = next(c for c in video.content_protection if c.system_id == CLEARKEY_SYSTEM_ID)
-    assert ck.pssh is not None
+    ck = next(c for c in video.content_protection if c.system_id == DASHIF_CLEARKEY_SYSTEM_ID)
+    assert ck.pssh is None and ck.value == "ClearKey1.0"
     body = build_license_request([kid])
     status, _, _, raw = await client.signed(
         "/license/v1/clearkey", body, extra=pb["license"]["headers"]

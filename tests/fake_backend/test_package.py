@@ -20,7 +20,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from drm import KeyStore, decrypt_init, decrypt_segment, find_pssh, parse_init
-from drm.clearkey import CLEARKEY_SYSTEM_ID
 from drm.errors import KeyNotFound
 from fake_backend.packager import encode_title, read_frame_id
 from fake_backend.packager.catalog_specs import (
@@ -40,6 +39,7 @@ from fake_backend.packager.spec import TEST_LADDER
 from fake_backend.packager.subtitles import vtt_timestamp, webvtt
 from manifest import parse_mpd
 from manifest.model import AdaptationSet, Manifest, SegmentTemplate
+from manifest.protection import CLEARKEY_SYSTEM_ID, W3C_COMMON_SYSTEM_ID
 from mediacore.boxes import find_first, iter_boxes
 from mediacore.errors import SdkError
 
@@ -209,12 +209,12 @@ def test_protected_sets_carry_scheme_default_kid_and_clearkey_laurl(tiny):
             kid = kids[aset.kind or ""]
             assert mp4[0].default_kid_bytes == kid
             assert ck[0].license_url == LICENSE_URL
-            assert ck[0].pssh is not None
-            (pssh,) = find_pssh(ck[0].pssh)
-            assert pssh.kids == (kid,)
+            assert ck[0].value == "ClearKey1.0"
+            assert ck[0].pssh is None  # DASH-IF IOP: dash.js needs no (and chokes on a W3C) pssh
     raw = tiny["t-ocean"].mpd_path.read_text()
-    assert "dashif:Laurl" in raw and "cenc:default_KID" in raw and "cenc:pssh" in raw
-    assert "1077efec-c0b2-4d02-ace3-3c1e52e2fb4b" in raw.lower()
+    assert "dashif:Laurl" in raw and "cenc:default_KID" in raw and "cenc:pssh" not in raw
+    assert 'xmlns:dashif="https://dashif.org/CPS"' in raw
+    assert "1077efec" not in raw.lower()
 
 
 def test_mpd_base_urls_are_relative(tiny):
@@ -268,7 +268,7 @@ def test_cbcs_title_is_cbcs_and_cenc_title_is_cenc(tiny):
             assert tenc.per_sample_iv_size == iv
             if scheme == "cbcs":
                 assert tenc.constant_iv is not None and len(tenc.constant_iv) == 16
-            assert {x.system_uuid for x in prot.pssh} == {CLEARKEY_SYSTEM_ID}
+            assert {x.system_uuid for x in prot.pssh} == {W3C_COMMON_SYSTEM_ID}  # init keeps it
             seg = (p.root / t.segments[0]).read_bytes()
             assert find_first(seg, "moof/traf/senc") is not None
 
@@ -422,7 +422,7 @@ def test_short_last_segment_uses_a_timeline(tmp_path):
     assert video.segment_info.timeline is not None
     assert [r.duration for r in video.representations[0].segments()] == [2.0, 1.0]
     ck = [c for c in video.content_protection if c.system_id == CLEARKEY_SYSTEM_ID]
-    assert ck[0].license_urls == () and ck[0].pssh is not None  # no URL given: no Laurl
+    assert ck[0].license_urls == () and ck[0].pssh is None  # no URL given: no Laurl
     assert "Laurl" not in a.mpd_path.read_text()
     assert _decode(_clear_track(a, "v240", KeyStore(keys))) == list(range(36))
     samples = _decode_audio_samples(_clear_track(a, "a64", KeyStore(keys)))
@@ -489,7 +489,7 @@ def test_an_independent_parser_reads_the_mpd(tiny):
         mp4 = cps["urn:mpeg:dash:mp4protection:2011"]
         assert mp4.value == "cenc"
         assert mp4.cenc_default_kid.replace("-", "") == kids[a.content_type].hex()
-        assert "urn:uuid:1077efec-c0b2-4d02-ace3-3c1e52e2fb4b" in cps
+        assert cps["urn:uuid:e2719d58-a985-b3c9-781a-b030af78d30e"].value == "ClearKey1.0"
         template = a.segment_templates[0]
         assert template.media == "$RepresentationID$/seg-$Number$.m4s"
         assert template.initialization == "$RepresentationID$/init.mp4"

@@ -1,0 +1,147 @@
+"""The third-party generators make what they claim: real MPDs whose every address resolves,
+and media that decrypts with ``drm`` and decodes frame-exactly against the clear source."""
+
+from __future__ import annotations
+
+import urllib.request
+
+import pytest
+
+from drm import parse_init
+from manifest.model import SegmentBase, SegmentTemplate
+from mediacore.boxes import find_first
+from tests.support.media_check import clear_stream, decode_video, load, rendition_bytes
+from tests.support.static_server import serve_directory
+from tests.support.thirdparty import (
+    KID,
+    KID_2,
+    LADDER_A,
+    LADDER_B,
+    ThirdPartyStream,
+    ffmpeg_dash,
+    shaka_packager,
+    shaka_packager_path,
+    two_period,
+)
+
+needs_shaka = pytest.mark.skipif(
+    shaka_packager_path() is None, reason="shaka-packager not installed (NRDP_SHAKA_PACKAGER)"
+)
+
+
+def _videos(stream: ThirdPartyStream, period: int = 0):
+    m = load(stream.dir, stream.mpd_name)
+    return [
+        r for a in m.periods[period].adaptation_sets if a.kind == "video" for r in a.representations
+    ]
+
+
+def _check_every_rendition(stream: ThirdPartyStream, heights: tuple[int, ...]) -> None:
+    """Each video rendition decodes to exactly the source's frames, ids in order."""
+    reps = _videos(stream)
+    assert sorted(r.height for r in reps) == sorted(heights)
+    for rep in reps:
+        init, segments = rendition_bytes(stream.dir, rep)
+        assert parse_init(init).encrypted == stream.encrypted
+        track = decode_video(clear_stream(init, segments, stream.keys))
+        assert track.hashes == list(stream.reference[rep.height]), rep.height
+        assert track.ids == list(stream.frame_ids)
+
+
+@pytest.mark.parametrize("timeline", [False, True])
+def test_ffmpeg_dash_clear_three_renditions(timeline):
+    stream = ffmpeg_dash(timeline=timeline)
+    m = load(stream.dir, stream.mpd_name)
+    (video,) = [a for a in m.periods[0].adaptation_sets if a.kind == "video"]
+    info = video.representations[0].addressing
+    assert isinstance(info, SegmentTemplate)
+    assert (info.timeline is not None) == timeline
+    assert not stream.encrypted and stream.frame_count == 144
+    assert any(a.kind == "audio" for a in m.periods[0].adaptation_sets)
+    _check_every_rendition(stream, tuple(r.height for r in LADDER_A))
+
+
+def test_ffmpeg_dash_cenc_decrypts_frame_exactly():
+    stream = ffmpeg_dash(timeline=True, encrypted=True)
+    assert stream.keys == {KID: stream.keys[KID]}
+    top = max(_videos(stream), key=lambda r: r.height or 0)
+    init, segments = rendition_bytes(stream.dir, top)
+    assert parse_init(init).kids == (KID,)
+    _check_every_rendition(stream, tuple(r.height for r in LADDER_A))
+    with pytest.raises(Exception):  # noqa: B017 - any drm error: the key matters
+        decode_video(clear_stream(init, segments, {KID: bytes(16)}))
+
+
+def test_two_periods_different_ladders_and_offset():
+    stream = two_period()
+    m = load(stream.dir, stream.mpd_name)
+    assert [p.start for p in m.periods] == [0.0, 4.0]
+    assert stream.frame_count == 192 and stream.keys.keys() == {KID_2}
+    first, second = (_videos(stream, i) for i in (0, 1))
+    assert {r.height for r in first} == {r.height for r in LADDER_A}
+    assert {r.height for r in second} == {r.height for r in LADDER_B}
+    ids: list[int | None] = []
+    for period, reps in ((0, first), (1, second)):
+        rep = reps[0]
+        assert isinstance(rep.addressing, SegmentTemplate)
+        pto = rep.addressing.presentation_time_offset or 0
+        assert (pto > 0) == (period == 1)
+        refs = list(rep.segments())
+        assert refs[0].start == m.periods[period].start
+        init, segments = rendition_bytes(stream.dir, rep)
+        track = decode_video(clear_stream(init, segments, stream.keys))
+        assert track.hashes == list(stream.reference[rep.height])
+        ids += track.ids
+    assert ids == list(stream.frame_ids)  # no frame lost or repeated at the boundary
+
+
+def test_static_server_answers_ranges(tmp_path):
+    (tmp_path / "f.bin").write_bytes(bytes(range(100)))
+    with serve_directory(tmp_path) as base:
+        req = urllib.request.Request(base + "f.bin", headers={"Range": "bytes=10-19"})
+        with urllib.request.urlopen(req) as r:
+            assert r.status == 206 and r.read() == bytes(range(10, 20))
+            assert r.headers["Content-Range"] == "bytes 10-19/100"
+        with urllib.request.urlopen(base + "f.bin") as r:
+            assert r.status == 200 and len(r.read()) == 100
+        with pytest.raises(urllib.error.HTTPError) as err:
+            urllib.request.urlopen(base + "missing.mpd")
+        assert err.value.code == 404
+
+
+@needs_shaka
+@pytest.mark.parametrize("encrypted", [False, True])
+def test_shaka_on_demand_segment_base_sidx(encrypted):
+    stream = shaka_packager(on_demand=True, encrypted=encrypted)
+    for rep in _videos(stream):
+        assert isinstance(rep.addressing, SegmentBase)
+        assert rep.addressing.index_range is not None
+        assert len(rep.base_urls) == 1  # one file per representation
+    _check_every_rendition(stream, tuple(r.height for r in LADDER_A))
+
+
+@needs_shaka
+def test_shaka_live_profile_clearkey():
+    stream = shaka_packager(on_demand=False, encrypted=True)
+    m = load(stream.dir, stream.mpd_name)
+    (video,) = [a for a in m.periods[0].adaptation_sets if a.kind == "video"]
+    mp4 = next(c for c in video.content_protection if c.is_mp4protection)
+    assert mp4.default_kid_bytes == KID
+    _check_every_rendition(stream, tuple(r.height for r in LADDER_A))
+
+
+@needs_shaka
+def test_shaka_key_rotation_uses_a_key_per_crypto_period():
+    stream = shaka_packager(on_demand=True, key_rotation=True)
+    assert len(stream.keys) == 3
+    top = max(_videos(stream), key=lambda r: r.height or 0)
+    init, segments = rendition_bytes(stream.dir, top)
+    assert len(segments) == 3
+    for seg in segments:  # each fragment names its period's KID in a seig sample group
+        assert find_first(seg, "moof/traf/sgpd") is not None
+        assert find_first(seg, "moof/traf/sbgp") is not None
+    _check_every_rendition(stream, tuple(r.height for r in LADDER_A))
+    for key in stream.keys:  # every rotated key is needed: dropping one breaks decryption
+        partial = {k: v for k, v in stream.keys.items() if k != key}
+        with pytest.raises(Exception):  # noqa: B017
+            clear_stream(init, segments, partial)

@@ -25,12 +25,18 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from drm.clearkey import CLEARKEY_SYSTEM_ID_BYTES
 from drm.encrypt import encrypt_init, encrypt_segment, plan_from_init
+from drm.pssh import build_pssh
 from fake_backend.packager.catalog_specs import PackageSpec, SubtitleSpec
 from fake_backend.packager.media_factory import encode_audio, encode_title
+from fake_backend.packager.on_demand import ON_DEMAND_PROFILE, single_file
+from fake_backend.packager.options import PackageOptions
 from fake_backend.packager.package_errors import MissingContentKey
 from fake_backend.packager.poster import render_poster
 from fake_backend.packager.rendition import EncodedTitle, Rendition, SegmentInfo
+from fake_backend.packager.retime import shifted_rendition, shifted_title
+from fake_backend.packager.rotation import seig_entry, with_seig_group
 from fake_backend.packager.subtitles import webvtt
 from manifest.build import (
     adaptation_set,
@@ -44,11 +50,14 @@ from manifest.build import (
 from manifest.model import (
     AdaptationSet,
     BaseUrl,
+    ByteRange,
     ContentProtection,
     Label,
     Manifest,
     Representation,
+    SegmentBase,
     SegmentTemplate,
+    UrlRange,
 )
 from manifest.protection import CLEARKEY_SYSTEM_ID as DASHIF_CLEARKEY_SYSTEM_ID
 from manifest.writer import write_mpd
@@ -68,6 +77,7 @@ MPD_NAME = "manifest.mpd"
 POSTER_NAME = "poster.png"
 INIT_TEMPLATE = "$RepresentationID$/init.mp4"
 MEDIA_TEMPLATE = "$RepresentationID$/seg-$Number$.m4s"
+DEFAULT_OPTIONS = PackageOptions()
 
 
 @dataclass(frozen=True)
@@ -85,6 +95,12 @@ class PackagedTrack:
     segment_info: tuple[SegmentInfo, ...] = ()
     kid: bytes | None = None
     language: str | None = None
+    media_file: str | None = None
+    """On-demand profile: the one file (init + sidx + fragments); ``segments`` is empty."""
+    init_range: tuple[int, int] | None = None
+    index_range: tuple[int, int] | None = None
+    rotation_kids: tuple[bytes, ...] = ()
+    """Key rotation: every KID the fragments use, in order (``kid`` is the first)."""
     label: str | None = None
     width: int | None = None
     height: int | None = None
@@ -112,8 +128,12 @@ class PackagedTrack:
                 {"number": i.number, "path": p, "start": i.start, "duration": i.duration}
                 for i, p in zip(self.segment_info, self.segments, strict=True)
             ]
-            if self.segment_info
+            if self.segment_info and self.segments
             else [{"path": p} for p in self.segments],
+            "media_file": self.media_file,
+            "init_range": list(self.init_range) if self.init_range else None,
+            "index_range": list(self.index_range) if self.index_range else None,
+            "rotation_kids": [k.hex() for k in self.rotation_kids] or None,
         }
         return {k: v for k, v in d.items() if v is not None}
 
@@ -191,6 +211,45 @@ def protect_rendition(
     return init, segments
 
 
+def protect_rotating(
+    spec: PackageSpec,
+    r: Rendition,
+    kids: Sequence[bytes],
+    keys: Mapping[bytes, bytes],
+    period: int,
+) -> tuple[bytes, list[bytes]]:
+    """Like :func:`protect_rendition`, but segment *i* uses ``kids[i // period % len]``.
+
+    The init's ``tenc`` names ``kids[0]`` and its ClearKey pssh lists every KID (so a
+    player can ask for all keys ahead of need); every fragment carries a ``seig`` group
+    with its own KID (the first period's too: one rule for every fragment).
+    """
+    label = f"{spec.title_id}/{r.id}"
+    first = kids[0]
+    constant_iv = _derive(keys[first], label + "/constant", 16) if spec.scheme == "cbcs" else None
+    pssh = build_pssh(CLEARKEY_SYSTEM_ID_BYTES, list(dict.fromkeys(kids)), b"", 1)
+    init = encrypt_init(
+        r.init, spec.scheme, first, constant_iv=constant_iv, clearkey=False, pssh=[pssh]
+    )
+    plan = plan_from_init(init)
+    params = plan.tracks[0].params
+    iv_size = params.per_sample_iv_size
+    segments = []
+    for n, (info, seg) in enumerate(zip(r.segment_info, r.segments, strict=True)):
+        kid = kids[n // period % len(kids)]
+        key = keys[kid]
+        iv = _derive(key, f"{label}/{info.number}", iv_size) if iv_size else None
+        entry = seig_entry(
+            kid,
+            iv_size=iv_size,
+            crypt_byte_block=params.crypt_byte_block,
+            skip_byte_block=params.skip_byte_block,
+            constant_iv=params.constant_iv,
+        )
+        segments.append(with_seig_group(encrypt_segment(seg, plan, key, iv=iv), entry))
+    return init, segments
+
+
 def _write(root: Path, rel: str, data: bytes, files: list[str]) -> None:
     path = root / rel
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -207,6 +266,7 @@ def package_title(
     license_url: str | None = None,
     poster: bool = True,
     encoded: EncodedTitle | None = None,
+    options: PackageOptions = DEFAULT_OPTIONS,
 ) -> PackagedTitle:
     """Encode, protect and describe ``spec`` into ``dest`` (created if missing).
 
@@ -215,30 +275,22 @@ def package_title(
     ``dashif:Laurl`` (left out when None: the Play API's playback manifest carries it).
     Raises :class:`MissingContentKey` before encoding when a KID or key is missing.
     ``encoded`` reuses an earlier ``encode_title(spec.title_spec())`` (encoding is the slow
-    part; tests encode once and package with several key sets).
+    part; tests encode once and package with several key sets). ``options`` picks the
+    layout (on-demand profile), a media time offset and key rotation.
     """
     root = Path(dest)
     kids = dict(kids or {})
+    if options.rotation:  # the first KID of a rotation is the track's default KID
+        kids.update({kind: seq[0] for kind, seq in options.rotation.items()})
     keys = dict(keys or {})
     if spec.encrypted:
-        needed = ["video"] + (["audio"] if spec.audio else [])
-        for kind in needed:
-            kid = kids.get(kind)
-            if kid is None or len(kid) != 16:
-                raise MissingContentKey(
-                    f"{spec.title_id}: no 16-byte {kind} KID", title_id=spec.title_id, kind=kind
-                )
-            if kid not in keys:
-                raise MissingContentKey(
-                    f"{spec.title_id}: no content key for the {kind} KID {kid.hex()}",
-                    title_id=spec.title_id,
-                    kind=kind,
-                    kid=kid.hex(),
-                )
+        _check_keys(spec, kids, keys, options)
     if encoded is None:
         encoded = encode_title(spec.title_spec())
     elif encoded.spec != spec.title_spec():
         raise ValueError(f"{spec.title_id}: the encoded title was made from another spec")
+    if options.media_time_offset_s:
+        encoded = shifted_title(encoded, options.media_time_offset_s)
     renditions: list[tuple[Rendition, str | None, str | None]] = [
         (v, None, None) for v in encoded.video
     ]
@@ -246,46 +298,17 @@ def package_title(
         first = spec.audio[0]
         renditions.append((encoded.audio, first.language, first.label))
         for track in spec.audio[1:]:
-            renditions.append(
-                (encode_audio(spec.audio_title_spec(track)), track.language, track.label)
-            )
+            extra = encode_audio(spec.audio_title_spec(track))
+            if options.media_time_offset_s:
+                extra = shifted_rendition(extra, options.media_time_offset_s)
+            renditions.append((extra, track.language, track.label))
 
     root.mkdir(parents=True, exist_ok=True)
     files: list[str] = []
-    tracks: list[PackagedTrack] = []
-    for r, language, label in renditions:
-        kid = kids[r.kind] if spec.encrypted else None
-        if kid is not None:
-            init, segments = protect_rendition(spec, r, kid, keys[kid])
-        else:
-            init, segments = r.init, list(r.segments)
-        init_rel = f"{r.id}/init.mp4"
-        _write(root, init_rel, init, files)
-        seg_rels = []
-        for info, data in zip(r.segment_info, segments, strict=True):
-            rel = f"{r.id}/seg-{info.number}.m4s"
-            _write(root, rel, data, files)
-            seg_rels.append(rel)
-        tracks.append(
-            PackagedTrack(
-                id=r.id,
-                kind=r.kind,
-                codecs=r.codecs,
-                bandwidth=_peak_bandwidth([len(s) for s in segments], r.segment_info),
-                timescale=r.timescale,
-                init=init_rel,
-                segments=tuple(seg_rels),
-                segment_info=r.segment_info,
-                kid=kid,
-                language=language,
-                label=label,
-                width=r.width,
-                height=r.height,
-                frame_rate=r.frame_rate,
-                sample_rate=r.sample_rate,
-                channels=r.channels,
-            )
-        )
+    tracks = [
+        _write_rendition(spec, r, root, files, kids, keys, options, language, label)
+        for r, language, label in renditions
+    ]
     for sub in spec.subtitles:
         tracks.append(_write_subtitles(spec, sub, root, files))
     poster_rel = None
@@ -301,16 +324,86 @@ def package_title(
     )
     _write(root, MPD_NAME, write_mpd(build_manifest(packaged, license_url=license_url)), files)
     files.append("title.json")
-    result = PackagedTitle(
-        spec=packaged.spec,
-        root=root,
-        tracks=packaged.tracks,
-        kids=packaged.kids,
-        poster=poster_rel,
-        files=tuple(sorted(files)),
-    )
+    result = replace(packaged, files=tuple(sorted(files)))
     (root / "title.json").write_text(json.dumps(result.describe(), indent=2) + "\n")
     return result
+
+
+def _check_keys(
+    spec: PackageSpec,
+    kids: Mapping[str, bytes],
+    keys: Mapping[bytes, bytes],
+    options: PackageOptions,
+) -> None:
+    """Every KID the title will use is 16 bytes and has a key (:class:`MissingContentKey`)."""
+    for kind in ["video"] + (["audio"] if spec.audio else []):
+        kid = kids.get(kind)
+        if kid is None or len(kid) != 16:
+            raise MissingContentKey(
+                f"{spec.title_id}: no 16-byte {kind} KID", title_id=spec.title_id, kind=kind
+            )
+        for k in options.rotation.get(kind, (kid,)):
+            if k not in keys:
+                raise MissingContentKey(
+                    f"{spec.title_id}: no content key for the {kind} KID {k.hex()}",
+                    title_id=spec.title_id,
+                    kind=kind,
+                    kid=k.hex(),
+                )
+
+
+def _write_rendition(
+    spec: PackageSpec,
+    r: Rendition,
+    root: Path,
+    files: list[str],
+    kids: Mapping[str, bytes],
+    keys: Mapping[bytes, bytes],
+    options: PackageOptions,
+    language: str | None,
+    label: str | None,
+) -> PackagedTrack:
+    """Protect one rendition and write it as segment files or one on-demand file."""
+    kid = kids[r.kind] if spec.encrypted else None
+    rotation = tuple(options.rotation.get(r.kind, ())) if kid is not None else ()
+    if rotation:
+        init, segments = protect_rotating(spec, r, rotation, keys, options.crypto_period_segments)
+    elif kid is not None:
+        init, segments = protect_rendition(spec, r, kid, keys[kid])
+    else:
+        init, segments = r.init, list(r.segments)
+    track = PackagedTrack(
+        id=r.id,
+        kind=r.kind,
+        codecs=r.codecs,
+        bandwidth=_peak_bandwidth([len(s) for s in segments], r.segment_info),
+        timescale=r.timescale,
+        segment_info=r.segment_info,
+        kid=kid,
+        language=language,
+        label=label,
+        width=r.width,
+        height=r.height,
+        frame_rate=r.frame_rate,
+        sample_rate=r.sample_rate,
+        channels=r.channels,
+        rotation_kids=rotation,
+    )
+    if options.on_demand:
+        one = single_file(init, segments, r.segment_info)
+        rel = f"{r.id}.mp4"
+        _write(root, rel, one.data, files)
+        return replace(
+            track, media_file=rel, init_range=one.init_range, index_range=one.index_range
+        )
+    init_rel = f"{r.id}/init.mp4"
+    _write(root, init_rel, init, files)
+    seg_rels = []
+    for info, data in zip(r.segment_info, segments, strict=True):
+        rel = f"{r.id}/seg-{info.number}.m4s"
+        _write(root, rel, data, files)
+        seg_rels.append(rel)
+    return replace(track, init=init_rel, segments=tuple(seg_rels))
 
 
 def _write_subtitles(
@@ -332,16 +425,43 @@ def _write_subtitles(
 # ------------------------------------------------------------------------------ MPD
 
 
-def _template(track: PackagedTrack) -> SegmentTemplate:
-    """``$Number$`` with @duration when every segment has the same length, else a timeline."""
+def _template(track: PackagedTrack) -> SegmentTemplate | None:
+    """``$Number$`` with @duration when every segment has the same length, else a timeline;
+    None for an on-demand track (its addressing is a SegmentBase on the Representation).
+
+    A media time offset (the first segment's ``tfdt``) becomes ``presentationTimeOffset``.
+    """
+    if track.media_file is not None:
+        return None
     durations = [i.duration for i in track.segment_info]
+    first = track.segment_info[0].start
     if len(set(durations)) == 1:
-        return number_template(
+        template = number_template(
             MEDIA_TEMPLATE, INIT_TEMPLATE, timescale=track.timescale, duration=durations[0]
         )
-    return timeline_template(
-        MEDIA_TEMPLATE, INIT_TEMPLATE, timescale=track.timescale, durations=durations
+    else:
+        template = timeline_template(
+            MEDIA_TEMPLATE,
+            INIT_TEMPLATE,
+            timescale=track.timescale,
+            durations=durations,
+            start_time=first,
+        )
+    return replace(template, presentation_time_offset=first or None)
+
+
+def _addressed(rep: Representation, track: PackagedTrack) -> Representation:
+    """On-demand: the Representation's one file (BaseURL) and its SegmentBase ranges."""
+    if track.media_file is None or track.init_range is None or track.index_range is None:
+        return rep
+    first = track.segment_info[0].start
+    base = SegmentBase(
+        timescale=track.timescale,
+        presentation_time_offset=first or None,
+        index_range=ByteRange(*track.index_range),
+        initialization=UrlRange(range=ByteRange(*track.init_range)),
     )
+    return replace(rep, base_urls=(BaseUrl(track.media_file),), segment_info=base)
 
 
 def _protection(
@@ -386,13 +506,16 @@ def build_manifest(packaged: PackagedTitle, *, license_url: str | None = None) -
     if video:
         template = _template(video[0])
         reps = [
-            video_representation(
-                t.id,
-                bandwidth=t.bandwidth,
-                codecs=t.codecs or "",
-                width=t.width or 0,
-                height=t.height or 0,
-                frame_rate=str(t.frame_rate or spec.fps),
+            _addressed(
+                video_representation(
+                    t.id,
+                    bandwidth=t.bandwidth,
+                    codecs=t.codecs or "",
+                    width=t.width or 0,
+                    height=t.height or 0,
+                    frame_rate=str(t.frame_rate or spec.fps),
+                ),
+                t,
             )
             for t in video
         ]
@@ -406,12 +529,15 @@ def build_manifest(packaged: PackagedTitle, *, license_url: str | None = None) -
             )
         )
     for n, t in enumerate(t for t in packaged.tracks if t.kind == "audio"):
-        rep = audio_representation(
-            t.id,
-            bandwidth=t.bandwidth,
-            codecs=t.codecs or "",
-            sampling_rate=t.sample_rate or 48_000,
-            channels=t.channels or 2,
+        rep = _addressed(
+            audio_representation(
+                t.id,
+                bandwidth=t.bandwidth,
+                codecs=t.codecs or "",
+                sampling_rate=t.sample_rate or 48_000,
+                channels=t.channels or 2,
+            ),
+            t,
         )
         aset = adaptation_set(
             "audio",
@@ -434,4 +560,8 @@ def build_manifest(packaged: PackagedTitle, *, license_url: str | None = None) -
             "text", [rep], id=str(len(sets) + 1), lang=t.language, roles=("subtitle",)
         )
         sets.append(_labelled(aset, t.label))
+    if any(t.media_file for t in packaged.tracks):
+        return static_manifest(
+            sets, duration=spec.duration_s, base_url="./", profiles=ON_DEMAND_PROFILE
+        )
     return static_manifest(sets, duration=spec.duration_s, base_url="./")

@@ -1,0 +1,169 @@
+"""Packager options: on-demand profile (SegmentBase + sidx), media time offset
+(presentationTimeOffset), key rotation (seig groups). Each title is read back the way a
+player would: parse the MPD, fetch what its addressing names, decrypt with drm, decode."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from drm import find_pssh, parse_init
+from drm.errors import KeyNotFound
+from fake_backend.packager import encode_title
+from fake_backend.packager.catalog_specs import AudioTrackSpec, PackageSpec
+from fake_backend.packager.on_demand import ON_DEMAND_PROFILE
+from fake_backend.packager.options import PackageOptions
+from fake_backend.packager.package import PackagedTitle, package_title
+from fake_backend.packager.rendition import EncodedTitle
+from fake_backend.packager.spec import TEST_LADDER
+from manifest.model import Manifest, Representation, SegmentBase, SegmentTemplate
+from mediacore.boxes import find_first
+from tests.support.media_check import clear_stream, decode_video, load, rendition_bytes
+
+SPEC = PackageSpec(
+    "t-opts",
+    "Options",
+    3.0,
+    TEST_LADDER[:2],
+    fps=24,
+    segment_duration_s=1.0,
+    audio=(AudioTrackSpec("a64", bitrate_kbps=64),),
+)
+KIDS = {"video": b"\x01" * 16, "audio": b"\x02" * 16}
+
+
+def _key(kid: bytes) -> bytes:
+    return hashlib.sha256(b"opts" + kid).digest()[:16]
+
+
+@pytest.fixture(scope="module")
+def encoded() -> EncodedTitle:
+    return encode_title(SPEC.title_spec())
+
+
+def _package(
+    encoded: EncodedTitle, dest: Path, options: PackageOptions, spec: PackageSpec = SPEC
+) -> PackagedTitle:
+    kids = {*KIDS.values(), *(k for seq in options.rotation.values() for k in seq)}
+    return package_title(
+        spec,
+        dest,
+        kids=KIDS,
+        keys={k: _key(k) for k in kids},
+        encoded=encoded,
+        poster=False,
+        license_url="http://lic.test/ck",
+        options=options,
+    )
+
+
+def _reps(m: Manifest, kind: str) -> list[Representation]:
+    return [r for a in m.periods[0].adaptation_sets if a.kind == kind for r in a.representations]
+
+
+def _frame_ids(p: PackagedTitle, rep: Representation, keys: dict[bytes, bytes]) -> list[int | None]:
+    init, segments = rendition_bytes(p.root, rep)
+    return decode_video(clear_stream(init, segments, keys)).ids
+
+
+def test_on_demand_profile_one_file_per_representation(encoded, tmp_path):
+    p = _package(encoded, tmp_path, PackageOptions(on_demand=True))
+    m = load(p.root, p.mpd)
+    assert m.profiles == ON_DEMAND_PROFILE and m.warnings == ()
+    keys = {k: _key(k) for k in KIDS.values()}
+    for rep in _reps(m, "video") + _reps(m, "audio"):
+        info = rep.addressing
+        assert isinstance(info, SegmentBase)
+        assert info.index_range is not None and info.initialization is not None
+        assert info.initialization.range is not None
+        assert info.initialization.range.first == 0
+        assert info.initialization.range.last + 1 == info.index_range.first
+        assert [b.url for b in rep.base_urls] == [f"{rep.id}.mp4"]
+        data = (p.root / f"{rep.id}.mp4").read_bytes()
+        sidx = data[info.index_range.first : info.index_range.last + 1]
+        assert sidx[4:8] == b"sidx"
+        init, segments = rendition_bytes(p.root, rep)
+        assert len(segments) == 3
+        assert all(s[4:8] == b"moof" for s in segments)  # ranges land on fragments
+        assert parse_init(init).encrypted
+    assert not list(p.root.glob("*/seg-*.m4s"))  # no segment files in this layout
+    for rep in _reps(m, "video"):
+        assert _frame_ids(p, rep, keys) == list(range(72))
+
+
+def test_media_time_offset_becomes_presentation_time_offset(encoded, tmp_path):
+    p = _package(encoded, tmp_path, PackageOptions(media_time_offset_s=10.0))
+    m = load(p.root, p.mpd)
+    keys = {k: _key(k) for k in KIDS.values()}
+    for rep in _reps(m, "video") + _reps(m, "audio"):
+        info = rep.addressing
+        assert isinstance(info, SegmentTemplate)
+        ts = info.timescale or 1
+        assert info.presentation_time_offset == 10 * ts
+        refs = list(rep.segments())
+        assert refs[0].start == 0.0  # Period time still starts at 0
+        assert refs[0].time == 10 * ts
+        first = (p.root / refs[0].url.removeprefix("http://media.test/")).read_bytes()
+        tfdt = find_first(first, "moof/traf/tfdt")
+        assert tfdt is not None and tfdt.fields(4).u64() == 10 * ts
+    (video,) = _reps(m, "video")[:1]
+    assert _frame_ids(p, video, keys) == list(range(72))
+
+
+@pytest.mark.parametrize("scheme", ["cenc", "cbcs"])
+def test_key_rotation_changes_kid_every_crypto_period(encoded, tmp_path, scheme):
+    rotation = {
+        "video": (b"\x01" * 16, b"\x11" * 16, b"\x21" * 16),
+        "audio": (b"\x02" * 16, b"\x12" * 16),
+    }
+    spec = PackageSpec(**{**SPEC.__dict__, "scheme": scheme})
+    p = _package(encoded, tmp_path, PackageOptions(rotation=rotation), spec)
+    m = load(p.root, p.mpd)
+    keys = {k: _key(k) for seq in rotation.values() for k in seq}
+    for kind, seq in rotation.items():
+        for rep in _reps(m, kind):
+            mp4 = next(
+                c
+                for a in m.periods[0].adaptation_sets
+                if a.kind == kind
+                for c in a.content_protection
+                if c.is_mp4protection
+            )
+            assert mp4.default_kid_bytes == seq[0]
+            init, segments = rendition_bytes(p.root, rep)
+            (pssh,) = find_pssh(init)
+            assert set(pssh.kids) == set(seq)  # every key can be asked for ahead of need
+            used = [_seig_kid(s) for s in segments]
+            assert used == [seq[i % len(seq)] for i in range(len(segments))]
+            clear_stream(init, segments, keys)  # decrypts with every key present
+            missing = {k: v for k, v in keys.items() if k != seq[1]}
+            with pytest.raises(KeyNotFound):
+                clear_stream(init, segments, missing)
+    for rep in _reps(m, "video"):
+        assert _frame_ids(p, rep, keys) == list(range(72))
+
+
+def _seig_kid(segment: bytes) -> bytes:
+    sgpd = find_first(segment, "moof/traf/sgpd")
+    assert sgpd is not None and bytes(sgpd.payload[4:8]) == b"seig"
+    entry = bytes(sgpd.payload[16:])  # v1: grouping, default_length, entry_count
+    return entry[4:20]
+
+
+def test_rotation_needs_every_key(encoded, tmp_path):
+    from fake_backend.packager.package_errors import MissingContentKey
+
+    options = PackageOptions(rotation={"video": (b"\x01" * 16, b"\x31" * 16)})
+    with pytest.raises(MissingContentKey):
+        package_title(
+            SPEC,
+            tmp_path,
+            kids=KIDS,
+            keys={k: _key(k) for k in KIDS.values()},
+            encoded=encoded,
+            options=options,
+        )
+    with pytest.raises(ValueError):
+        PackageOptions(rotation={"video": (b"short",)})

@@ -104,6 +104,7 @@ class PackageSpec:
     audio: tuple[AudioTrackSpec, ...] = (AudioTrackSpec("a128"),)
     subtitles: tuple[SubtitleSpec, ...] = ()
     preset: str = "ultrafast"
+    first_frame_id: int = 0
 
     def __post_init__(self) -> None:
         if self.scheme not in SCHEMES:
@@ -134,6 +135,7 @@ class PackageSpec:
             audio_channels=first.channels,
             preset=self.preset,
             audio_id=first.id,
+            first_frame_id=self.first_frame_id,
         )
 
     def audio_title_spec(self, track: AudioTrackSpec) -> TitleSpec:

@@ -82,7 +82,7 @@ def scaled_frames(spec: TitleSpec) -> Callable[[int], dict[str, av.VideoFrame]]:
     gop = spec.frames_per_segment
 
     def frames(n: int) -> dict[str, av.VideoFrame]:
-        source = picture.render(n).to_video_frame()
+        source = picture.render(spec.first_frame_id + n).to_video_frame()
         out = {}
         for rung in spec.rungs:
             if (rung.width, rung.height) == (width, height):

@@ -52,6 +52,8 @@ class TitleSpec:
     preset: str = "veryfast"
     video_timescale: int = 90_000
     audio_id: str = field(default="audio")
+    first_frame_id: int = 0
+    """The id stamped into frame 0 (a later Period of a title continues the count)."""
 
     def __post_init__(self) -> None:
         if not self.rungs:
@@ -70,7 +72,7 @@ class TitleSpec:
                 f"at {self.fps} fps",
                 field="segment_duration_s",
             )
-        if self.frame_count > (1 << 20):
+        if self.first_frame_id < 0 or self.first_frame_id + self.frame_count > (1 << 20):
             raise InvalidTitleSpec("title longer than the frame-id range", field="duration_s")
         if self.video_timescale % self.fps:
             raise InvalidTitleSpec(

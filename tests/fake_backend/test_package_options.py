@@ -16,6 +16,7 @@ from fake_backend.packager.catalog_specs import AudioTrackSpec, PackageSpec
 from fake_backend.packager.on_demand import ON_DEMAND_PROFILE
 from fake_backend.packager.options import PackageOptions
 from fake_backend.packager.package import PackagedTitle, package_title
+from fake_backend.packager.periods import PeriodPart, package_periods
 from fake_backend.packager.rendition import EncodedTitle
 from fake_backend.packager.spec import TEST_LADDER
 from manifest.model import Manifest, Representation, SegmentBase, SegmentTemplate
@@ -167,3 +168,53 @@ def test_rotation_needs_every_key(encoded, tmp_path):
         )
     with pytest.raises(ValueError):
         PackageOptions(rotation={"video": (b"short",)})
+
+
+def test_two_periods_with_new_ladder_keys_and_offset(encoded, tmp_path):
+    second = PackageSpec(
+        "t-opts-2",
+        "Options, part 2",
+        2.0,
+        TEST_LADDER[1:],
+        fps=24,
+        segment_duration_s=1.0,
+        audio=(AudioTrackSpec("a64", bitrate_kbps=64),),
+        first_frame_id=72,
+    )
+    kids_2 = {"video": b"\x05" * 16, "audio": b"\x06" * 16}
+    all_kids = [*KIDS.values(), *kids_2.values()]
+    title = package_periods(
+        [
+            PeriodPart(SPEC, KIDS, encoded=encoded),
+            PeriodPart(second, kids_2, PackageOptions(media_time_offset_s=5.0)),
+        ],
+        tmp_path,
+        keys={k: _key(k) for k in all_kids},
+        license_url="http://lic.test/ck",
+    )
+    m = load(title.root, title.mpd)
+    assert m.warnings == () and m.media_presentation_duration == 5.0
+    assert [(p.id, p.start, p.duration) for p in m.periods] == [("p1", 0.0, 3.0), ("p2", 3.0, 2.0)]
+    ladders = [
+        {r.height for a in p.adaptation_sets if a.kind == "video" for r in a.representations}
+        for p in m.periods
+    ]
+    assert ladders == [{240, 360}, {360, 480}]
+    ids: list[int | None] = []
+    keys = {k: _key(k) for k in all_kids}
+    for period, kids in zip(m.periods, (KIDS, kids_2), strict=True):
+        video = next(a for a in period.adaptation_sets if a.kind == "video")
+        mp4 = next(c for c in video.content_protection if c.is_mp4protection)
+        assert mp4.default_kid_bytes == kids["video"]  # a new key per Period
+        rep = video.representations[-1]
+        info = rep.addressing
+        assert isinstance(info, SegmentTemplate)
+        pto = (info.presentation_time_offset or 0) / (info.timescale or 1)
+        assert pto == (5.0 if period.id == "p2" else 0.0)
+        refs = list(rep.segments())
+        assert refs[0].start == period.start and refs[0].url.startswith(
+            f"http://media.test/{period.id}/"
+        )
+        init, segments = rendition_bytes(title.root, rep)
+        ids += decode_video(clear_stream(init, segments, keys)).ids
+    assert ids == list(range(120))  # frame ids run on across the boundary

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from fake_backend.packager.thumbnails import ThumbnailSpec
+
 __all__ = ["PackageOptions"]
 
 
@@ -20,12 +22,14 @@ class PackageOptions:
     one every ``crypto_period_segments`` segments (each fragment names its KID in a
     ``seig`` sample group; the init's ``tenc`` and the MPD's ``default_KID`` carry the
     first; the init's pssh lists them all). Every KID needs a content key.
+    ``thumbnails``: a DASH-IF thumbnail tile track (JPEG grids, ``contentType="image"``).
     """
 
     on_demand: bool = False
     media_time_offset_s: float = 0.0
     rotation: Mapping[str, tuple[bytes, ...]] = field(default_factory=dict)
     crypto_period_segments: int = 1
+    thumbnails: ThumbnailSpec | None = None
 
     def __post_init__(self) -> None:
         if self.crypto_period_segments < 1:

@@ -38,6 +38,7 @@ from fake_backend.packager.rendition import EncodedTitle, Rendition, SegmentInfo
 from fake_backend.packager.retime import shifted_rendition, shifted_title
 from fake_backend.packager.rotation import seig_entry, with_seig_group
 from fake_backend.packager.subtitles import webvtt
+from fake_backend.packager.thumbnails import THUMBNAIL_TILE_SCHEME, ThumbnailSpec, render_tiles
 from manifest.build import (
     adaptation_set,
     audio_representation,
@@ -52,6 +53,7 @@ from manifest.model import (
     BaseUrl,
     ByteRange,
     ContentProtection,
+    Descriptor,
     Label,
     Manifest,
     Representation,
@@ -77,6 +79,7 @@ MPD_NAME = "manifest.mpd"
 POSTER_NAME = "poster.png"
 INIT_TEMPLATE = "$RepresentationID$/init.mp4"
 MEDIA_TEMPLATE = "$RepresentationID$/seg-$Number$.m4s"
+TILE_TEMPLATE = "$RepresentationID$/tile-$Number$.jpg"
 DEFAULT_OPTIONS = PackageOptions()
 
 
@@ -101,6 +104,9 @@ class PackagedTrack:
     index_range: tuple[int, int] | None = None
     rotation_kids: tuple[bytes, ...] = ()
     """Key rotation: every KID the fragments use, in order (``kid`` is the first)."""
+    tile_grid: str | None = None
+    """Thumbnail tiles (kind ``image``): ``"<columns>x<rows>"``; ``segments`` are the JPEGs."""
+    tile_duration_s: float | None = None
     label: str | None = None
     width: int | None = None
     height: int | None = None
@@ -134,6 +140,8 @@ class PackagedTrack:
             "init_range": list(self.init_range) if self.init_range else None,
             "index_range": list(self.index_range) if self.index_range else None,
             "rotation_kids": [k.hex() for k in self.rotation_kids] or None,
+            "tile_grid": self.tile_grid,
+            "tile_duration_s": self.tile_duration_s,
         }
         return {k: v for k, v in d.items() if v is not None}
 
@@ -311,6 +319,8 @@ def package_title(
     ]
     for sub in spec.subtitles:
         tracks.append(_write_subtitles(spec, sub, root, files))
+    if options.thumbnails is not None:
+        tracks.append(_write_thumbnails(spec, options.thumbnails, root, files))
     poster_rel = None
     if poster:
         poster_rel = POSTER_NAME
@@ -422,7 +432,48 @@ def _write_subtitles(
     )
 
 
+def _write_thumbnails(
+    spec: PackageSpec, thumbs: ThumbnailSpec, root: Path, files: list[str]
+) -> PackagedTrack:
+    tiles = render_tiles(spec.title_spec(), thumbs)
+    rels = []
+    for n, jpeg in enumerate(tiles, start=1):
+        rel = f"{thumbs.id}/tile-{n}.jpg"
+        _write(root, rel, jpeg, files)
+        rels.append(rel)
+    return PackagedTrack(
+        id=thumbs.id,
+        kind="image",
+        codecs=None,
+        bandwidth=max(math.ceil(len(t) * 8 / thumbs.tile_duration_s) for t in tiles),
+        segments=tuple(rels),
+        width=thumbs.width * thumbs.columns,
+        height=thumbs.height * thumbs.rows,
+        tile_grid=thumbs.grid,
+        tile_duration_s=thumbs.tile_duration_s,
+    )
+
+
 # ------------------------------------------------------------------------------ MPD
+
+
+def _image_set(t: PackagedTrack, set_id: str) -> AdaptationSet:
+    """A DASH-IF thumbnail tile set: one JPEG per tile, ``$Number$`` from 1."""
+    rep = Representation(
+        id=t.id,
+        bandwidth=t.bandwidth,
+        mime_type="image/jpeg",
+        width=t.width,
+        height=t.height,
+        essential_properties=(Descriptor(THUMBNAIL_TILE_SCHEME, t.tile_grid),),
+    )
+    template = SegmentTemplate(
+        media=TILE_TEMPLATE,
+        timescale=1000,
+        duration=round((t.tile_duration_s or 0) * 1000),
+        start_number=1,
+    )
+    return adaptation_set("image", [rep], id=set_id, segment=template)
 
 
 def _template(track: PackagedTrack) -> SegmentTemplate | None:
@@ -560,6 +611,8 @@ def build_manifest(packaged: PackagedTitle, *, license_url: str | None = None) -
             "text", [rep], id=str(len(sets) + 1), lang=t.language, roles=("subtitle",)
         )
         sets.append(_labelled(aset, t.label))
+    for t in (t for t in packaged.tracks if t.kind == "image"):
+        sets.append(_image_set(t, str(len(sets) + 1)))
     if any(t.media_file for t in packaged.tracks):
         return static_manifest(
             sets, duration=spec.duration_s, base_url="./", profiles=ON_DEMAND_PROFILE

@@ -5,13 +5,15 @@ player would: parse the MPD, fetch what its addressing names, decrypt with drm, 
 from __future__ import annotations
 
 import hashlib
+import io
 from pathlib import Path
 
+import av
 import pytest
 
 from drm import find_pssh, parse_init
 from drm.errors import KeyNotFound
-from fake_backend.packager import encode_title
+from fake_backend.packager import encode_title, read_frame_id
 from fake_backend.packager.catalog_specs import AudioTrackSpec, PackageSpec
 from fake_backend.packager.on_demand import ON_DEMAND_PROFILE
 from fake_backend.packager.options import PackageOptions
@@ -19,6 +21,7 @@ from fake_backend.packager.package import PackagedTitle, package_title
 from fake_backend.packager.periods import PeriodPart, package_periods
 from fake_backend.packager.rendition import EncodedTitle
 from fake_backend.packager.spec import TEST_LADDER
+from fake_backend.packager.thumbnails import ThumbnailSpec
 from manifest.model import Manifest, Representation, SegmentBase, SegmentTemplate
 from mediacore.boxes import find_first
 from tests.support.media_check import clear_stream, decode_video, load, rendition_bytes
@@ -218,3 +221,27 @@ def test_two_periods_with_new_ladder_keys_and_offset(encoded, tmp_path):
         init, segments = rendition_bytes(title.root, rep)
         ids += decode_video(clear_stream(init, segments, keys)).ids
     assert ids == list(range(120))  # frame ids run on across the boundary
+
+
+def test_thumbnail_tiles_follow_dash_if(encoded, tmp_path):
+    thumbs = ThumbnailSpec(columns=2, rows=1, interval_s=1.0)  # 3 s: tiles of 2 + 1 cells
+    p = _package(encoded, tmp_path, PackageOptions(thumbnails=thumbs))
+    m = load(p.root, p.mpd)
+    assert m.warnings == ()
+    (images,) = [a for a in m.periods[0].adaptation_sets if a.kind == "image"]
+    assert images.content_type == "image" and images.mime_type == "image/jpeg"
+    (rep,) = images.representations
+    (prop,) = rep.essential_properties
+    assert (prop.scheme_id_uri, prop.value) == ("http://dashif.org/thumbnail_tile", "2x1")
+    assert (rep.width, rep.height) == (320, 90)
+    refs = list(rep.segments())
+    assert [(r.start, r.duration) for r in refs] == [(0.0, 2.0), (2.0, 2.0)]
+    shown = []
+    for ref in refs:
+        data = (p.root / ref.url.removeprefix("http://media.test/")).read_bytes()
+        with av.open(io.BytesIO(data), "r") as c:
+            frame = next(c.decode(video=0))
+        assert (frame.width, frame.height) == (320, 90)
+        luma = frame.to_ndarray(format="gray")
+        shown += [read_frame_id(luma[:, i * 160 : (i + 1) * 160].copy()) for i in range(2)]
+    assert shown == [0, 24, 48, None]  # one thumbnail a second; the spare cell is black

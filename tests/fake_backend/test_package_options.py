@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 from pathlib import Path
 
 import av
@@ -245,3 +246,41 @@ def test_thumbnail_tiles_follow_dash_if(encoded, tmp_path):
         luma = frame.to_ndarray(format="gray")
         shown += [read_frame_id(luma[:, i * 160 : (i + 1) * 160].copy()) for i in range(2)]
     assert shown == [0, 24, 48, None]  # one thumbnail a second; the spare cell is black
+
+
+K1 = "01" * 16 + ":" + "02" * 16
+K2 = "03" * 16 + ":" + "04" * 16
+
+
+def test_cli_package_mode_writes_every_option(tmp_path, capsys):
+    from fake_backend.packager.__main__ import main
+
+    out = tmp_path / "cli"
+    args = [str(out), "--duration", "2", "--segment", "1", "--fps", "24", "--preset", "ultrafast"]
+    args += ["--scheme", "cenc", "--key", K1, "--key", K2, "--on-demand", "--rotate-every", "1"]
+    args += ["--thumbnails", "2x1", "--media-time-offset", "3", "--license-url", "http://l/ck"]
+    assert main(args) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["scheme"] == "cenc" and "keys" not in json.dumps(summary)
+    m = load(out, "manifest.mpd")
+    kinds = [a.kind for a in m.periods[0].adaptation_sets]
+    assert kinds == ["video", "audio", "image"]
+    top = _reps(m, "video")[-1]
+    assert isinstance(top.addressing, SegmentBase)
+    assert top.addressing.presentation_time_offset == 3 * 90_000
+    init, segments = rendition_bytes(out, top)
+    keys = {bytes.fromhex(k.split(":")[0]): bytes.fromhex(k.split(":")[1]) for k in (K1, K2)}
+    assert [_seig_kid(s) for s in segments] == list(keys)
+    assert decode_video(clear_stream(init, segments, keys)).ids == list(range(48))
+
+
+def test_cli_package_mode_errors_exit_2(tmp_path, capsys):
+    from fake_backend.packager.__main__ import main
+
+    base = [str(tmp_path / "x"), "--duration", "1", "--segment", "1"]
+    with pytest.raises(SystemExit) as exc:
+        main([*base, "--scheme", "cenc", "--key", "nothex:00"])
+    assert exc.value.code == 2
+    capsys.readouterr()
+    assert main([*base, "--scheme", "cenc"]) == 2  # encrypted without a key
+    assert json.loads(capsys.readouterr().err)["error"]["code"] == 8005

@@ -23,6 +23,7 @@ from fake_backend.catalog import CatalogTitle, Rendition
 from fake_backend.catalog import catalog_titles as base_catalog_titles
 from fake_backend.packager.errors import InvalidTitleSpec
 from fake_backend.packager.spec import DEMO_LADDER, RungSpec, TitleSpec
+from fake_backend.packager.thumbnails import ThumbnailSpec
 
 __all__ = [
     "CATALOG_SPECS",
@@ -105,6 +106,8 @@ class PackageSpec:
     subtitles: tuple[SubtitleSpec, ...] = ()
     preset: str = "ultrafast"
     first_frame_id: int = 0
+    thumbnails: ThumbnailSpec | None = None
+    """DASH-IF thumbnail tiles to write with the title (see ``PackageOptions.thumbnails``)."""
 
     def __post_init__(self) -> None:
         if self.scheme not in SCHEMES:
@@ -186,54 +189,61 @@ TINY_SPECS: tuple[PackageSpec, ...] = (
 )
 """Seconds each, 240p-480p: the test catalog."""
 
-DEMO_SPECS: tuple[PackageSpec, ...] = (
-    PackageSpec(
-        "t-ocean",
-        "Ocean Deep",
-        30.0,
-        _FULL,
-        fps=24,
-        scheme="cenc",
-        audio=(_EN, _ES),
-    ),
-    PackageSpec(
-        "t-heist",
-        "The Long Heist",
-        40.0,
-        _TO_720,
-        fps=24,
-        segment_duration_s=4.0,
-        scheme="cbcs",
-        subtitles=_SUBS_EN,
-    ),
-    PackageSpec("t-stars", "Between the Stars", 60.0, _TEST, fps=24, scheme="cenc"),
-    PackageSpec("t-kitchen", "Kitchen Wars", 90.0, _LOW, fps=25, scheme="cenc"),
-    # Animation on twos: 12 fps keeps the second 1080p title cheap to encode.
-    PackageSpec("t-dragon", "Dragon School", 30.0, _FULL, fps=12, scheme="clear"),
-    PackageSpec(
-        "t-detect",
-        "Detective Moreau",
-        120.0,
-        _LOW,
-        fps=24,
-        segment_duration_s=4.0,
-        scheme="cbcs",
-    ),
-    PackageSpec(
-        "t-mount", "Mountain Rescue", 300.0, _LOW, fps=12, scheme="cenc", audio=(_EN_MONO,)
-    ),
-    PackageSpec(
-        "t-robot",
-        "Robot Summer",
-        600.0,
-        (_L["v240"],),
-        fps=10,
-        segment_duration_s=4.0,
-        scheme="cenc",
-        audio=(_EN_MONO,),
-    ),
+_DEMO_THUMBS = ThumbnailSpec(columns=5, rows=5, interval_s=2.0)
+"""Seek-bar previews for the demo: a 160x90 thumbnail every 2 s, 25 per tile."""
+
+DEMO_SPECS: tuple[PackageSpec, ...] = tuple(
+    replace(s, thumbnails=_DEMO_THUMBS)
+    for s in (
+        PackageSpec(
+            "t-ocean",
+            "Ocean Deep",
+            30.0,
+            _FULL,
+            fps=24,
+            scheme="cenc",
+            audio=(_EN, _ES),
+        ),
+        PackageSpec(
+            "t-heist",
+            "The Long Heist",
+            40.0,
+            _TO_720,
+            fps=24,
+            segment_duration_s=4.0,
+            scheme="cbcs",
+            subtitles=_SUBS_EN,
+        ),
+        PackageSpec("t-stars", "Between the Stars", 60.0, _TEST, fps=24, scheme="cenc"),
+        PackageSpec("t-kitchen", "Kitchen Wars", 90.0, _LOW, fps=25, scheme="cenc"),
+        # Animation on twos: 12 fps keeps the second 1080p title cheap to encode.
+        PackageSpec("t-dragon", "Dragon School", 30.0, _FULL, fps=12, scheme="clear"),
+        PackageSpec(
+            "t-detect",
+            "Detective Moreau",
+            120.0,
+            _LOW,
+            fps=24,
+            segment_duration_s=4.0,
+            scheme="cbcs",
+        ),
+        PackageSpec(
+            "t-mount", "Mountain Rescue", 300.0, _LOW, fps=12, scheme="cenc", audio=(_EN_MONO,)
+        ),
+        PackageSpec(
+            "t-robot",
+            "Robot Summer",
+            600.0,
+            (_L["v240"],),
+            fps=10,
+            segment_duration_s=4.0,
+            scheme="cenc",
+            audio=(_EN_MONO,),
+        ),
+    )
 )
-"""30 s to 10 min, 240p-1080p, cenc/cbcs/clear, two languages, WebVTT: the demo catalog."""
+"""30 s to 10 min, 240p-1080p, cenc/cbcs/clear, two languages, WebVTT, thumbnail tiles: the
+demo catalog."""
 
 CATALOG_SPECS: Mapping[str, tuple[PackageSpec, ...]] = {"tiny": TINY_SPECS, "demo": DEMO_SPECS}
 
@@ -337,6 +347,7 @@ def spec_for_title(
         audio=audio,
         subtitles=base.subtitles if base is not None else (),
         preset=base.preset if base is not None else "ultrafast",
+        thumbnails=base.thumbnails if base is not None else None,
     )
 
 

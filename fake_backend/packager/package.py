@@ -319,8 +319,9 @@ def package_title(
     ]
     for sub in spec.subtitles:
         tracks.append(_write_subtitles(spec, sub, root, files))
-    if options.thumbnails is not None:
-        tracks.append(_write_thumbnails(spec, options.thumbnails, root, files))
+    thumbnails = options.thumbnails or spec.thumbnails
+    if thumbnails is not None:
+        tracks.append(_write_thumbnails(spec, thumbnails, root, files))
     poster_rel = None
     if poster:
         poster_rel = POSTER_NAME

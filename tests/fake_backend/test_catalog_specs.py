@@ -112,6 +112,12 @@ def test_spec_for_title_takes_the_ladder_from_the_row():
     assert spec.scheme == demo.scheme and spec.fps == demo.fps
     # the row lists the main track; the Spanish dub comes from the spec
     assert [a.language for a in spec.audio] == ["en", "es"]
+    assert spec.thumbnails is not None and spec.thumbnails == demo.thumbnails
+
+
+def test_demo_titles_carry_thumbnail_tiles_and_tiny_ones_do_not():
+    assert all(s.thumbnails is not None and s.thumbnails.grid == "5x5" for s in DEMO_SPECS)
+    assert all(s.thumbnails is None for s in TINY_SPECS)
 
 
 def test_spec_for_unknown_title_uses_defaults():

@@ -248,6 +248,14 @@ def test_thumbnail_tiles_follow_dash_if(encoded, tmp_path):
     assert shown == [0, 24, 48, None]  # one thumbnail a second; the spare cell is black
 
 
+def test_spec_thumbnails_are_written_without_options(encoded, tmp_path):
+    spec = PackageSpec(**{**SPEC.__dict__, "thumbnails": ThumbnailSpec(columns=3, rows=1)})
+    p = _package(encoded, tmp_path, PackageOptions(), spec)
+    (images,) = [a for a in load(p.root, p.mpd).periods[0].adaptation_sets if a.kind == "image"]
+    assert images.representations[0].essential_properties[0].value == "3x1"
+    assert p.track("thumbs").segments == ("thumbs/tile-1.jpg",)
+
+
 K1 = "01" * 16 + ":" + "02" * 16
 K2 = "03" * 16 + ":" + "04" * 16
 

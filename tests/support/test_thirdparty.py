@@ -8,7 +8,8 @@ import urllib.request
 import pytest
 
 from drm import parse_init
-from manifest.model import SegmentBase, SegmentTemplate
+from manifest.model import SegmentBase, SegmentList, SegmentTemplate
+from manifest.protection import CLEARKEY_SYSTEM_ID
 from mediacore.boxes import find_first
 from tests.support.media_check import clear_stream, decode_video, load, rendition_bytes
 from tests.support.static_server import serve_directory
@@ -145,3 +146,33 @@ def test_shaka_key_rotation_uses_a_key_per_crypto_period():
         partial = {k: v for k, v in stream.keys.items() if k != key}
         with pytest.raises(Exception):  # noqa: B017
             clear_stream(init, segments, partial)
+
+
+@pytest.mark.parametrize("single_file", [False, True])
+def test_ffmpeg_dash_segment_list(single_file):
+    stream = ffmpeg_dash(segment_list=True, single_file=single_file, encrypted=single_file)
+    for rep in _videos(stream):
+        info = rep.addressing
+        assert isinstance(info, SegmentList)
+        assert len(info.segment_urls) == 3
+        if single_file:  # ranges into one file per representation
+            assert all(u.media is None and u.media_range is not None for u in info.segment_urls)
+            assert info.initialization is not None and info.initialization.range is not None
+            assert len(rep.base_urls) == 1
+        else:
+            assert all(u.media is not None and u.media_range is None for u in info.segment_urls)
+    _check_every_rendition(stream, tuple(r.height for r in LADDER_A))
+
+
+def test_ffmpeg_dash_signalled_protection():
+    stream = ffmpeg_dash(encrypted=True, signal=True)
+    m = load(stream.dir, stream.mpd_name)
+    for aset in m.periods[0].adaptation_sets:
+        mp4 = next(c for c in aset.content_protection if c.is_mp4protection)
+        assert mp4.default_kid_bytes == KID
+        assert any(c.system_id == CLEARKEY_SYSTEM_ID for c in aset.content_protection)
+    plain = ffmpeg_dash(encrypted=True)
+    assert all(
+        a.content_protection == ()
+        for a in load(plain.dir, plain.mpd_name).periods[0].adaptation_sets
+    )

@@ -13,7 +13,8 @@ directory), so several tests can share one encode::
 What each tool supports through these generators (checked by tests/support/):
 
 * FFmpeg ``dash`` (PyAV): SegmentTemplate with ``$Number%05d$`` and ``@duration``
-  (``timeline=False``) or a SegmentTimeline (``timeline=True``); ``cenc-aes-ctr``
+  (``timeline=False``) or a SegmentTimeline (``timeline=True``), SegmentList of files or of
+  byte ranges into one file (``segment_list``, ``single_file``); ``cenc-aes-ctr``
   encryption through the mp4 sub-muxer's ``format_options`` (the init gets encv/tenc, the
   segments senc/saiz/saio; FFmpeg writes no ContentProtection into the MPD and no pssh).
 * shaka-packager (``NRDP_SHAKA_PACKAGER``): on-demand profile (SegmentBase + sidx, one file
@@ -61,6 +62,8 @@ LADDER_A = (Rung(256, 144, 250), Rung(384, 216, 400), Rung(640, 360, 800))
 LADDER_B = (Rung(320, 180, 300), Rung(512, 288, 600))
 KID = bytes.fromhex("0123456789abcdef0123456789abcdef")
 KEY = bytes.fromhex("00112233445566778899aabbccddeeff")
+MPD_NS = "urn:mpeg:dash:schema:mpd:2011"
+CENC_NS = "urn:mpeg:cenc:2013"
 
 
 @dataclass(frozen=True)
@@ -123,20 +126,55 @@ def source(
     )
 
 
-def _dash_options(timeline: bool, key: tuple[bytes, bytes] | None, audio: bool) -> dict[str, str]:
-    opts = {
-        "seg_duration": f"{SEGMENT_S:g}",
-        "use_template": "1",
-        "use_timeline": "1" if timeline else "0",
-        "adaptation_sets": "id=0,streams=v id=1,streams=a" if audio else "id=0,streams=v",
-    }
-    if key is not None:
-        kid, content_key = key
-        opts["format_options"] = (
-            "encryption_scheme=cenc-aes-ctr:"
-            f"encryption_key={content_key.hex()}:encryption_kid={kid.hex()}"
-        )
-    return opts
+@dataclass(frozen=True)
+class DashLayout:
+    """Which addressing FFmpeg's dash muxer writes (its ``use_template`` / ``use_timeline``
+    / ``single_file`` options)."""
+
+    timeline: bool = False
+    segment_list: bool = False
+    single_file: bool = False
+
+    @property
+    def name(self) -> str:
+        if self.segment_list:
+            return "list-single" if self.single_file else "list"
+        return "tl" if self.timeline else "num"
+
+    def options(self, key: tuple[bytes, bytes] | None, audio: bool) -> dict[str, str]:
+        opts = {
+            "seg_duration": f"{SEGMENT_S:g}",
+            "use_template": "0" if self.segment_list else "1",
+            "use_timeline": "1" if self.timeline else "0",
+            "single_file": "1" if self.single_file else "0",
+            "adaptation_sets": "id=0,streams=v id=1,streams=a" if audio else "id=0,streams=v",
+        }
+        if key is not None:
+            kid, content_key = key
+            opts["format_options"] = (
+                "encryption_scheme=cenc-aes-ctr:"
+                f"encryption_key={content_key.hex()}:encryption_kid={kid.hex()}"
+            )
+        return opts
+
+
+def _mux_dash(src: SourceMedia, mpd: Path, options: dict[str, str]) -> None:
+    """Remux the source's packets through FFmpeg's dash muxer into ``mpd``'s directory."""
+    with (
+        av.open(str(src.path)) as inp,
+        av.open(str(mpd), "w", format="dash", options=options) as out,
+    ):
+        streams = {}
+        for s in inp.streams:
+            o = out.add_stream_from_template(s)
+            if s.type == "video":
+                o.codec_context.bit_rate = src.ladder[s.index].kbps * 1000  # NUT drops it
+            streams[s.index] = o
+        for packet in inp.demux():
+            if packet.dts is None:
+                continue
+            packet.stream = streams[packet.stream.index]
+            out.mux(packet)
 
 
 @functools.cache
@@ -149,36 +187,36 @@ def ffmpeg_dash(
     first_frame_id: int = 0,
     audio: bool = True,
     kid: bytes = KID,
+    segment_list: bool = False,
+    single_file: bool = False,
+    signal: bool = False,
 ) -> ThirdPartyStream:
     """FFmpeg's dash muxer over the source: 3 renditions (+ AAC), 2 s segments.
 
+    Addressing: SegmentTemplate ``$Number%05d$`` + ``@duration`` (default), with a
+    SegmentTimeline (``timeline``), a SegmentList of segment files (``segment_list``), or a
+    SegmentList of ``mediaRange``/``indexRange`` into one file per representation with an
+    ``Initialization@range`` (``segment_list`` + ``single_file``).
     ``encrypted``: ``cenc-aes-ctr`` with ``kid`` and :data:`KEY` (another ``kid`` gets
-    the key ``kid XOR KEY``, so each KID has its own key).
+    the key ``kid XOR KEY``, so each KID has its own key). FFmpeg signals nothing in the
+    MPD; ``signal`` adds mp4protection + ``cenc:default_KID`` and the DASH-IF ClearKey
+    entry to each AdaptationSet of its MPD (the one edit made here).
     """
     src = source(ladder, seconds, first_frame_id, audio)
     key = KEY if kid == KID else bytes(a ^ b for a, b in zip(kid, KEY, strict=True))
-    name = f"ffmpeg-{'tl' if timeline else 'num'}-{kid.hex()[:6] if encrypted else 'clear'}"
+    layout = DashLayout(timeline, segment_list, single_file)
+    name = f"ffmpeg-{layout.name}-{kid.hex()[:6] if encrypted else 'clear'}{'-sig' * signal}"
     out_dir = session_dir() / f"{name}-{len(ladder)}r-{seconds:g}s-{first_frame_id}-{int(audio)}"
     out_dir.mkdir()
     mpd = out_dir / "manifest.mpd"
-    pair = (kid, key) if encrypted else None
-    with (
-        av.open(str(src.path)) as inp,
-        av.open(str(mpd), "w", format="dash", options=_dash_options(timeline, pair, audio)) as out,
-    ):
-        streams = {}
-        for s in inp.streams:
-            o = out.add_stream_from_template(s)
-            if s.type == "video":
-                o.codec_context.bit_rate = ladder[s.index].kbps * 1000  # NUT drops it
-            streams[s.index] = o
-        for packet in inp.demux():
-            if packet.dts is None:
-                continue
-            packet.stream = streams[packet.stream.index]
-            out.mux(packet)
+    _mux_dash(src, mpd, layout.options((kid, key) if encrypted else None, audio))
+    if encrypted and signal:
+        root = etree.parse(str(mpd)).getroot()
+        for aset in root.iter(f"{{{MPD_NS}}}AdaptationSet"):
+            _signal_key(aset, kid, clearkey=True)
+        mpd.write_bytes(etree.tostring(root, xml_declaration=True, encoding="utf-8"))
     return ThirdPartyStream(
-        tool="ffmpeg-dash",
+        tool="ffmpeg-dash" + (" (+ContentProtection)" if encrypted and signal else ""),
         dir=out_dir,
         mpd=mpd,
         frame_count=src.frame_count,
@@ -187,6 +225,21 @@ def ffmpeg_dash(
         reference=src.reference,
         keys={kid: key} if encrypted else {},
     )
+
+
+def _signal_key(aset: etree._Element, kid: bytes, *, clearkey: bool = False) -> None:
+    """Insert mp4protection + ``cenc:default_KID`` (and the DASH-IF ClearKey entry)."""
+    cp = etree.Element(f"{{{MPD_NS}}}ContentProtection", nsmap={"cenc": CENC_NS})
+    cp.set("schemeIdUri", "urn:mpeg:dash:mp4protection:2011")
+    cp.set("value", "cenc")
+    h = kid.hex()
+    cp.set(f"{{{CENC_NS}}}default_KID", f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}")
+    aset.insert(0, cp)
+    if clearkey:
+        ck = etree.Element(f"{{{MPD_NS}}}ContentProtection")
+        ck.set("schemeIdUri", "urn:uuid:e2719d58-a985-b3c9-781a-b030af78d30e")
+        ck.set("value", "ClearKey1.0")
+        aset.insert(1, ck)
 
 
 # ------------------------------------------------------------------------- shaka-packager
@@ -279,8 +332,6 @@ def shaka_packager(
 # ------------------------------------------------------------------------- two Periods
 
 KID_2 = bytes.fromhex("fedcba9876543210fedcba9876543210")
-MPD_NS = "urn:mpeg:dash:schema:mpd:2011"
-CENC_NS = "urn:mpeg:cenc:2013"
 
 
 def _adaptation_sets(mpd: Path) -> list[etree._Element]:
@@ -296,15 +347,6 @@ def _shift_templates(aset: etree._Element, skip_segments: int) -> None:
             raise ValueError("two_period needs @duration templates (use_timeline=0)")
         template.set("startNumber", str(int(template.get("startNumber", "1")) + skip_segments))
         template.set("presentationTimeOffset", str(duration * skip_segments))
-
-
-def _signal_key(aset: etree._Element, kid: bytes) -> None:
-    cp = etree.Element(f"{{{MPD_NS}}}ContentProtection", nsmap={"cenc": CENC_NS})
-    cp.set("schemeIdUri", "urn:mpeg:dash:mp4protection:2011")
-    cp.set("value", "cenc")
-    h = kid.hex()
-    cp.set(f"{{{CENC_NS}}}default_KID", f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}")
-    aset.insert(0, cp)
 
 
 def _period(pid: str, start_s: float, duration_s: float, base: str) -> etree._Element:

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import urllib.request
 
+import av
 import pytest
 
 from drm import parse_init
+from drm.errors import KeyNotFound
 from manifest.model import SegmentBase, SegmentList, SegmentTemplate
 from manifest.protection import CLEARKEY_SYSTEM_ID
 from mediacore.boxes import find_first
+from mediacore.errors import ManifestError, SdkError
 from tests.support.media_check import clear_stream, decode_video, load, rendition_bytes
 from tests.support.static_server import serve_directory
 from tests.support.thirdparty import (
@@ -69,8 +72,7 @@ def test_ffmpeg_dash_cenc_decrypts_frame_exactly():
     init, segments = rendition_bytes(stream.dir, top)
     assert parse_init(init).kids == (KID,)
     _check_every_rendition(stream, tuple(r.height for r in LADDER_A))
-    with pytest.raises(Exception):  # noqa: B017 - any drm error: the key matters
-        decode_video(clear_stream(init, segments, {KID: bytes(16)}))
+    assert _frames_or_none(init, segments, {KID: bytes(16)}) != list(stream.frame_ids)
 
 
 def test_two_periods_different_ladders_and_offset():
@@ -144,7 +146,7 @@ def test_shaka_key_rotation_uses_a_key_per_crypto_period():
     _check_every_rendition(stream, tuple(r.height for r in LADDER_A))
     for key in stream.keys:  # every rotated key is needed: dropping one breaks decryption
         partial = {k: v for k, v in stream.keys.items() if k != key}
-        with pytest.raises(Exception):  # noqa: B017
+        with pytest.raises(KeyNotFound):
             clear_stream(init, segments, partial)
 
 
@@ -176,3 +178,40 @@ def test_ffmpeg_dash_signalled_protection():
         a.content_protection == ()
         for a in load(plain.dir, plain.mpd_name).periods[0].adaptation_sets
     )
+
+
+def test_bad_sources_fail_as_described(bad_dash_sources):
+    bad = bad_dash_sources
+    with serve_directory(bad.dir) as base:
+        with pytest.raises(urllib.error.HTTPError) as err:
+            urllib.request.urlopen(base + bad.missing_mpd)
+        assert err.value.code == 404
+        with urllib.request.urlopen(base + bad.html_mpd) as r:
+            assert r.read().lstrip().startswith(b"<!DOCTYPE html>")
+    with pytest.raises(ManifestError):  # a DOCTYPE: UnsafeXml (3003)
+        load(bad.dir, bad.html_mpd)
+    m = load(bad.dir, bad.segments_404_mpd)
+    ref = next(_videos_of(m)[0].segments())
+    assert not (bad.dir / ref.url.removeprefix("http://media.test/")).exists()
+    rep = _videos_of(load(bad.dir, bad.encrypted_mpd))[0]
+    init, segments = rendition_bytes(bad.dir, rep)
+    assert decode_video(clear_stream(init, segments, bad.good.keys)).ids[:3] == [0, 1, 2]
+    assert bad.wrong_keys.keys() == bad.good.keys.keys()
+    assert _frames_or_none(init, segments, bad.wrong_keys) != list(bad.good.frame_ids)
+
+
+def test_fixtures_give_the_cached_streams(ffmpeg_clear, shaka_key_rotation):
+    assert ffmpeg_clear is ffmpeg_dash()
+    assert shaka_key_rotation is shaka_packager(on_demand=True, key_rotation=True)
+
+
+def _videos_of(m):
+    return [r for a in m.periods[0].adaptation_sets if a.kind == "video" for r in a.representations]
+
+
+def _frames_or_none(init: bytes, segments: list[bytes], keys) -> list[int | None] | None:
+    """Frame ids decoded with ``keys``; None when the garbage does not even decode."""
+    try:
+        return decode_video(clear_stream(init, segments, keys)).ids
+    except (av.error.FFmpegError, SdkError):
+        return None

@@ -28,14 +28,16 @@ from __future__ import annotations
 
 import atexit
 import functools
+import inspect
 import math
 import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ParamSpec, TypeVar
 
 import av
 from lxml import etree
@@ -98,6 +100,34 @@ class ThirdPartyStream:
         return self.mpd.relative_to(self.dir).as_posix()
 
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _memo(fn: Callable[P, R]) -> Callable[P, R]:
+    """Cache by argument *values* (``f()`` and ``f(x=default)`` share one result and dir)."""
+    sig = inspect.signature(fn)
+    cache: dict[tuple[tuple[str, object], ...], R] = {}
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        bound = sig.bind(*args, **kwargs)
+        bound.apply_defaults()
+        key = tuple(bound.arguments.items())
+        if key not in cache:
+            cache[key] = fn(*args, **kwargs)
+        return cache[key]
+
+    return wrapper
+
+
+def _fresh_dir(path: Path) -> Path:
+    """An empty ``path`` (a half-written one from a failed earlier call is removed)."""
+    shutil.rmtree(path, ignore_errors=True)
+    path.mkdir(parents=True)
+    return path
+
+
 @functools.cache
 def session_dir() -> Path:
     """A directory for this process's generated content, removed at exit."""
@@ -106,7 +136,7 @@ def session_dir() -> Path:
     return root
 
 
-@functools.cache
+@_memo
 def source(
     ladder: tuple[Rung, ...] = LADDER_A,
     seconds: float = SECONDS,
@@ -177,7 +207,7 @@ def _mux_dash(src: SourceMedia, mpd: Path, options: dict[str, str]) -> None:
             out.mux(packet)
 
 
-@functools.cache
+@_memo
 def ffmpeg_dash(
     *,
     timeline: bool = False,
@@ -207,7 +237,7 @@ def ffmpeg_dash(
     layout = DashLayout(timeline, segment_list, single_file)
     name = f"ffmpeg-{layout.name}-{kid.hex()[:6] if encrypted else 'clear'}{'-sig' * signal}"
     out_dir = session_dir() / f"{name}-{len(ladder)}r-{seconds:g}s-{first_frame_id}-{int(audio)}"
-    out_dir.mkdir()
+    _fresh_dir(out_dir)
     mpd = out_dir / "manifest.mpd"
     _mux_dash(src, mpd, layout.options((kid, key) if encrypted else None, audio))
     if encrypted and signal:
@@ -276,7 +306,7 @@ def _shaka_stream_args(src: SourceMedia, inputs: list[Path], on_demand: bool) ->
     return args
 
 
-@functools.cache
+@_memo
 def shaka_packager(
     *,
     on_demand: bool = True,
@@ -293,8 +323,7 @@ def shaka_packager(
         raise ToolUnavailable("shaka-packager not found: set NRDP_SHAKA_PACKAGER")
     src = source(LADDER_A, seconds, 0, audio)
     tag = f"{'od' if on_demand else 'live'}-{int(encrypted)}{int(key_rotation)}-{seconds:g}"
-    out_dir = session_dir() / f"shaka-{tag}-{int(audio)}"
-    out_dir.mkdir()
+    out_dir = _fresh_dir(session_dir() / f"shaka-{tag}-{int(audio)}")
     inputs = [
         remux_to_mp4(src, k, out_dir / f"source-{k}.mp4")
         for k in range(len(src.ladder) + int(audio))
@@ -357,7 +386,7 @@ def _period(pid: str, start_s: float, duration_s: float, base: str) -> etree._El
     return period
 
 
-@functools.cache
+@_memo
 def two_period(*, encrypted_second: bool = True, audio: bool = True) -> ThirdPartyStream:
     """Two FFmpeg streams back to back in one static MPD (composed here, media by FFmpeg).
 
@@ -379,7 +408,7 @@ def two_period(*, encrypted_second: bool = True, audio: bool = True) -> ThirdPar
         encrypted=encrypted_second,
         kid=KID_2,
     )
-    out_dir = session_dir() / f"two-period-{int(encrypted_second)}-{int(audio)}"
+    out_dir = _fresh_dir(session_dir() / f"two-period-{int(encrypted_second)}-{int(audio)}")
     shutil.copytree(first.dir, out_dir / "p1")
     shutil.copytree(second.dir, out_dir / "p2")
     root = etree.parse(str(first.mpd)).getroot()
@@ -410,4 +439,49 @@ def two_period(*, encrypted_second: bool = True, audio: bool = True) -> ThirdPar
         first_frame_id=0,
         reference=reference,
         keys=dict(second.keys),
+    )
+
+
+# ------------------------------------------------------------------------- bad sources
+
+
+@dataclass(frozen=True)
+class BadSources:
+    """Broken inputs for the player's typed-error tests, all under ``dir`` (serve it).
+
+    ``missing_mpd``: a name with no file (404). ``html_mpd``: an HTML page where the MPD
+    should be. ``segments_404_mpd``: FFmpeg's MPD with none of its media next to it.
+    ``encrypted_mpd`` + ``wrong_keys``: a real encrypted stream and keys that do not open it
+    (right KID, wrong key). ``good``: that stream, for the happy path next to the failures.
+    """
+
+    dir: Path
+    missing_mpd: str
+    html_mpd: str
+    segments_404_mpd: str
+    encrypted_mpd: str
+    wrong_keys: Mapping[bytes, bytes]
+    good: ThirdPartyStream
+
+
+@_memo
+def bad_sources() -> BadSources:
+    good = ffmpeg_dash(encrypted=True, signal=True)
+    root = _fresh_dir(session_dir() / "bad-sources")
+    shutil.copytree(good.dir, root / "enc")
+    (root / "html").mkdir()
+    (root / "html" / "manifest.mpd").write_text(
+        "<!DOCTYPE html><html><head><title>Sign in</title></head><body>portal</body></html>\n"
+    )
+    (root / "nomedia").mkdir()
+    shutil.copy(good.mpd, root / "nomedia" / "manifest.mpd")
+    wrong = {kid: bytes(b ^ 0xFF for b in key) for kid, key in good.keys.items()}
+    return BadSources(
+        dir=root,
+        missing_mpd="missing/manifest.mpd",
+        html_mpd="html/manifest.mpd",
+        segments_404_mpd="nomedia/manifest.mpd",
+        encrypted_mpd="enc/manifest.mpd",
+        wrong_keys=wrong,
+        good=good,
     )

@@ -292,3 +292,14 @@ def test_cli_package_mode_errors_exit_2(tmp_path, capsys):
     capsys.readouterr()
     assert main([*base, "--scheme", "cenc"]) == 2  # encrypted without a key
     assert json.loads(capsys.readouterr().err)["error"]["code"] == 8005
+
+
+def test_on_demand_file_plays_in_ffmpeg_as_is(encoded, tmp_path):
+    """An independent reader: FFmpeg's mov demuxer takes the file (init + sidx + fragments)."""
+    clear = PackageSpec(**{**SPEC.__dict__, "scheme": "clear"})
+    p = _package(encoded, tmp_path, PackageOptions(on_demand=True), clear)
+    track = p.track("v360")
+    assert track.media_file == "v360.mp4"
+    with av.open(str(p.root / track.media_file), "r") as c:
+        ids = [read_frame_id(f) for f in c.decode(video=0)]
+    assert ids == list(range(72))

@@ -293,24 +293,7 @@ def package_title(
     keys = dict(keys or {})
     if spec.encrypted:
         _check_keys(spec, kids, keys, options)
-    if encoded is None:
-        encoded = encode_title(spec.title_spec())
-    elif encoded.spec != spec.title_spec():
-        raise ValueError(f"{spec.title_id}: the encoded title was made from another spec")
-    if options.media_time_offset_s:
-        encoded = shifted_title(encoded, options.media_time_offset_s)
-    renditions: list[tuple[Rendition, str | None, str | None]] = [
-        (v, None, None) for v in encoded.video
-    ]
-    if encoded.audio is not None:
-        first = spec.audio[0]
-        renditions.append((encoded.audio, first.language, first.label))
-        for track in spec.audio[1:]:
-            extra = encode_audio(spec.audio_title_spec(track))
-            if options.media_time_offset_s:
-                extra = shifted_rendition(extra, options.media_time_offset_s)
-            renditions.append((extra, track.language, track.label))
-
+    renditions = _renditions(spec, encoded, options.media_time_offset_s)
     root.mkdir(parents=True, exist_ok=True)
     files: list[str] = []
     tracks = [
@@ -338,6 +321,29 @@ def package_title(
     result = replace(packaged, files=tuple(sorted(files)))
     (root / "title.json").write_text(json.dumps(result.describe(), indent=2) + "\n")
     return result
+
+
+def _renditions(
+    spec: PackageSpec, encoded: EncodedTitle | None, offset_s: float
+) -> list[tuple[Rendition, str | None, str | None]]:
+    """(rendition, language, label) of every video rung and audio track, ``offset_s`` later
+    on the media timeline; encodes what ``encoded`` does not hold (the extra languages)."""
+    if encoded is None:
+        encoded = encode_title(spec.title_spec())
+    elif encoded.spec != spec.title_spec():
+        raise ValueError(f"{spec.title_id}: the encoded title was made from another spec")
+    if offset_s:
+        encoded = shifted_title(encoded, offset_s)
+    out: list[tuple[Rendition, str | None, str | None]] = [(v, None, None) for v in encoded.video]
+    if encoded.audio is not None:
+        first = spec.audio[0]
+        out.append((encoded.audio, first.language, first.label))
+        for track in spec.audio[1:]:
+            extra = encode_audio(spec.audio_title_spec(track))
+            if offset_s:
+                extra = shifted_rendition(extra, offset_s)
+            out.append((extra, track.language, track.label))
+    return out
 
 
 def _check_keys(
@@ -458,6 +464,27 @@ def _write_thumbnails(
 # ------------------------------------------------------------------------------ MPD
 
 
+def _video_set(
+    video: list[PackagedTrack], fps: int, protection: tuple[ContentProtection, ...]
+) -> AdaptationSet:
+    """Every rung in one AdaptationSet (id 1), sharing the first rung's addressing."""
+    reps = [
+        _addressed(
+            video_representation(
+                t.id,
+                bandwidth=t.bandwidth,
+                codecs=t.codecs or "",
+                width=t.width or 0,
+                height=t.height or 0,
+                frame_rate=str(t.frame_rate or fps),
+            ),
+            t,
+        )
+        for t in video
+    ]
+    return adaptation_set("video", reps, id="1", segment=_template(video[0]), protection=protection)
+
+
 def _image_set(t: PackagedTrack, set_id: str) -> AdaptationSet:
     """A DASH-IF thumbnail tile set: one JPEG per tile, ``$Number$`` from 1."""
     rep = Representation(
@@ -556,30 +583,7 @@ def build_manifest(packaged: PackagedTitle, *, license_url: str | None = None) -
     sets: list[AdaptationSet] = []
     video = [t for t in packaged.tracks if t.kind == "video"]
     if video:
-        template = _template(video[0])
-        reps = [
-            _addressed(
-                video_representation(
-                    t.id,
-                    bandwidth=t.bandwidth,
-                    codecs=t.codecs or "",
-                    width=t.width or 0,
-                    height=t.height or 0,
-                    frame_rate=str(t.frame_rate or spec.fps),
-                ),
-                t,
-            )
-            for t in video
-        ]
-        sets.append(
-            adaptation_set(
-                "video",
-                reps,
-                id=str(len(sets) + 1),
-                segment=template,
-                protection=_protection(scheme, video[0].kid, license_url),
-            )
-        )
+        sets.append(_video_set(video, spec.fps, _protection(scheme, video[0].kid, license_url)))
     for n, t in enumerate(t for t in packaged.tracks if t.kind == "audio"):
         rep = _addressed(
             audio_representation(

@@ -26,337 +26,51 @@ What each tool supports through these generators (checked by tests/support/):
 
 from __future__ import annotations
 
-import atexit
-import functools
-import inspect
-import math
-import os
 import shutil
-import subprocess
-import tempfile
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import ParamSpec, TypeVar
 
-import av
 from lxml import etree
 
-from tests.support.sources import Rung, SourceMedia, encode_source, remux_to_mp4
+from tests.support.ffmpeg_dash import DashLayout, ffmpeg_dash, signal_key
+from tests.support.shaka import ToolUnavailable, rotated_keys, shaka_packager, shaka_packager_path
+from tests.support.streams import (
+    FPS,
+    KEY,
+    KID,
+    LADDER_A,
+    LADDER_B,
+    MPD_NS,
+    SEGMENT_S,
+    ThirdPartyStream,
+    fresh_dir,
+    memo,
+    session_dir,
+    source,
+)
 
 __all__ = [
     "FPS",
     "KEY",
     "KID",
+    "KID_2",
     "LADDER_A",
     "LADDER_B",
     "SEGMENT_S",
+    "BadSources",
+    "DashLayout",
     "ThirdPartyStream",
+    "ToolUnavailable",
+    "bad_sources",
     "ffmpeg_dash",
+    "rotated_keys",
     "session_dir",
+    "shaka_packager",
+    "shaka_packager_path",
     "source",
+    "two_period",
 ]
-
-FPS = 24
-SEGMENT_S = 2.0
-SECONDS = 6.0
-LADDER_A = (Rung(256, 144, 250), Rung(384, 216, 400), Rung(640, 360, 800))
-LADDER_B = (Rung(320, 180, 300), Rung(512, 288, 600))
-KID = bytes.fromhex("0123456789abcdef0123456789abcdef")
-KEY = bytes.fromhex("00112233445566778899aabbccddeeff")
-MPD_NS = "urn:mpeg:dash:schema:mpd:2011"
-CENC_NS = "urn:mpeg:cenc:2013"
-
-
-@dataclass(frozen=True)
-class ThirdPartyStream:
-    """One generated presentation: ``mpd`` under ``dir`` (serve ``dir`` as the origin)."""
-
-    tool: str
-    dir: Path
-    mpd: Path
-    frame_count: int
-    """Video frames of the whole presentation (every Period)."""
-    fps: int
-    first_frame_id: int
-    reference: Mapping[int, tuple[str, ...]]
-    """Rendition height -> per-frame luma digests (:func:`tests.support.sources.frame_hash`)
-    of the clear source, in presentation order (for a multi-Period stream: only the heights
-    present in every Period... see :func:`two_period`)."""
-    keys: Mapping[bytes, bytes] = field(default_factory=dict)
-    """KID -> content key (empty when clear)."""
-
-    @property
-    def encrypted(self) -> bool:
-        return bool(self.keys)
-
-    @property
-    def frame_ids(self) -> range:
-        """The frame ids stamped into the pictures, in presentation order."""
-        return range(self.first_frame_id, self.first_frame_id + self.frame_count)
-
-    @property
-    def mpd_name(self) -> str:
-        return self.mpd.relative_to(self.dir).as_posix()
-
-
-P = ParamSpec("P")
-R = TypeVar("R")
-
-
-def _memo(fn: Callable[P, R]) -> Callable[P, R]:
-    """Cache by argument *values* (``f()`` and ``f(x=default)`` share one result and dir)."""
-    sig = inspect.signature(fn)
-    cache: dict[tuple[tuple[str, object], ...], R] = {}
-
-    @functools.wraps(fn)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        bound = sig.bind(*args, **kwargs)
-        bound.apply_defaults()
-        key = tuple(bound.arguments.items())
-        if key not in cache:
-            cache[key] = fn(*args, **kwargs)
-        return cache[key]
-
-    return wrapper
-
-
-def _fresh_dir(path: Path) -> Path:
-    """An empty ``path`` (a half-written one from a failed earlier call is removed)."""
-    shutil.rmtree(path, ignore_errors=True)
-    path.mkdir(parents=True)
-    return path
-
-
-@functools.cache
-def session_dir() -> Path:
-    """A directory for this process's generated content, removed at exit."""
-    root = Path(tempfile.mkdtemp(prefix="nrdp-thirdparty-"))
-    atexit.register(shutil.rmtree, root, ignore_errors=True)
-    return root
-
-
-@_memo
-def source(
-    ladder: tuple[Rung, ...] = LADDER_A,
-    seconds: float = SECONDS,
-    first_frame_id: int = 0,
-    audio: bool = True,
-) -> SourceMedia:
-    """The encoded picture (cached): what every generator repackages."""
-    name = f"source-{len(ladder)}r-{seconds:g}s-{first_frame_id}-{int(audio)}.nut"
-    return encode_source(
-        session_dir() / name,
-        ladder,
-        fps=FPS,
-        seconds=seconds,
-        gop_s=SEGMENT_S,
-        first_frame_id=first_frame_id,
-        audio=audio,
-    )
-
-
-@dataclass(frozen=True)
-class DashLayout:
-    """Which addressing FFmpeg's dash muxer writes (its ``use_template`` / ``use_timeline``
-    / ``single_file`` options)."""
-
-    timeline: bool = False
-    segment_list: bool = False
-    single_file: bool = False
-
-    @property
-    def name(self) -> str:
-        if self.segment_list:
-            return "list-single" if self.single_file else "list"
-        return "tl" if self.timeline else "num"
-
-    def options(self, key: tuple[bytes, bytes] | None, audio: bool) -> dict[str, str]:
-        opts = {
-            "seg_duration": f"{SEGMENT_S:g}",
-            "use_template": "0" if self.segment_list else "1",
-            "use_timeline": "1" if self.timeline else "0",
-            "single_file": "1" if self.single_file else "0",
-            "adaptation_sets": "id=0,streams=v id=1,streams=a" if audio else "id=0,streams=v",
-        }
-        if key is not None:
-            kid, content_key = key
-            opts["format_options"] = (
-                "encryption_scheme=cenc-aes-ctr:"
-                f"encryption_key={content_key.hex()}:encryption_kid={kid.hex()}"
-            )
-        return opts
-
-
-def _mux_dash(src: SourceMedia, mpd: Path, options: dict[str, str]) -> None:
-    """Remux the source's packets through FFmpeg's dash muxer into ``mpd``'s directory."""
-    with (
-        av.open(str(src.path)) as inp,
-        av.open(str(mpd), "w", format="dash", options=options) as out,
-    ):
-        streams = {}
-        for s in inp.streams:
-            o = out.add_stream_from_template(s)
-            if s.type == "video":
-                o.codec_context.bit_rate = src.ladder[s.index].kbps * 1000  # NUT drops it
-            streams[s.index] = o
-        for packet in inp.demux():
-            if packet.dts is None:
-                continue
-            packet.stream = streams[packet.stream.index]
-            out.mux(packet)
-
-
-@_memo
-def ffmpeg_dash(
-    *,
-    timeline: bool = False,
-    encrypted: bool = False,
-    ladder: tuple[Rung, ...] = LADDER_A,
-    seconds: float = SECONDS,
-    first_frame_id: int = 0,
-    audio: bool = True,
-    kid: bytes = KID,
-    segment_list: bool = False,
-    single_file: bool = False,
-    signal: bool = False,
-) -> ThirdPartyStream:
-    """FFmpeg's dash muxer over the source: 3 renditions (+ AAC), 2 s segments.
-
-    Addressing: SegmentTemplate ``$Number%05d$`` + ``@duration`` (default), with a
-    SegmentTimeline (``timeline``), a SegmentList of segment files (``segment_list``), or a
-    SegmentList of ``mediaRange``/``indexRange`` into one file per representation with an
-    ``Initialization@range`` (``segment_list`` + ``single_file``).
-    ``encrypted``: ``cenc-aes-ctr`` with ``kid`` and :data:`KEY` (another ``kid`` gets
-    the key ``kid XOR KEY``, so each KID has its own key). FFmpeg signals nothing in the
-    MPD; ``signal`` adds mp4protection + ``cenc:default_KID`` and the DASH-IF ClearKey
-    entry to each AdaptationSet of its MPD (the one edit made here).
-    """
-    src = source(ladder, seconds, first_frame_id, audio)
-    key = KEY if kid == KID else bytes(a ^ b for a, b in zip(kid, KEY, strict=True))
-    layout = DashLayout(timeline, segment_list, single_file)
-    name = f"ffmpeg-{layout.name}-{kid.hex()[:6] if encrypted else 'clear'}{'-sig' * signal}"
-    out_dir = session_dir() / f"{name}-{len(ladder)}r-{seconds:g}s-{first_frame_id}-{int(audio)}"
-    _fresh_dir(out_dir)
-    mpd = out_dir / "manifest.mpd"
-    _mux_dash(src, mpd, layout.options((kid, key) if encrypted else None, audio))
-    if encrypted and signal:
-        root = etree.parse(str(mpd)).getroot()
-        for aset in root.iter(f"{{{MPD_NS}}}AdaptationSet"):
-            _signal_key(aset, kid, clearkey=True)
-        mpd.write_bytes(etree.tostring(root, xml_declaration=True, encoding="utf-8"))
-    return ThirdPartyStream(
-        tool="ffmpeg-dash" + (" (+ContentProtection)" if encrypted and signal else ""),
-        dir=out_dir,
-        mpd=mpd,
-        frame_count=src.frame_count,
-        fps=FPS,
-        first_frame_id=first_frame_id,
-        reference=src.reference,
-        keys={kid: key} if encrypted else {},
-    )
-
-
-def _signal_key(aset: etree._Element, kid: bytes, *, clearkey: bool = False) -> None:
-    """Insert mp4protection + ``cenc:default_KID`` (and the DASH-IF ClearKey entry)."""
-    cp = etree.Element(f"{{{MPD_NS}}}ContentProtection", nsmap={"cenc": CENC_NS})
-    cp.set("schemeIdUri", "urn:mpeg:dash:mp4protection:2011")
-    cp.set("value", "cenc")
-    h = kid.hex()
-    cp.set(f"{{{CENC_NS}}}default_KID", f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}")
-    aset.insert(0, cp)
-    if clearkey:
-        ck = etree.Element(f"{{{MPD_NS}}}ContentProtection")
-        ck.set("schemeIdUri", "urn:uuid:e2719d58-a985-b3c9-781a-b030af78d30e")
-        ck.set("value", "ClearKey1.0")
-        aset.insert(1, ck)
-
-
-# ------------------------------------------------------------------------- shaka-packager
-
-
-class ToolUnavailable(RuntimeError):
-    """The third-party tool is not installed here (tests skip on it)."""
-
-
-def shaka_packager_path() -> Path | None:
-    """``NRDP_SHAKA_PACKAGER`` when it names an executable file, else None."""
-    value = os.environ.get("NRDP_SHAKA_PACKAGER", "")
-    path = Path(value) if value else None
-    return path if path is not None and path.is_file() and os.access(path, os.X_OK) else None
-
-
-def rotated_keys(kid: bytes, key: bytes, periods: int) -> dict[bytes, bytes]:
-    """shaka-packager's raw-key rotation: period i uses KID and key rotated left by i bytes."""
-    return {kid[i:] + kid[:i]: key[i:] + key[:i] for i in range(periods)}
-
-
-def _shaka_stream_args(src: SourceMedia, inputs: list[Path], on_demand: bool) -> list[str]:
-    args = []
-    for k, path in enumerate(inputs):
-        kind = "audio" if src.audio and k == len(inputs) - 1 else "video"
-        name = "audio" if kind == "audio" else f"v{src.ladder[k].height}"
-        if on_demand:
-            args.append(f"in={path},stream={kind},output={name}.mp4")
-        else:
-            args.append(
-                f"in={path},stream={kind},init_segment={name}/init.mp4,"
-                f"segment_template={name}/$Number$.m4s"
-            )
-    return args
-
-
-@_memo
-def shaka_packager(
-    *,
-    on_demand: bool = True,
-    encrypted: bool = False,
-    key_rotation: bool = False,
-    seconds: float = SECONDS,
-    audio: bool = True,
-) -> ThirdPartyStream:
-    """shaka-packager over the source's ladder: on-demand (SegmentBase + sidx, one file per
-    representation) or live-profile SegmentTemplate (static MPD); raw-key ClearKey ``cenc``
-    with no clear lead; ``key_rotation`` adds ``--crypto_period_duration`` = one segment."""
-    binary = shaka_packager_path()
-    if binary is None:
-        raise ToolUnavailable("shaka-packager not found: set NRDP_SHAKA_PACKAGER")
-    src = source(LADDER_A, seconds, 0, audio)
-    tag = f"{'od' if on_demand else 'live'}-{int(encrypted)}{int(key_rotation)}-{seconds:g}"
-    out_dir = _fresh_dir(session_dir() / f"shaka-{tag}-{int(audio)}")
-    inputs = [
-        remux_to_mp4(src, k, out_dir / f"source-{k}.mp4")
-        for k in range(len(src.ladder) + int(audio))
-    ]
-    cmd = [str(binary), *_shaka_stream_args(src, inputs, on_demand)]
-    cmd += ["--segment_duration", f"{SEGMENT_S:g}", "--mpd_output", "manifest.mpd"]
-    if not on_demand:
-        cmd.append("--generate_static_live_mpd")
-    keys: dict[bytes, bytes] = {}
-    if encrypted or key_rotation:
-        cmd += ["--enable_raw_key_encryption", "--clear_lead", "0"]
-        cmd += ["--keys", f"label=:key_id={KID.hex()}:key={KEY.hex()}"]
-        cmd += ["--protection_systems", "CommonSystem"]
-        keys = {KID: KEY}
-    if key_rotation:
-        cmd += ["--crypto_period_duration", f"{SEGMENT_S:g}"]
-        keys = rotated_keys(KID, KEY, math.ceil(seconds / SEGMENT_S))
-    done = subprocess.run(cmd, cwd=out_dir, capture_output=True, text=True, timeout=120)
-    if done.returncode != 0:
-        raise RuntimeError(f"shaka-packager failed ({done.returncode}): {done.stderr[-2000:]}")
-    for path in inputs:
-        path.unlink()
-    return ThirdPartyStream(
-        tool="shaka-packager",
-        dir=out_dir,
-        mpd=out_dir / "manifest.mpd",
-        frame_count=src.frame_count,
-        fps=FPS,
-        first_frame_id=0,
-        reference=src.reference,
-        keys=keys,
-    )
-
 
 # ------------------------------------------------------------------------- two Periods
 
@@ -386,7 +100,7 @@ def _period(pid: str, start_s: float, duration_s: float, base: str) -> etree._El
     return period
 
 
-@_memo
+@memo
 def two_period(*, encrypted_second: bool = True, audio: bool = True) -> ThirdPartyStream:
     """Two FFmpeg streams back to back in one static MPD (composed here, media by FFmpeg).
 
@@ -408,7 +122,7 @@ def two_period(*, encrypted_second: bool = True, audio: bool = True) -> ThirdPar
         encrypted=encrypted_second,
         kid=KID_2,
     )
-    out_dir = _fresh_dir(session_dir() / f"two-period-{int(encrypted_second)}-{int(audio)}")
+    out_dir = fresh_dir(session_dir() / f"two-period-{int(encrypted_second)}-{int(audio)}")
     shutil.copytree(first.dir, out_dir / "p1")
     shutil.copytree(second.dir, out_dir / "p2")
     root = etree.parse(str(first.mpd)).getroot()
@@ -421,7 +135,7 @@ def two_period(*, encrypted_second: bool = True, audio: bool = True) -> ThirdPar
     for aset in _adaptation_sets(second.mpd):
         _shift_templates(aset, skip)
         if encrypted_second:
-            _signal_key(aset, KID_2)
+            signal_key(aset, KID_2)
         p2.append(aset)
     root.extend([p1, p2])
     root.set("mediaPresentationDuration", f"PT{first.frame_count / FPS + second_s:g}S")
@@ -464,10 +178,10 @@ class BadSources:
     good: ThirdPartyStream
 
 
-@_memo
+@memo
 def bad_sources() -> BadSources:
     good = ffmpeg_dash(encrypted=True, signal=True)
-    root = _fresh_dir(session_dir() / "bad-sources")
+    root = fresh_dir(session_dir() / "bad-sources")
     shutil.copytree(good.dir, root / "enc")
     (root / "html").mkdir()
     (root / "html" / "manifest.mpd").write_text(

@@ -33,6 +33,9 @@ from fake_backend.discovery.service import DiscoveryService
 from fake_backend.gateway.app import Gateway
 from fake_backend.gateway.breaker import CircuitBreaker
 from fake_backend.license.service import LicenseService
+from fake_backend.live.channel import ChannelConfig
+from fake_backend.live.control import add_control_routes
+from fake_backend.live.service import LiveChannels
 from fake_backend.oca.chaos import Chaos
 from fake_backend.oca.fleet import Fleet
 from fake_backend.play_api.service import PlayApiService
@@ -67,6 +70,8 @@ class Backend:
         clock: Callable[[], float] = time.time,
         reset: bool = False,
         tls: bool = False,
+        live: Sequence[ChannelConfig] = (),
+        live_start: float | None = None,
     ) -> None:
         if ocas < 1:
             raise ValueError("the fleet needs at least one OCA")
@@ -75,6 +80,8 @@ class Backend:
         self.port_base = port_base
         self.ocas = ocas
         self.catalog = catalog_titles(catalog) if isinstance(catalog, str) else list(catalog)
+        self.live = LiveChannels(live, clock, availability_start=live_start)
+        self.catalog += self.live.titles()
         self.materializer = materializer or SyntheticMaterializer(content_scale)
         self.config = config or BackendConfig()
         self.chaos_seed = chaos_seed
@@ -116,6 +123,7 @@ class Backend:
             "oca_ids": [n.id for n in self.fleet.nodes],
             "demo": {"email": self.demo_email, "password": self.demo_password},
             "titles": [t.id for t in self.catalog],
+            "live": list(self.live.channels),
             **({"tls_cert": str(self.tls_files.cert.resolve())} if self.tls_files else {}),
         }
 
@@ -150,6 +158,7 @@ class Backend:
             if store.title(t.id) is None:
                 store.put_title(t, keys)
             self.origin.ensure(t, keys)
+        self.live.load(self.origin)
         for t in self.catalog:
             self.fleet.place_title(t.id, self.config.replicas)
         self.demo_password = store.secret(
@@ -186,6 +195,7 @@ class Backend:
             await asyncio.to_thread(self._seed)
             base = self.port_base
             oca_ports = [base + 2 + i if base else 0 for i in range(self.ocas)]
+            self.live.attach_ocas(self.fleet)
             await self.fleet.start(oca_ports)
             self.steering = Steering(self.fleet, self.config.steering_ttl_s)
             self.chaos = Chaos(self.fleet, self.chaos_seed or 0, self.chaos_interval_s)
@@ -210,6 +220,7 @@ class Backend:
             ]
             self.control.breaker_reset = self.gateway.reset_breakers
             self.control.gateway_services = lambda: self.gateway.services
+            add_control_routes(self.control.app.router, self.live)
             gw_port = await self._serve(self.gateway.app, base)
             ctl_port = await self._serve(self.control.app, base + 1 if base else 0)
             scheme = "https" if self.tls else "http"

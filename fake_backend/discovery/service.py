@@ -33,6 +33,7 @@ from fake_backend.errors import (
 )
 from fake_backend.gateway.api import ApiRequest, Endpoint, Reply, get_float, get_str, query_int
 from fake_backend.gateway.breaker import CircuitBreaker
+from fake_backend.live.channel import LIVE_GENRE
 from fake_backend.packager.poster import render_poster
 from fake_backend.store import Profile
 
@@ -191,7 +192,10 @@ class DiscoveryService:
                 "items": [title_doc(catalog[i]) for i in ids[:10] if i in catalog],
             }
         )
-        genres = sorted({g for t in catalog.values() for g in t.genres})
+        live = [dict(title_doc(t), live=True) for t in fill if LIVE_GENRE in t.genres]
+        if live:
+            rows.insert(0, {"id": "live", "title": "Live", "items": live})
+        genres = sorted({g for t in catalog.values() for g in t.genres} - {LIVE_GENRE})
         for g in genres[:3]:
             items = [title_doc(t) for t in fill if g in t.genres]
             rows.append({"id": f"genre:{g}", "title": g.title(), "items": items})

@@ -16,6 +16,7 @@ from fake_backend.discovery.service import resolve_profile
 from fake_backend.errors import DependencyFailed, NotEntitled, TitleNotFound
 from fake_backend.experiments.allocation import allocate
 from fake_backend.gateway.api import ApiRequest, Endpoint, Reply, get_str
+from fake_backend.live.channel import LIVE_GENRE
 from fake_backend.steering.service import Steering
 from fake_backend.store import PLANS
 from mediacore.signed_message import PLAYBACK_TOKEN_HEADER
@@ -83,6 +84,7 @@ class PlayApiService:
             data={
                 "playback_id": playback_id,
                 "title_id": title.id,
+                "live": LIVE_GENRE in title.genres,
                 "profile_id": profile.id,
                 "expires_at": int(req.now + ttl),
                 "playback_token": token,

@@ -15,6 +15,7 @@ from pathlib import Path
 from fake_backend.catalog import CATALOGS, CatalogTitle
 from fake_backend.content import Materializer
 from fake_backend.context import BackendConfig
+from fake_backend.live.service import default_channels
 from fake_backend.runner import Backend
 
 __all__ = ["main"]
@@ -80,6 +81,26 @@ def build_parser() -> argparse.ArgumentParser:
         help="serve every site over HTTPS with a self-signed certificate kept in the data dir "
         "(tls/cert.pem; clients trust it as their CA file; path in endpoints.json tls_cert)",
     )
+    s.add_argument(
+        "--no-live",
+        action="store_true",
+        help="do not publish the live channels (live-news: SegmentTimeline + $Time$, "
+        "live-sports: $Number$; see docs/live.md)",
+    )
+    s.add_argument(
+        "--live-segment",
+        type=float,
+        default=2.0,
+        metavar="SECONDS",
+        help="segment duration of the live channels (default 2)",
+    )
+    s.add_argument(
+        "--live-tsbd",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="timeShiftBufferDepth (DVR window) of the live channels (default 30)",
+    )
     s.add_argument("--reset", action="store_true", help="wipe the data dir's state first")
     s.add_argument("--json", action="store_true", help="print endpoints as JSON only")
     return p
@@ -115,6 +136,7 @@ async def _serve(args: argparse.Namespace) -> int:
         materializer=_materializer(args),
         tls=args.tls,
         config=BackendConfig(oca_require_token=not args.open_ocas),
+        live=() if args.no_live else default_channels(args.live_segment, args.live_tsbd),
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -145,6 +167,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.ocas < 1:
         print("--ocas must be at least 1", file=sys.stderr)
+        return 2
+    if not (0.5 <= args.live_segment <= 10 and args.live_tsbd >= 2 * args.live_segment):
+        print(
+            "--live-segment must be 0.5..10 s and --live-tsbd at least two segments",
+            file=sys.stderr,
+        )
         return 2
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
     try:

@@ -15,10 +15,13 @@ from typing import Any
 import aiohttp
 import pytest
 
+from fake_backend.live.channel import ChannelConfig
 from fake_backend.live.service import default_channels
+from fake_backend.packager import PackagerMaterializer
 from fake_backend.runner import Backend
 from manifest import parse_mpd
 from manifest.model import Manifest
+from mediacore.boxes import find_first
 from nrdp.live import live_window
 
 TOKEN = "X-Nrdp-Playback-Token"
@@ -261,3 +264,39 @@ async def test_control_errors(live: SimpleNamespace, http: aiohttp.ClientSession
     async with http.get(live.be.control_url + "/control/v1/live") as r:
         doc = await r.json()
     assert {c["id"] for c in doc["channels"]} == {"live-news", "live-sports"}
+
+
+async def test_encoded_channel_serves_encrypted_fragments_retimed(
+    tmp_path: Path, http: aiohttp.ClientSession
+) -> None:
+    """Real packaged (CENC) media: each served fragment's tfdt is the MPD's $Time$, loop
+    after loop; the init is the protected on-demand one."""
+    cfg = ChannelConfig(
+        "live-enc", "enc", "time", segment_s=1.0, loop_s=4.0, time_shift_buffer_s=10.0
+    )
+    async with Backend(
+        tmp_path / "enc", catalog=[], live=(cfg,), materializer=PackagerMaterializer(), ocas=1
+    ) as be:
+        url = be.oca_urls[0] + "/titles/live-enc/manifest.mpd"
+        async with http.get(url) as r:
+            m = parse_mpd(await r.read(), url)
+        now = datetime.now(UTC)
+        assert m.availability_start_time is not None
+        edge = (now - m.availability_start_time).total_seconds()
+        for aset in m.periods[0].adaptation_sets:
+            rep = aset.representations[0]
+            refs = [x for x in rep.segments(now) if x.end <= edge][-6:]
+            assert len(refs) >= 5  # more than one 4-segment loop
+            init = rep.init_segment()
+            assert init is not None
+            async with http.get(init.url) as r:
+                assert r.status == 200 and find_first(await r.read(), "moov/pssh") is not None
+            for ref in refs:
+                async with http.get(ref.url) as r:
+                    assert r.status == 200
+                    data = await r.read()
+                tfdt = find_first(data, "moof/traf/tfdt")
+                assert tfdt is not None and find_first(data, "moof/traf/senc") is not None
+                version, _ = tfdt.full_header()
+                f = tfdt.fields(4)
+                assert (f.u64() if version == 1 else f.u32()) == ref.time

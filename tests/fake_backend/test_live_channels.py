@@ -157,7 +157,7 @@ async def test_segments_need_the_playback_token(
 async def test_time_endpoints_and_clock_skew(
     live: SimpleNamespace, http: aiohttp.ClientSession
 ) -> None:
-    base = live.be.oca_urls[0]
+    base = live.plays["live-news"]["manifest"]["mpd_url"].split("/titles/")[0]
     for path in ("/time/v1/xsdate", "/time/v1/iso"):
         status, body, _ = await get(http, base + path, None)
         assert status == 200 and datetime.fromisoformat(

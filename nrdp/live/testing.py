@@ -97,7 +97,8 @@ def dynamic_mpd(
         publishTime=format_datetime(publish) if publish else None,
         timeShiftBufferDepth=format_duration(tsbd) if tsbd is not None else None,
         suggestedPresentationDelay=format_duration(spd) if spd is not None else None,
-        minimumUpdatePeriod=format_duration(mup) if mup is not None and mpd_type == "dynamic"
+        minimumUpdatePeriod=format_duration(mup)
+        if mup is not None and mpd_type == "dynamic"
         else None,
         mediaPresentationDuration=format_duration(duration) if duration is not None else None,
         minBufferTime="PT2S",

@@ -145,3 +145,23 @@ async def test_refresher_gives_up_after_max_failures() -> None:
     with pytest.raises(ConnectFailed):
         await r.run()
     assert r.failures == 3
+
+
+def test_number_timeline_update_keeps_numbers_of_the_kept_history() -> None:
+    """FFmpeg's style: $Number$ + SegmentTimeline whose window slides (startNumber grows).
+    The merged history keeps its own numbers; the update's first segment keeps its own."""
+
+    def numbered(timeline: list[tuple[int, int, int]], start: int) -> bytes:
+        text = dynamic_mpd(AST, timeline=timeline)
+        return text.replace(
+            b'media="$RepresentationID$/$Time$.m4s"',
+            f'media="$RepresentationID$/$Number$.m4s" startNumber="{start}"'.encode(),
+        )
+
+    old = parse_mpd(numbered([(0, 2000, 9)], 1), URL)
+    new = parse_mpd(numbered([(4000, 2000, 11)], 3), URL)
+    out = merge_refresh(old, new, fetched_url=URL, now=at(28.5))
+    rep = out.manifest.periods[0].adaptation_sets[0].representations[0]
+    refs = list(rep.segments(at(28.5)))
+    assert [(r.number, r.time) for r in refs[:3]] == [(1, 0), (2, 2000), (3, 4000)]
+    assert refs[-1].number == 14 and refs[-1].url.endswith("/v1/14.m4s")

@@ -66,9 +66,9 @@ def _template(
 
 def _sets(timing: Timing, first: int, last: int, p_first: int) -> tuple[AdaptationSet, ...]:
     """One AdaptationSet per source set; the first track of a set gives its template."""
-    groups: dict[int, list[LoopTrack]] = {}
+    groups: dict[object, list[LoopTrack]] = {}
     for track in timing.source.tracks:
-        groups.setdefault(id(track.aset), []).append(track)
+        groups.setdefault(track.aset.id or id(track.aset), []).append(track)
     out = []
     for tracks in groups.values():
         lo, hi = max(first, p_first), last

@@ -84,33 +84,44 @@ def _from_mpd(data: bytes, title: CatalogTitle) -> LoopSource:
 
 
 def _from_row(title: CatalogTitle) -> LoopSource:
+    """Stand-in media: uniform segments; video rungs share one AdaptationSet, as packaged."""
     d = round(title.segment_duration_s * _TIMESCALE)
-    tracks = []
-    for r in title.renditions:
-        if r.kind == "video":
-            rep = video_representation(
-                r.id,
-                bandwidth=r.bitrate_kbps * 1000,
-                codecs=r.codecs,
-                width=r.width,
-                height=r.height,
-            )
-        else:
-            rep = audio_representation(
-                r.id, bandwidth=r.bitrate_kbps * 1000, codecs=r.codecs, sampling_rate=48_000
-            )
-        paths = tuple(f"{r.id}/seg-{n}.m4s" for n in range(1, title.segment_count + 1))
-        tracks.append(
+    reps = {
+        r.id: video_representation(
+            r.id,
+            bandwidth=r.bitrate_kbps * 1000,
+            codecs=r.codecs,
+            width=r.width,
+            height=r.height,
+        )
+        if r.kind == "video"
+        else audio_representation(
+            r.id, bandwidth=r.bitrate_kbps * 1000, codecs=r.codecs, sampling_rate=48_000
+        )
+        for r in title.renditions
+    }
+    video = [reps[r.id] for r in title.renditions if r.kind == "video"]
+    sets = {
+        r.id: adaptation_set("video", video, id="1") for r in title.renditions if r.kind == "video"
+    }
+    for n, r in enumerate((r for r in title.renditions if r.kind != "video"), 2):
+        sets[r.id] = adaptation_set(r.kind, [reps[r.id]], id=str(n))
+    count = title.segment_count
+    return LoopSource(
+        tuple(
             LoopTrack(
-                rep=rep,
-                aset=adaptation_set(r.kind, [rep], id=r.id),
+                rep=reps[r.id],
+                aset=sets[r.id],
                 timescale=_TIMESCALE,
-                durations=(d,) * title.segment_count,
-                paths=paths,
+                durations=(d,) * count,
+                paths=tuple(f"{r.id}/seg-{n}.m4s" for n in range(1, count + 1)),
                 init=f"{r.id}/init.mp4",
             )
-        )
-    return LoopSource(tuple(tracks), title.segment_duration_s, title.segment_count)
+            for r in title.renditions
+        ),
+        title.segment_duration_s,
+        count,
+    )
 
 
 def load_source(title_dir: Path, title: CatalogTitle) -> LoopSource:

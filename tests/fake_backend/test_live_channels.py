@@ -112,6 +112,8 @@ async def test_dynamic_mpd_follows_the_clock(
     m1 = await mpd(http, live, cid)
     assert m1.is_dynamic and m1.time_shift_buffer_depth == 20.0 and m1.minimum_update_period == 2.0
     assert m1.availability_start_time == utc(live.clock.t - 100.0)
+    sets = m1.periods[0].adaptation_sets
+    assert [(a.kind, len(a.representations)) for a in sets] == [("video", 2), ("audio", 1)]
     w1 = live_window(m1, utc(live.clock.t))
     assert w1.edge == 100.0 and w1.now_s == 100.0
     assert w1.dvr_start >= 100.0 - 20.0 - 4.0

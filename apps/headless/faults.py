@@ -150,6 +150,15 @@ class ControlClient:
     async def service_up(self, name: str) -> None:
         await self._call("POST", f"/control/v1/services/{name}/up", {})
 
+    async def live(self, channel: str, action: str, body: dict[str, Any]) -> dict[str, Any]:
+        """A live channel control (docs/live.md): ``period``, ``late``, ``missing``,
+        ``clear`` (late and missing), ``end``, or ``clock`` (skew the time endpoints)."""
+        if action == "clock":
+            return dict(await self._call("PUT", "/control/v1/live/clock", body))
+        if action == "clear":
+            return dict(await self._call("DELETE", f"/control/v1/live/{channel}/faults"))
+        return dict(await self._call("POST", f"/control/v1/live/{channel}/{action}", body))
+
     async def reset_all(self) -> None:
         """Every OCA healthy and up, every service fault off, discovery up, chaos stopped."""
         for oca_id in await self.all_oca_ids():

@@ -82,6 +82,15 @@ STEPS: dict[str, dict[str, _Arg]] = {
         "latency_ms": (NUM, False, None),
     },
     "kill_discovery": {},
+    "live": {
+        "channel": (STR, True, None),
+        "action": (STR, True, ("period", "late", "missing", "clear", "end", "clock")),
+        "in_s": (NUM, False, None),
+        "segments": (INT, False, None),
+        "seconds": (NUM, False, None),
+        "after": (INT, False, None),
+        "skew_s": (NUM, False, None),
+    },
     "expect": {
         "max_rebuffer_ratio": (NUM, False, None),
         "min_avg_bitrate_kbps": (NUM, False, None),

@@ -128,7 +128,8 @@ class _Run:
 
     async def execute(self) -> None:
         uses_control = any(
-            s.name in ("fault", "service_fault", "kill_discovery") for s in self.scenario.steps
+            s.name in ("fault", "service_fault", "kill_discovery", "live")
+            for s in self.scenario.steps
         )
         if uses_control or self.control.control_url:
             await self._reset(required=uses_control)
@@ -392,6 +393,11 @@ class _Run:
         await self.control.service_fault(
             a["service"], float(a.get("error_rate", 0.0)), float(a.get("latency_ms", 0.0))
         )
+
+    async def _step_live(self, step: Step) -> None:
+        """A live channel fault or event (ad break, late/missing segments, end, clock)."""
+        a = dict(step.args)
+        await self.control.live(a.pop("channel"), a.pop("action"), a)
 
     async def _step_kill_discovery(self, step: Step) -> None:
         """The whole discovery service down: every discovery route answers 503 (8162)."""

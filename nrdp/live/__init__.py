@@ -20,6 +20,7 @@ from nrdp.live.refresh import (
     next_refresh_at,
     reached_end,
 )
+from nrdp.live.timeline import LiveCounters, LiveTimeline
 from nrdp.live.utc import (
     ClockOffset,
     ClockSync,
@@ -39,6 +40,8 @@ __all__ = [
     "Fetch",
     "LatencyAction",
     "LatencyConfig",
+    "LiveCounters",
+    "LiveTimeline",
     "LiveWindow",
     "NotFoundPolicy",
     "RefreshOutcome",

@@ -302,3 +302,16 @@ async def test_encoded_channel_serves_encrypted_fragments_retimed(
                 version, _ = tfdt.full_header()
                 f = tfdt.fields(4)
                 assert (f.u64() if version == 1 else f.u32()) == ref.time
+
+
+async def test_a_downed_oca_serves_no_live_content(
+    live: SimpleNamespace, http: aiohttp.ClientSession
+) -> None:
+    play = live.plays["live-news"]
+    oca = next(
+        c for c in play["oca_candidates"] if play["manifest"]["mpd_url"].startswith(c["base_url"])
+    )
+    async with http.post(f"{live.be.control_url}/control/v1/ocas/{oca['oca_id']}/down") as r:
+        assert r.status == 200
+    with pytest.raises(aiohttp.ClientError):
+        await get(http, play["manifest"]["mpd_url"], play["playback_token"])

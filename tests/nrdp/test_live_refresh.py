@@ -165,3 +165,20 @@ def test_number_timeline_update_keeps_numbers_of_the_kept_history() -> None:
     refs = list(rep.segments(at(28.5)))
     assert [(r.number, r.time) for r in refs[:3]] == [(1, 0), (2, 2000), (3, 4000)]
     assert refs[-1].number == 14 and refs[-1].url.endswith("/v1/14.m4s")
+
+
+async def test_refresher_follows_location() -> None:
+    clock = SleepClock()
+    urls: list[str] = []
+    docs = [
+        dynamic_mpd(AST, locations=["https://edge2.example/live/m.mpd"]),
+        dynamic_mpd(AST, mpd_type="static", duration=10.0),
+    ]
+
+    async def fetch(url: str) -> bytes:
+        urls.append(url)
+        return docs[len(urls) - 1]
+
+    r = MpdRefresher(parse_mpd(dynamic_mpd(AST), URL), fetch=fetch, clock=clock)
+    await r.run()
+    assert urls == [URL, "https://edge2.example/live/m.mpd"]

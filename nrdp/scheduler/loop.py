@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import contextlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,7 +40,7 @@ from abr.types import Decision, Observation, Phase, ThroughputSample, clamp_rung
 from drm import KeyStore
 from manifest.model import Representation
 from mediacore.errors import SdkError
-from nrdp.clock import Clock
+from nrdp.clock import Clock, busy, wait_event
 from nrdp.cmcd import CmcdData, ObjectType, StreamingFormat, StreamType, apply
 from nrdp.config import PlayerConfig
 from nrdp.delivery.downloader import Downloader, DownloadResult, UrlDecorator
@@ -308,9 +307,7 @@ class PlaybackEngine:
             # all tracks complete: idle until the presenters finish (a track switch may
             # still flush one and need fetching again); run() cancels the fetcher
             self._wake.clear()
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(0.25):
-                    await self._wake.wait()
+            await wait_event(self.clock, self._wake, 0.25)
 
     def _track(self, kind: TrackKind) -> TrackRuntime:
         return next(t for t in self.tracks if t.kind is kind)
@@ -420,17 +417,19 @@ class PlaybackEngine:
             otype = ObjectType.VIDEO if track.kind is TrackKind.VIDEO else ObjectType.AUDIO
             need = float(rep.bandwidth) if rung > 0 and rep.bandwidth else None
             try:
-                res = await self.downloader.fetch(
-                    ref.path,
-                    rng,
-                    required_bps=need,
-                    decorate=self._cmcd(track, rep, req, otype),
-                    lower_tracks=rung,
-                )
+                with busy(self.clock):
+                    res = await self.downloader.fetch(
+                        ref.path,
+                        rng,
+                        required_bps=need,
+                        decorate=self._cmcd(track, rep, req, otype),
+                        lower_tracks=rung,
+                    )
             except ThroughputTooLow:
                 track.excluded[rung] = self.clock.now() + self.config.load_error.track_exclusion
                 return  # the planner asks for the same segment again; _choose goes lower
-            clear = await self.pipeline.decrypt(init, res.data)
+            with busy(self.clock):
+                clear = await self.pipeline.decrypt(init, res.data)
             if track.generation != generation:
                 return  # the track was switched meanwhile: this segment is not wanted
             self._accept(track, rung, rep, ref.number, ref.start, ref.duration, init, clear, res)
@@ -447,11 +446,13 @@ class PlaybackEngine:
             raise_no_init(rep)
         assert ref is not None
         rng = ByteRange(ref.byte_range.first, ref.byte_range.last) if ref.byte_range else None
-        res = await self.downloader.fetch(ref.path, rng)
-        init = await self.pipeline.prepare_init(str(rep.id), res.data)
+        with busy(self.clock):
+            res = await self.downloader.fetch(ref.path, rng)
+            init = await self.pipeline.prepare_init(str(rep.id), res.data)
         missing = frozenset(k for k in init.kids if k not in self.pipeline.keys)
         if missing and self.need_keys is not None:
-            self.pipeline.keys.update(await self.need_keys(missing))
+            with busy(self.clock):
+                self.pipeline.keys.update(await self.need_keys(missing))
         return init
 
     def _accept(
@@ -516,9 +517,7 @@ class PlaybackEngine:
             if track.buffer.end_of_stream:
                 return None
             self._arrived.clear()
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(0.05):
-                    await self._arrived.wait()
+            await wait_event(self.clock, self._arrived, 0.05)
         return track.queue.popleft()
 
     def _open(self, tg: asyncio.TaskGroup, track: TrackRuntime, item: _Queued) -> _Source:
@@ -593,7 +592,8 @@ class PlaybackEngine:
         current = source.item
         try:
             while current.generation == track.generation:
-                frames = await source.frames(track.kind)
+                with busy(self.clock):
+                    frames = await source.frames(track.kind)
                 if frames is None:
                     break
                 if track.kind is TrackKind.VIDEO:
@@ -662,15 +662,13 @@ class PlaybackEngine:
                 ahead = pts - (self._video_clock() if video else self.pclock.position())
                 if ahead <= 0:
                     return
-                await asyncio.sleep(min(ahead, 0.05))
+                await self.clock.sleep(min(ahead, 0.05))
             else:
                 await self._wait(0.05)
 
     async def _wait(self, timeout: float) -> None:
         self._state_changed.clear()
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(timeout):
-                await self._state_changed.wait()
+        await wait_event(self.clock, self._state_changed, timeout)
 
     # ------------------------------------------------------------------ monitor
 
@@ -730,11 +728,9 @@ class PlaybackEngine:
                 last_report = now
             if self.state.state is PlayerState.BUFFERING:
                 self._arrived.clear()
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(TICK):
-                        await self._arrived.wait()
+                await wait_event(self.clock, self._arrived, TICK)
             else:
-                await asyncio.sleep(TICK)
+                await self.clock.sleep(TICK)
 
     def _report_frames(self) -> None:
         total, drops = self.frames_presented, self.frames_dropped

@@ -16,7 +16,7 @@ PURE = [
     "events.py",
     "stats.py",
     "cmcd.py",
-    "testing.py",
+    "timeline.py",
     "channels/retry.py",
     "channels/breaker.py",
     "delivery/oca.py",
@@ -29,6 +29,7 @@ PURE = [
     "scheduler/tracks.py",
     "scheduler/presentation.py",
     "scheduler/master.py",
+    "scheduler/decisions.py",
     "text/cue.py",
     "text/webvtt.py",
     "playback/signing.py",
@@ -87,6 +88,11 @@ IO = {
     "playback/play_api.py",
     "playback/token.py",
     "scheduler/loop.py",
+    "scheduler/fetcher.py",
+    "scheduler/monitor.py",
+    "scheduler/presenter.py",
+    "scheduler/runtime.py",
+    "testing.py",  # the virtual clock waits on the event loop
     "text/presenter.py",
 }
 

@@ -296,6 +296,8 @@ class PlaybackEngine:
         """Leave the finished Period for ``index``: new tracks (the ladder may change),
         the presentation clock held in real time until the new media is in."""
         self._leave_period(index)
+        self.abr.reset()  # a new ladder: the last decision's rung means nothing in it
+        self.last_decision = None
         self.floor = max(self.floor, self.period.start)
         if self.config.realtime and self.state.state is PlayerState.PLAYING:
             self.holding = True

@@ -134,11 +134,15 @@ class Presenter:
         finally:  # cancelled (seek, stop, error): stop the decoders, leave no worker behind
             if source is not None:
                 try:
-                    await source.close()
+                    await self._close(source)
                 finally:
                     if source.next is not None:
-                        await source.next.close()
+                        await self._close(source.next)
         track.done = True
+
+    async def _close(self, source: Source) -> None:
+        with busy(self.engine.clock):  # waits for a decoder thread to leave
+            await source.close()
 
     async def _next_item(self) -> Queued | None:
         """The next downloaded segment, or ``None`` at the track's end of stream."""
@@ -191,7 +195,7 @@ class Presenter:
                     break  # switched while waiting for a frame's time
                 del frames  # its pictures are not kept alive while the next part decodes
         finally:
-            await source.close()
+            await self._close(source)
         if current.generation == track.generation:
             track.presented_to = max(track.presented_to or 0.0, current.start + current.duration)
         engine.wake.set()

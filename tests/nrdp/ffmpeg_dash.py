@@ -18,6 +18,7 @@ from pathlib import Path
 import av
 import numpy as np
 
+from mediacore.boxes import iter_boxes
 from nrdp.media.sinks import luma_digest
 
 FPS = 24
@@ -56,6 +57,7 @@ def make_ffmpeg_dash(
     ts_offset: float = 0.0,
     seed: int = 0,
     key: tuple[bytes, bytes] | None = None,
+    single_file: bool = False,
 ) -> FfmpegDash:
     """``frames`` at 24 fps, 1 s segments, one H.264 rendition per ``ladder`` entry;
     ``key`` = (KID, key): ``cenc-aes-ctr`` by FFmpeg's mp4 muxer (no ContentProtection in
@@ -68,6 +70,8 @@ def make_ffmpeg_dash(
         "adaptation_sets": "id=0,streams=v",
         "output_ts_offset": str(ts_offset),
     }
+    if single_file:  # one file per rendition, SegmentList with mediaRange, a global sidx
+        opts.update(use_template="0", use_timeline="0", single_file="1", global_sidx="1")
     if key is not None:
         opts["format_options"] = (
             f"encryption_scheme=cenc-aes-ctr:encryption_key={key[1].hex()}:"
@@ -91,13 +95,40 @@ def make_ffmpeg_dash(
             out.mux(s.encode(None))
     secret = key[1] if key is not None else None
     reference = {str(k): _decode(dest, k, secret) for k in range(len(ladder))}
+    if single_file:
+        _segment_base_mpd(dest, len(ladder))
     return FfmpegDash(dest, frames, reference)
 
 
+def _segment_base_mpd(dest: Path, renditions: int) -> None:
+    """``segbase.mpd``: FFmpeg's MPD with each SegmentList replaced by the SegmentBase
+    (Initialization range + indexRange) of the same file: its own ``sidx`` box."""
+    ET.register_namespace("", NS)
+    doc = ET.parse(dest / "manifest.mpd")
+    for rep in doc.getroot().iter(f"{{{NS}}}Representation"):
+        seg_list = rep.find(f"{{{NS}}}SegmentList")
+        assert seg_list is not None
+        data = (dest / f"manifest-stream{rep.get('id')}.mp4").read_bytes()
+        sidx = next(b for b in iter_boxes(data) if b.type == "sidx")
+        base = ET.Element(f"{{{NS}}}SegmentBase")
+        base.set("timescale", seg_list.get("timescale", "1"))
+        base.set("indexRange", f"{sidx.offset}-{sidx.offset + sidx.size - 1}")
+        init = ET.SubElement(base, f"{{{NS}}}Initialization")
+        init.set("range", f"0-{sidx.offset - 1}")
+        rep.remove(seg_list)
+        rep.append(base)
+    assert renditions >= 1
+    doc.write(dest / "segbase.mpd", xml_declaration=True, encoding="utf-8")
+
+
 def _decode(dest: Path, k: int, key: bytes | None = None) -> list[str]:
-    data = (dest / f"init-stream{k}.m4s").read_bytes()
-    for seg in sorted(dest.glob(f"chunk-stream{k}-*.m4s")):
-        data += seg.read_bytes()
+    single = dest / f"manifest-stream{k}.mp4"
+    if single.exists():
+        data = single.read_bytes()
+    else:
+        data = (dest / f"init-stream{k}.m4s").read_bytes()
+        for seg in sorted(dest.glob(f"chunk-stream{k}-*.m4s")):
+            data += seg.read_bytes()
     out: list[tuple[float, str]] = []
     options = {"decryption_key": key.hex()} if key is not None else {}
     with av.open(io.BytesIO(data), options=options) as c:

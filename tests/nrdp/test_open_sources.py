@@ -7,6 +7,7 @@ frame is compared with PyAV's own decode of the rendition it came from."""
 from __future__ import annotations
 
 import shutil
+import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 from types import SimpleNamespace
@@ -15,11 +16,12 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
+from mediacore.boxes import iter_boxes
 from mediacore.errors import Category, SdkError
 from nrdp.config import DeviceConfig, PlayerConfig
 from nrdp.device import Device
 from nrdp.errors import ContentKeyMismatch, HttpStatusError, KeysMissing, NoPlayableTrack
-from nrdp.events import LicenseAcquired, SegmentDownloaded
+from nrdp.events import LicenseAcquired, OcaFailover, SegmentDownloaded
 from nrdp.media.sinks import HashSink
 from nrdp.source import ClearKey, DashSource
 from nrdp.state import PlayerState
@@ -42,16 +44,28 @@ def content(tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
     )
     two_period_mpd(root, a, b, OFFSET)
     enc = make_ffmpeg_dash(root / "enc", timeline=True, ladder=LADDER_B[:1], key=(KID, KEY))
+    single = make_ffmpeg_dash(root / "single", timeline=False, ladder=LADDER_B, single_file=True)
     (root / "page.html").write_text("<!doctype html><html><body><p>not a manifest")
     shutil.copytree(root / "num", root / "broken")
     for seg in (root / "broken").glob("chunk-*"):
         seg.unlink()
-    return SimpleNamespace(root=root, num=num, tl=tl, a=a, b=b, enc=enc)
+    return SimpleNamespace(root=root, num=num, tl=tl, a=a, b=b, enc=enc, single=single)
+
+
+SEEN: list[tuple[str, str | None]] = []
+"""(path, Range header) of every request the origin answered in the current test."""
+
+
+@web.middleware
+async def _record(request: web.Request, handler):  # type: ignore[no-untyped-def]
+    SEEN.append((request.path, request.headers.get("Range")))
+    return await handler(request)
 
 
 @pytest.fixture
 async def origin(content: SimpleNamespace) -> AsyncIterator[str]:
-    app = web.Application()
+    SEEN.clear()
+    app = web.Application(middlewares=[_record])
     app.router.add_static("/", content.root)
     srv = TestServer(app, host="127.0.0.1")
     await srv.start_server()
@@ -90,14 +104,55 @@ def check_frames(sink: HashSink, periods: list[tuple[str, float, FfmpegDash]]) -
             n += 1
 
 
-@pytest.mark.parametrize("name", ["num", "tl"])
-async def test_ffmpeg_dash_plays_every_frame_once_in_order(content, origin, name) -> None:
+@pytest.mark.parametrize(
+    ("name", "mpd"),
+    [
+        ("num", "manifest.mpd"),  # SegmentTemplate $Number$ + @duration
+        ("tl", "manifest.mpd"),  # SegmentTemplate + SegmentTimeline
+        ("single", "manifest.mpd"),  # SegmentList with mediaRange, one file per rendition
+        ("single", "segbase.mpd"),  # SegmentBase: ranged init, sidx request, ranged media
+    ],
+)
+async def test_ffmpeg_dash_plays_every_frame_once_in_order(content, origin, name, mpd) -> None:
     stream = getattr(content, name)
-    source = DashSource(f"{origin}{name}/manifest.mpd")
+    source = DashSource(f"{origin}{name}/{mpd}")
     state, sink, events, periods, error, _ = await play(source)
     assert error is None and state is PlayerState.ENDED and periods == 1
     check_frames(sink, [("", 0.0, stream)])
     assert not [e for e in events if isinstance(e, LicenseAcquired)]  # clear: no license
+    media = [(p, r) for p, r in SEEN if p.endswith(".mp4")]
+    if name == "single":  # init, index and media: every request ranged
+        assert media and all(r is not None for _, r in media)
+    if mpd == "segbase.mpd":
+        data = (stream.dir / "manifest-stream0.mp4").read_bytes()
+        sidx = next(b for b in iter_boxes(data) if b.type == "sidx")
+        index = f"bytes={sidx.offset}-{sidx.offset + sidx.size - 1}"
+        assert ("/single/manifest-stream0.mp4", index) in media
+
+
+def _refused_url() -> str:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{s.getsockname()[1]}/num/"
+
+
+async def test_mpd_base_urls_are_failover_locations(content, origin) -> None:
+    text = (content.root / "num" / "manifest.mpd").read_text()
+    bases = (
+        f'<BaseURL serviceLocation="dead" dvb:priority="1">{_refused_url()}</BaseURL>'
+        f'<BaseURL serviceLocation="live" dvb:priority="2">{origin}num/</BaseURL>'
+    )
+    text = text.replace("<Period", bases + "<Period", 1).replace(
+        "<MPD ", '<MPD xmlns:dvb="urn:dvb:dash:dash-extensions:2014-1" ', 1
+    )
+    (content.root / "num" / "failover.mpd").write_text(text)
+    state, sink, events, _, error, _ = await play(DashSource(f"{origin}num/failover.mpd"))
+    assert error is None and state is PlayerState.ENDED
+    check_frames(sink, [("", 0.0, content.num)])
+    failovers = [e for e in events if isinstance(e, OcaFailover)]
+    assert failovers and failovers[0].from_oca == "dead" and failovers[0].to_oca == "live"
+    served = {e.oca for e in events if isinstance(e, SegmentDownloaded)}
+    assert served == {"live"}
 
 
 async def test_two_periods_play_back_to_back_with_new_ladder_and_offset(content, origin) -> None:

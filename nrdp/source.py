@@ -5,8 +5,7 @@ URL). Both routes end in the same playback plan and the same engine.
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -44,12 +43,16 @@ class ClearKey:
     def __init__(
         self,
         license_url: str | None = None,
-        keys: Mapping[str | bytes, str | bytes] | None = None,
+        keys: Mapping[bytes, bytes]
+        | Mapping[str, str]
+        | Mapping[str | bytes, str | bytes]
+        | None = None,
     ) -> None:
         if license_url is not None and urlsplit(license_url).scheme not in ("http", "https"):
             raise InvalidArgument("must be an http(s) URL", argument="license_url")
         parsed: dict[bytes, Secret[bytes]] = {}
-        for kid, key in (keys or {}).items():
+        items: Iterable[tuple[str | bytes, str | bytes]] = (keys or {}).items()
+        for kid, key in items:
             parsed[_kid_bytes(kid, "kid")] = Secret(_kid_bytes(key, "key"))
         object.__setattr__(self, "license_url", license_url)
         object.__setattr__(self, "keys", parsed)
@@ -83,7 +86,3 @@ def parse_key_arg(text: str) -> tuple[bytes, bytes]:
     if not sep:
         raise InvalidArgument("must be KID:KEY", argument="key")
     return _kid_bytes(kid, "kid"), _kid_bytes(key, "key")
-
-
-def kid_text(kid: bytes) -> str:
-    return str(uuid.UUID(bytes=kid))

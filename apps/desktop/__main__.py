@@ -25,6 +25,7 @@ from PySide6.QtWidgets import QApplication
 import nrdp
 from apps.desktop.main_window import MainWindow
 from apps.desktop.session import Session
+from nrdp.source import ClearKey, DashSource, parse_key_arg
 
 DEFAULT_DATA_DIR = Path(".nrdp-desktop")
 
@@ -38,6 +39,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--catalog", choices=["tiny", "demo"], default="tiny", help="embedded")
     ap.add_argument("--ocas", type=int, default=3, help="embedded backend's OCA count")
     ap.add_argument("--play", metavar="TITLE", help="sign in and play TITLE at once")
+    ap.add_argument("--mpd", metavar="URL", help="play this on-demand MPD at once")
+    ap.add_argument("--key", action="append", default=[], metavar="KID:KEY", help="with --mpd")
     ap.add_argument("--stats", action="store_true", help="show the stats overlay")
     ap.add_argument("--screenshot", type=Path, metavar="PATH", help="save the window")
     ap.add_argument("--quit-after", type=float, default=3.0, metavar="S")
@@ -59,6 +62,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         )
     except nrdp.SdkError as exc:
         ap.error(f"--audio/--subtitles: {exc}")
+    args.source = None
+    if args.key and not args.mpd:
+        ap.error("--key goes with --mpd")
+    if args.mpd:
+        try:
+            keys = dict(parse_key_arg(k) for k in args.key)
+            args.source = DashSource(args.mpd, drm=ClearKey(keys=keys) if keys else None)
+        except nrdp.SdkError as exc:
+            ap.error(f"--mpd/--key: {exc}")
+        args.play = args.play or args.source
     return args
 
 

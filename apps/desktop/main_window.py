@@ -35,6 +35,7 @@ from apps.desktop.controls import PlayerControls
 from apps.desktop.overlay import StatsOverlay
 from apps.desktop.session import Session
 from apps.desktop.video_view import VideoView
+from nrdp.source import DashSource
 
 __all__ = ["MainWindow", "PlayerPage", "cue_text"]
 
@@ -214,8 +215,8 @@ class MainWindow(QMainWindow):
             self.home_page.status.setText(f"{what} failed: [{info.code}] {info.name}")
 
     # -- playback ------------------------------------------------------------------------
-    def play(self, title_id: str, start: float = 0.0) -> None:
-        """Open the player page and load ``title_id`` at ``start`` seconds."""
+    def play(self, title_id: str | DashSource, start: float = 0.0) -> None:
+        """Open the player page and load ``title_id`` (or an open MPD) at ``start`` seconds."""
         d = self.details if self.details and self.details.card.id == title_id else None
         self._error_for_attempt = False
         self.video.show_frame(None)
@@ -239,7 +240,7 @@ class MainWindow(QMainWindow):
         self._poll_timer.start()
         if self.audio_master:
             self._sync_timer.start()
-        if d is None:
+        if d is None and isinstance(title_id, str):  # an open MPD has no catalog details
             self.session.load_details(title_id)
 
     def stop(self) -> None:

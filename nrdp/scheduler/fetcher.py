@@ -14,6 +14,7 @@ import asyncio
 from typing import TYPE_CHECKING
 
 from abr.types import Observation, Phase
+from drm import KeyNotFound, find_pssh
 from manifest.model import Representation
 from mediacore.errors import SdkError
 from nrdp.clock import busy, wait_event
@@ -42,6 +43,14 @@ __all__ = ["Fetcher"]
 
 IDLE_WAIT_S = 0.25
 """Longest the fetcher sleeps on the clock with nothing to fetch before planning again."""
+
+
+def segment_kids(data: bytes) -> set[bytes]:
+    """KIDs the ``pssh`` boxes of a fragment list (key rotation announces them there)."""
+    try:
+        return {k for box in find_pssh(data) for k in box.kids}
+    except SdkError:  # a pssh we cannot read: the seig group still names the KID
+        return set()
 
 
 def _range(rng: object | None) -> ByteRange | None:
@@ -184,8 +193,7 @@ class Fetcher:
             except ThroughputTooLow:  # the policy's decision: this rung, lower, for a while
                 track.excluded[rung] = engine.clock.now() + engine.config.load_error.track_exclusion
                 return  # the planner asks for the same segment again; choose() goes lower
-            with busy(engine.clock):
-                clear = await engine.pipeline.decrypt(init, res.data)
+            clear = await self.decrypt(init, res.data)
             if track.generation != generation:
                 return  # the track was switched meanwhile: this segment is not wanted
             item = Queued(
@@ -195,6 +203,30 @@ class Fetcher:
         finally:
             track.in_flight = False
             engine.wake.set()
+
+    async def decrypt(self, init: ClearInit, data: bytes) -> bytes:
+        """The clear segment. Key rotation: KIDs a fragment's ``pssh`` names are licensed
+        before decrypting, and a KID first seen in its ``seig`` group (no pssh) once."""
+        engine = self.engine
+        if init.kids:
+            await self._license(frozenset(segment_kids(data)))
+        for attempt in range(2):
+            try:
+                with busy(engine.clock):
+                    return await engine.pipeline.decrypt(init, data)
+            except KeyNotFound as err:
+                if attempt or engine.need_keys is None:
+                    raise
+                await self._license(frozenset({bytes.fromhex(err.kid)}))
+        raise AssertionError("unreachable")
+
+    async def _license(self, kids: frozenset[bytes]) -> None:
+        engine = self.engine
+        # an all-zero KID (key rotation's tenc) is a placeholder: the seig group names the key
+        missing = frozenset(k for k in kids if k not in engine.pipeline.keys and any(k))
+        if missing and engine.need_keys is not None:
+            with busy(engine.clock):
+                engine.pipeline.keys.update(await engine.need_keys(missing))
 
     async def init_for(self, rep: Representation) -> ClearInit:
         engine = self.engine
@@ -210,10 +242,7 @@ class Fetcher:
                 engine.locate(rep, ref.path), _range(ref.byte_range)
             )
             init = await engine.pipeline.prepare_init(key, res.data)
-        missing = frozenset(k for k in init.kids if k not in engine.pipeline.keys)
-        if missing and engine.need_keys is not None:
-            with busy(engine.clock):
-                engine.pipeline.keys.update(await engine.need_keys(missing))
+        await self._license(frozenset(init.kids))
         return init
 
     def _accept(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 import socket
+import xml.etree.ElementTree as ET
 from collections.abc import AsyncIterator
 from pathlib import Path
 from types import SimpleNamespace
@@ -31,6 +32,7 @@ from tests.nrdp.ffmpeg_dash import FPS, LADDER_B, FfmpegDash, make_ffmpeg_dash, 
 KID = bytes.fromhex("00112233445566778899aabbccddeeff")
 KEY = bytes.fromhex("0f1e2d3c4b5a69788796a5b4c3d2e1f0")
 OFFSET = 10.0
+XLINK = "http://www.w3.org/1999/xlink"
 
 
 @pytest.fixture(scope="module")
@@ -164,6 +166,26 @@ async def test_two_periods_play_back_to_back_with_new_ladder_and_offset(content,
     assert rebuffer == 0.0  # on virtual time: the boundary is no stall
     reps = {e.representation for e in events if isinstance(e, SegmentDownloaded)}
     assert reps <= {"0", "1", "2"}  # representation ids repeat across Periods
+
+
+async def test_an_xlink_period_is_resolved_over_the_playback_channel(content, origin) -> None:
+    ns = {"m": "urn:mpeg:dash:schema:mpd:2011"}
+    ET.register_namespace("", ns["m"])
+    ET.register_namespace("xlink", XLINK)
+    doc = ET.parse(content.root / "two.mpd")
+    mpd = doc.getroot()
+    second = mpd.findall("m:Period", ns)[1]
+    ET.ElementTree(second).write(content.root / "period-two.xml", encoding="utf-8")
+    remote = ET.Element(f"{{{ns['m']}}}Period")
+    remote.set(f"{{{XLINK}}}href", "period-two.xml")
+    remote.set(f"{{{XLINK}}}actuate", "onLoad")
+    mpd.remove(second)
+    mpd.append(remote)
+    doc.write(content.root / "xlink.mpd", xml_declaration=True, encoding="utf-8")
+    state, sink, _, periods, error, _ = await play(DashSource(f"{origin}xlink.mpd"))
+    assert error is None and state is PlayerState.ENDED and periods == 2
+    check_frames(sink, [("", 0.0, content.a), ("p1/", content.a.frames / FPS, content.b)])
+    assert ("/period-two.xml", None) in SEEN
 
 
 async def test_clearkey_keys_decrypt_ffmpeg_cenc(content, origin) -> None:

@@ -44,7 +44,7 @@ from nrdp.scheduler.master import MasterClock, MasterFollower
 from nrdp.scheduler.monitor import TICK, Monitor
 from nrdp.scheduler.presentation import PresentationClock
 from nrdp.scheduler.presenter import AHEAD_FRAMES, PART_FRAMES, VERIFY_FRAMES, Presenter
-from nrdp.scheduler.runtime import DecodeOptions, TrackRuntime
+from nrdp.scheduler.runtime import DecodeOptions, FrameCounter, TrackRuntime
 from nrdp.scheduler.tracks import TrackChoice
 from nrdp.state import PlayerEvent, PlayerState, PlayerStateMachine
 from nrdp.timeline import PeriodPlan, next_period, period_at
@@ -103,16 +103,12 @@ class PlaybackEngine:
         self.duration = duration
         self.content_id = content_id
         self.session_id = session_id
-        self.locate = locate
-        """Maps a representation's segment path to the path the downloader's locations
-        serve (MPD BaseURLs and OCAs share one path space)."""
-        self.prepare = prepare
-        """Completes a Period before it plays (SegmentBase index requests); set by the Player."""
+        self.locate = locate  # a segment path -> the path every location serves
+        self.prepare = prepare  # completes a Period before it plays (SegmentBase sidx)
         self.decode_options = DecodeOptions.for_sink(sink, decode=config.decode)
         self.state = PlayerStateMachine(play_intent=config.autoplay)
         self.pclock = PresentationClock(clock)
-        self.master: MasterFollower | None = None
-        """Video's pacing against the app's master clock (``set_master_clock``), if set."""
+        self.master: MasterFollower | None = None  # set_master_clock's follower
         self.samples: collections.deque[ThroughputSample] = collections.deque(maxlen=MAX_SAMPLES)
         self.last_decision: Decision | None = None
         self.quality_cap: int | None = None
@@ -125,13 +121,9 @@ class PlaybackEngine:
         self.state_changed = asyncio.Event()
         self.arrived = asyncio.Event()
         self.stall_started: float | None = None
-        self.holding = False
-        """At a Period boundary in real time: the clock waits for the next Period's media."""
+        self.holding = False  # real time, a Period boundary: the clock waits for media
         self.periods_played = 0
-        self._earlier = {"presented": 0, "dropped": 0}
-        """Video frame counts of the Periods already left (their tracks are gone)."""
-        self._frames_reported = 0
-        self._drops_reported = 0
+        self.frames = FrameCounter()
         self.need_keys: Callable[[frozenset[bytes]], Awaitable[KeyStore]] | None = None
         """Gets keys for KIDs an init names that the license did not cover (renewing the
         playback token first when it is about to expire); set by the Player."""
@@ -181,15 +173,11 @@ class PlaybackEngine:
 
     @property
     def frames_presented(self) -> int:
-        return self._video_total("presented")
+        return self.frames.totals(self.tracks)[0]
 
     @property
     def frames_dropped(self) -> int:
-        return self._video_total("dropped")
-
-    def _video_total(self, name: str) -> int:
-        own = sum(getattr(t, name) for t in self.tracks if t.kind is TrackKind.VIDEO)
-        return own + self._earlier[name]
+        return self.frames.totals(self.tracks)[1]
 
     def set_master_clock(self, clock: MasterClock | None) -> None:
         """Pace video against ``clock`` (real time only), or the presentation clock again."""
@@ -234,21 +222,10 @@ class PlaybackEngine:
         if index != self.period_index:
             self._leave_period(index)
         for t in self.tracks:
-            self._flush(t)
+            t.flush()
         self.abr.reset()
         self.last_decision = None
         self.phase = Phase.AFTER_SEEK if position > 0 else Phase.STARTUP
-
-    @staticmethod
-    def _flush(t: TrackRuntime) -> None:
-        t.buffer.flush()
-        t.queue.clear()
-        t.next_number = None
-        t.in_flight = False
-        t.presented_to = None
-        t.skip_before = 0.0
-        t.switching = False
-        t.done = False
 
     async def run(self) -> None:
         """One epoch: the Periods from the playhead to the end; raises the first fatal
@@ -306,7 +283,7 @@ class PlaybackEngine:
             self._sync_clock()
 
     def _leave_period(self, index: int) -> None:
-        self._earlier = {"presented": self.frames_presented, "dropped": self.frames_dropped}
+        self.frames.retire(self.tracks)
         self.period_index = index
         self.tracks = self._runtimes(self.period)
 
@@ -326,35 +303,17 @@ class PlaybackEngine:
 
     def switch_track(self, kind: TrackKind, choice: TrackChoice) -> None:
         """Play ``choice`` as the ``kind`` track from the playhead on (an audio language
-        switch). What was buffered ahead of the playhead is dropped and fetched again from
-        the new track, starting with the segment that holds the playhead; what was already
-        presented is not presented again; the other tracks are not touched."""
-        track = self.track(kind)
-        track.choice = choice
-        track.generation += 1
-        track.rung = None
-        track.excluded.clear()
-        if track.done:  # nothing of this track is left to play in this epoch
-            return
-        track.queue.clear()
-        presented = track.presented_to if track.presented_to is not None else self.floor
-        track.skip_before = max(track.skip_before, presented)
-        track.buffer.flush()
-        track.next_number = None
-        track.switching = True
+        switch; see :meth:`TrackRuntime.switch_to`); the other tracks are not touched."""
+        self.track(kind).switch_to(choice, self.floor)
         self.wake.set()
 
     def report_frames(self) -> None:
-        total, drops = self.frames_presented, self.frames_dropped
-        if total > self._frames_reported or drops > self._drops_reported:
-            shown, dropped = total - self._frames_reported, drops - self._drops_reported
+        delta = self.frames.unreported(self.tracks)
+        if delta is not None:
+            shown, dropped = delta
             decoded = shown + dropped if self.config.decode else 0
-            self.emit(
-                FramesRendered(
-                    at=self.clock.now(), decoded=decoded, dropped=dropped, presented=shown
-                )
-            )
-            self._frames_reported, self._drops_reported = total, drops
+            now = self.clock.now()
+            self.emit(FramesRendered(at=now, decoded=decoded, dropped=dropped, presented=shown))
 
 
 def _first_sdk_error(group: BaseExceptionGroup[BaseException]) -> SdkError | None:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from mediacore.secret import Secret
-from nrdp.errors import InvalidArgument
+from nrdp.errors import InvalidArgument, redact_url
 
 __all__ = ["ClearKey", "DashSource", "parse_key_arg"]
 
@@ -58,7 +58,7 @@ class ClearKey:
         object.__setattr__(self, "keys", parsed)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class DashSource:
     """An on-demand DASH presentation by MPD URL. ``headers`` go on every request for it
     (MPD, segments, license), e.g. a CDN token; they are kept out of reprs."""
@@ -72,6 +72,9 @@ class DashSource:
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise InvalidArgument("must be an absolute http(s) URL", argument="mpd_url")
         object.__setattr__(self, "headers", dict(self.headers))
+
+    def __repr__(self) -> str:  # the URL's query may carry a token
+        return f"DashSource({redact_url(self.mpd_url)!r}, drm={self.drm!r})"
 
     @property
     def content_id(self) -> str:

@@ -62,6 +62,11 @@ async def wait_event(clock: Clock, event: asyncio.Event, timeout: float) -> bool
     the event was set. The timeout is on the clock, never on wall time."""
     if event.is_set():
         return True
+    if type(clock) is MonotonicClock:  # the real clock: the loop's own timer, no extra task
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(max(0.0, timeout)):
+                await event.wait()
+        return event.is_set()
     waiter = asyncio.ensure_future(event.wait())
     sleeper = asyncio.ensure_future(clock.sleep(timeout))
     try:

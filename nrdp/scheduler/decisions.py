@@ -17,6 +17,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from abr.types import clamp_rung
+from nrdp.delivery.policy import Fallback, FallbackType
+from nrdp.errors import ThroughputTooLow
 from nrdp.events import SwitchReason
 
 __all__ = [
@@ -31,6 +33,7 @@ __all__ = [
     "segments_left",
     "skip_frame",
     "switch_reason",
+    "track_fallback",
 ]
 
 DRY_S = 0.02
@@ -64,6 +67,19 @@ def apply_rung_rules(
     while rung > 0 and rung in excluded:
         rung -= 1
     return rung
+
+
+def track_fallback(err: BaseException, default_exclusion: float) -> float | None:
+    """Seconds to exclude the rung for when the delivery policy decided "drop to a lower
+    track" for ``err`` (its decision travels on the error as ``err.decision``; a
+    :class:`~nrdp.errors.ThroughputTooLow` without one is that decision), else ``None``:
+    the error is not the fetcher's to handle."""
+    decision = getattr(err, "decision", None)
+    if isinstance(decision, Fallback):
+        return decision.exclusion if decision.kind is FallbackType.TRACK else None
+    if decision is None and isinstance(err, ThroughputTooLow):
+        return default_exclusion
+    return None
 
 
 def segments_left(count: int | None, number: int) -> int | None:

@@ -21,7 +21,7 @@ from nrdp.clock import busy, wait_event
 from nrdp.cmcd import CmcdData, ObjectType, StreamingFormat, StreamType, apply
 from nrdp.delivery.downloader import DownloadResult, UrlDecorator
 from nrdp.delivery.resume import ByteRange
-from nrdp.errors import DemuxFailed, ThroughputTooLow
+from nrdp.errors import DemuxFailed
 from nrdp.events import BandwidthEstimated, BufferLevel, QualityChanged, SegmentDownloaded
 from nrdp.media.pipeline import ClearInit
 from nrdp.scheduler.buffer import TrackKind
@@ -30,6 +30,7 @@ from nrdp.scheduler.decisions import (
     live_exclusions,
     segments_left,
     switch_reason,
+    track_fallback,
 )
 from nrdp.scheduler.planner import SegmentRequest, TrackCursor, plan
 from nrdp.scheduler.runtime import Queued, TrackRuntime
@@ -190,8 +191,11 @@ class Fetcher:
                         decorate=self._cmcd(track, rep, req, otype),
                         lower_tracks=rung,
                     )
-            except ThroughputTooLow:  # the policy's decision: this rung, lower, for a while
-                track.excluded[rung] = engine.clock.now() + engine.config.load_error.track_exclusion
+            except SdkError as err:  # the policy's decision, carried on the error
+                exclusion = track_fallback(err, engine.config.load_error.track_exclusion)
+                if exclusion is None or rung == 0:
+                    raise
+                track.excluded[rung] = engine.clock.now() + exclusion
                 return  # the planner asks for the same segment again; choose() goes lower
             clear = await self.decrypt(init, res.data)
             if track.generation != generation:

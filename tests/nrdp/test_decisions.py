@@ -6,6 +6,8 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
+from nrdp.delivery.policy import Fallback, FallbackType
+from nrdp.errors import ConnectionReset, ThroughputTooLow
 from nrdp.events import SwitchReason
 from nrdp.scheduler.decisions import (
     TrackLevel,
@@ -19,6 +21,7 @@ from nrdp.scheduler.decisions import (
     segments_left,
     skip_frame,
     switch_reason,
+    track_fallback,
 )
 
 
@@ -86,3 +89,14 @@ def test_late_and_skipped_frames() -> None:
     assert skip_frame(0.9, 0.04, floor=1.0, skip_before=0.0)  # before the seek target
     assert not skip_frame(0.98, 0.04, floor=1.0, skip_before=0.0)  # straddles it: shown
     assert skip_frame(2.0, 0.04, floor=0.0, skip_before=2.03)  # shown from the old track
+
+
+def test_the_policys_track_fallback_is_read_from_the_error_not_rebuilt() -> None:
+    slow = ThroughputTooLow(url="u", measured_bps=1.0, required_bps=2.0)
+    assert track_fallback(slow, 7.0) == 7.0  # no decision attached: too slow = lower track
+    reset = ConnectionReset(url="u")
+    assert track_fallback(reset, 7.0) is None
+    reset.decision = Fallback(FallbackType.TRACK, exclusion=3.0)  # type: ignore[attr-defined]
+    assert track_fallback(reset, 7.0) == 3.0
+    slow.decision = Fallback(FallbackType.LOCATION, exclusion=3.0)  # type: ignore[attr-defined]
+    assert track_fallback(slow, 7.0) is None  # the policy said: another location, not lower

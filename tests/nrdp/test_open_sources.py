@@ -168,6 +168,24 @@ async def test_two_periods_play_back_to_back_with_new_ladder_and_offset(content,
     assert reps <= {"0", "1", "2"}  # representation ids repeat across Periods
 
 
+async def test_start_and_seek_across_periods(content, origin) -> None:
+    clock, sink = VirtualClock(), HashSink()
+    async with Device(DeviceConfig("nrdp-open-0003", "http://127.0.0.1:9"), clock=clock) as dev:
+        player = dev.player(sink=sink, config=PlayerConfig(realtime=False, autoplay=False))
+        p2 = content.a.frames / FPS
+        await player.load(DashSource(f"{origin}two.mpd"), start=p2 + 0.5)  # inside Period 2
+        await player.seek(1.0)  # back into Period 1, then play through both
+        player.play()
+        assert await player.wait_until_done(timeout=60) is PlayerState.ENDED
+        assert player.periods_played == 2
+        await player.stop()
+    first = round(1.0 * FPS)
+    assert sink.video_pts[0] == pytest.approx(1.0)
+    assert len(sink.video_pts) == content.a.frames - first + content.b.frames
+    assert sink.video_digests[0] == content.a.reference[sink.rungs[0]][first]
+    assert sink.video_pts == sorted(sink.video_pts)
+
+
 async def test_an_xlink_period_is_resolved_over_the_playback_channel(content, origin) -> None:
     ns = {"m": "urn:mpeg:dash:schema:mpd:2011"}
     ET.register_namespace("", ns["m"])

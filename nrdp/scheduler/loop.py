@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -263,11 +264,22 @@ class PlaybackEngine:
         assert self.prepare is not None
         prepared = await self.prepare(self.period)
         if prepared is not self.period:
-            periods = list(self.periods)
-            periods[self.period_index] = prepared
-            self.periods = tuple(periods)
+            self._replace_period(self.period_index, prepared)
             for t, choice in zip(self.tracks, prepared.tracks, strict=False):
                 t.choice = choice
+
+    async def _prepare_ahead(self) -> None:
+        """The next Period's SegmentBase indexes, fetched while this one plays."""
+        following = next_period(self.periods, self.period_index)
+        if self.prepare is None or following is None:
+            return
+        with contextlib.suppress(SdkError):  # tried again, and raised, when that Period starts
+            self._replace_period(following, await self.prepare(self.periods[following]))
+
+    def _replace_period(self, index: int, prepared: PeriodPlan) -> None:
+        periods = list(self.periods)
+        periods[index] = prepared
+        self.periods = tuple(periods)
 
     def _enter_period(self, index: int) -> None:
         """Leave the finished Period for ``index``: new tracks (the ladder may change),
@@ -295,6 +307,7 @@ class PlaybackEngine:
                 for t in self.tracks
             ]
             monitor = tg.create_task(Monitor(self).run(), name="nrdp-monitor")
+            tg.create_task(self._prepare_ahead(), name="nrdp-prepare-next")
             await asyncio.gather(*presenters)
             monitor.cancel()
             fetcher.cancel()

@@ -139,11 +139,20 @@ def _decode(dest: Path, k: int, key: bytes | None = None) -> list[str]:
     return [d for _, d in sorted(out)]
 
 
-def two_period_mpd(root: Path, a: FfmpegDash, b: FfmpegDash, ts_offset: float) -> Path:
-    """``root/two.mpd``: Period 1 = stream ``a`` (under ``a.dir``), Period 2 = stream ``b``
-    from ``a``'s end, its templates given ``presentationTimeOffset = ts_offset``."""
+def two_period_mpd(
+    root: Path,
+    a: FfmpegDash,
+    b: FfmpegDash,
+    ts_offset: float,
+    *,
+    name: str = "two.mpd",
+    b_mpd: str = "manifest.mpd",
+) -> Path:
+    """``root/name``: Period 1 = stream ``a`` (under ``a.dir``), Period 2 = stream ``b``
+    (its ``b_mpd``) from ``a``'s end, its templates given ``presentationTimeOffset =
+    ts_offset``."""
     ET.register_namespace("", NS)
-    doc_a, doc_b = ET.parse(a.mpd), ET.parse(b.mpd)
+    doc_a, doc_b = ET.parse(a.mpd), ET.parse(b.dir / b_mpd)
     mpd = doc_a.getroot()
     p1 = mpd.find(f"{{{NS}}}Period")
     p2 = doc_b.getroot().find(f"{{{NS}}}Period")
@@ -160,6 +169,6 @@ def two_period_mpd(root: Path, a: FfmpegDash, b: FfmpegDash, ts_offset: float) -
         tpl.set("presentationTimeOffset", str(round(ts_offset * int(tpl.get("timescale", "1")))))
     mpd.append(p2)
     mpd.set("mediaPresentationDuration", f"PT{total:g}S")
-    out = root / "two.mpd"
+    out = root / name
     doc_a.write(out, xml_declaration=True, encoding="utf-8")
     return out

@@ -47,6 +47,7 @@ def content(tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
     two_period_mpd(root, a, b, OFFSET)
     enc = make_ffmpeg_dash(root / "enc", timeline=True, ladder=LADDER_B[:1], key=(KID, KEY))
     single = make_ffmpeg_dash(root / "single", timeline=False, ladder=LADDER_B, single_file=True)
+    two_period_mpd(root, a, single, 0.0, name="mixed.mpd", b_mpd="segbase.mpd")
     (root / "page.html").write_text("<!doctype html><html><body><p>not a manifest")
     shutil.copytree(root / "num", root / "broken")
     for seg in (root / "broken").glob("chunk-*"):
@@ -204,6 +205,17 @@ async def test_an_xlink_period_is_resolved_over_the_playback_channel(content, or
     assert error is None and state is PlayerState.ENDED and periods == 2
     check_frames(sink, [("", 0.0, content.a), ("p1/", content.a.frames / FPS, content.b)])
     assert ("/period-two.xml", None) in SEEN
+
+
+async def test_a_segment_base_period_after_a_template_period(content, origin) -> None:
+    state, sink, _, periods, error, rebuffer = await play(
+        DashSource(f"{origin}mixed.mpd"), realtime=True
+    )
+    assert error is None and state is PlayerState.ENDED and periods == 2 and rebuffer == 0.0
+    start = content.a.frames / FPS
+    check_frames(sink, [("", 0.0, content.a), ("p1/", start, content.single)])
+    ranged = [r for p, r in SEEN if p.startswith("/single/")]
+    assert ranged and all(r is not None for r in ranged)  # sidx, init and media: all ranged
 
 
 async def test_clearkey_keys_decrypt_ffmpeg_cenc(content, origin) -> None:

@@ -13,9 +13,9 @@
 Every wait is on the injected :class:`~nrdp.clock.Clock` (``sleep``, ``wait_event``) and
 every wait on outside work (download, decrypt, decode) is marked ``busy``, so the whole
 engine runs on :class:`nrdp.testing.VirtualClock` in tests. Periods play back to back: the
-next Period's tracks are prepared (SegmentBase index, ladders) when the last one's
-presenters finish; in real time the presentation clock holds until its first segments are
-in, so a boundary is never counted as a stall. A seek, a stop or a fatal error cancels the
+next Period's SegmentBase indexes are fetched while the current one plays, its tracks
+start when the current one's presenters finish; in real time the presentation clock holds
+until its first segments are in, so a boundary is never counted as a stall. A seek, a stop or a fatal error cancels the
 whole group: downloads in flight are cancelled, nothing leaks, and a seek starts a new
 epoch.
 """

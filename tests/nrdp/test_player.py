@@ -294,7 +294,8 @@ async def test_realtime_pause_freezes_the_presentation_clock(backend, nb):
 
 
 async def test_quality_switch_mid_playback_keeps_every_frame(backend, nb):
-    async with Device(device_config(backend, 10)) as dev:
+    clock = VirtualClock()  # real-time playback on virtual time: no frame is late on load
+    async with Device(device_config(backend, 10), clock=clock) as dev:
         await dev.login(backend.demo_email, backend.demo_password)
         sink = HashSink(read_frame_id)
         cfg = PlayerConfig(buffer=BufferConfig(start=0.5, rebuffer=0.5, target=1.0, max_ahead=2.0))
@@ -303,7 +304,7 @@ async def test_quality_switch_mid_playback_keeps_every_frame(backend, nb):
         player.on_event(events.append)
         await player.load(nb.TITLE.id)
         player.set_quality(rung=0)
-        await asyncio.sleep(1.2)
+        await clock.sleep(1.2)
         player.set_quality(rung=1)  # manual switch up: a new init segment, no flush
         assert await player.wait_until_done(timeout=30) is PlayerState.ENDED
         assert sink.frame_ids == list(range(nb.FRAMES))

@@ -103,6 +103,7 @@ if TYPE_CHECKING:
     from nrdp.player import Player
     from nrdp.scheduler.master import MasterClock
     from nrdp.scheduler.tracks import TrackInfo
+    from nrdp.source import ClearKey, DashSource, parse_key_arg
     from nrdp.state import PlayerState
     from nrdp.stats import StatsSnapshot
     from nrdp.text.cue import TextCue
@@ -188,6 +189,9 @@ _WHERE: dict[str, str] = {
     "Subscription": "nrdp.hub",
     "TextCue": "nrdp.text.cue",
     "TrackInfo": "nrdp.scheduler.tracks",
+    "ClearKey": "nrdp.source",
+    "DashSource": "nrdp.source",
+    "parse_key_arg": "nrdp.source",
 }
 """Public name -> the module that defines it."""
 
@@ -201,6 +205,7 @@ __all__ = [
     "BufferConfig",
     "BufferLevel",
     "CircuitOpen",
+    "ClearKey",
     "Clock",
     "CmcdConfig",
     "CmcdMode",
@@ -208,6 +213,7 @@ __all__ = [
     "ConnectFailed",
     "ConnectionReset",
     "ContentKeyMismatch",
+    "DashSource",
     "DecodeError",
     "DecodeFailed",
     "DemuxFailed",
@@ -272,6 +278,7 @@ __all__ = [
     "TrackInfo",
     "UnknownTrack",
     "VideoFrame",
+    "parse_key_arg",
 ]
 
 

@@ -12,18 +12,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import abr.registry
 from abr.base import AbrAlgorithm
-from manifest import parse_mpd
 from mediacore.errors import AbrError, SdkError
 from nrdp.config import PlayerConfig
-from nrdp.delivery.downloader import Downloader
 from nrdp.delivery.oca import OcaSelector
-from nrdp.delivery.policy import DefaultLoadErrorPolicy
 from nrdp.delivery.steering import SteeringManifest
 from nrdp.delivery.steering_client import SteeringClient
 from nrdp.errors import InvalidState
@@ -41,16 +37,12 @@ from nrdp.media.pipeline import MediaPipeline
 from nrdp.media.sinks import NullSink, Sink
 from nrdp.playback.play_api import PlaybackManifest
 from nrdp.playback.token import PlaybackSession
+from nrdp.routes import Opened, new_session, open_dash, open_title
 from nrdp.scheduler.buffer import TrackKind
 from nrdp.scheduler.loop import PlaybackEngine
 from nrdp.scheduler.master import MasterClock
-from nrdp.scheduler.tracks import (
-    TextOption,
-    TrackCatalog,
-    TrackInfo,
-    catalog_tracks,
-    select_tracks,
-)
+from nrdp.scheduler.tracks import TextOption, TrackCatalog, TrackInfo
+from nrdp.source import DashSource
 from nrdp.state import PlayerEvent, PlayerState, PlayerStateMachine
 from nrdp.stats import StatsCollector, StatsSnapshot
 from nrdp.telemetry import SessionTelemetry
@@ -81,6 +73,7 @@ class Player:
         self.manifest: PlaybackManifest | None = None
         self.playback_session: PlaybackSession | None = None
         self.title_id: str | None = None
+        self.source: str | DashSource | None = None
         self.loaded_at: float | None = None
         self._ended = asyncio.Event()
         self._load_error: SdkError | None = None
@@ -136,98 +129,97 @@ class Player:
     # ------------------------------------------------------------------ lifecycle
 
     async def load(
-        self, title_id: str, start: float | None = None, *, profile_id: str | None = None
+        self,
+        source: str | DashSource,
+        start: float | None = None,
+        *,
+        profile_id: str | None = None,
     ) -> None:
-        """Prepare ``title_id`` and start buffering (and playing, with ``autoplay``)."""
+        """Prepare ``source`` and start buffering (and playing, with ``autoplay``).
+
+        ``source`` is a title id (the Play API route) or a :class:`~nrdp.source.DashSource`
+        (any on-demand MPD URL). Both open the same way: MPD, Periods and their tracks,
+        keys for every KID the MPD names, then the engine; a bad source raises its typed
+        error here, before any media segment is requested."""
         await self.stop()
-        dev = self._device
-        clock = dev.clock
+        clock = self._device.clock
         self._ended.clear()
         self._load_error = None
         self._stats = StatsCollector()
         self._idle = PlayerStateMachine(play_intent=self.config.autoplay)
         self._step(self._idle, PlayerEvent.LOAD)
-        self.title_id = title_id
+        self.title_id = source if isinstance(source, str) else None
+        self.source = source
         self.loaded_at = clock.now()
         try:
-            session = PlaybackSession(
-                dev.playback, dev.auth, title_id, clock=clock, wall=time.time, profile_id=profile_id
-            )
-            self.playback_session = session
-            pm = await session.start()
-            self.manifest = pm
-            if self.config.telemetry:
-                self._telemetry = SessionTelemetry(
-                    dev.telemetry, pm.playback_id, pm.experiment_cell
-                )
-                self._telemetry.record("session_start", {"title_id": title_id})
-            selector = OcaSelector(pm.ocas, self.config.oca)
-            downloader = Downloader(
-                dev.playback,
-                selector,
-                DefaultLoadErrorPolicy(self.config.load_error),
-                clock=clock,
-                stall_timeout=self.config.stall_timeout,
-                slow_factor=self.config.load_error.slow_factor,
-                auth=session,  # the playback token on every OCA request
-                on_failover=lambda a, b, r: self._emit(
-                    OcaFailover(at=clock.now(), from_oca=a, to_oca=b, reason=r)
-                ),
-            )
-            mpd = await downloader.fetch(pm.mpd_path)
-            oca = next(o for o in pm.ocas if o.id == mpd.oca_id)
-            manifest = parse_mpd(mpd.data, oca.url_for(pm.mpd_path))
-            catalog = catalog_tracks(manifest, dev.config.capabilities)
-            audio = catalog.preferred_audio(self.config.preferred_audio_language)
-            tracks = select_tracks(
-                manifest,
-                dev.config.capabilities,
-                max_height=pm.max_height,
-                language=self.config.preferred_audio_language,
-                audio_id=audio.info.id if audio is not None else None,
-            )
-            kids = {  # every audio track's keys too: a language switch needs no new license
-                cp.default_kid_bytes
-                for t in (*tracks, *(o.choice for o in catalog.audio))
-                for r in t.representations
-                for cp in r.content_protection
-                if cp.default_kid_bytes
-            }
-            if not kids and pm.drm_scheme:  # MPD without default_KIDs: trust the Play API
-                kids = set(pm.kids)
-            t0 = clock.now()
-            keys = await session.license(kids)  # an expired token is renewed once
-            if kids:
-                self._emit(
-                    LicenseAcquired(at=clock.now(), seconds=clock.now() - t0, key_count=len(kids))
-                )
-            self._pipeline = MediaPipeline(keys)
-            engine = PlaybackEngine(
-                tracks=tracks,
-                downloader=downloader,
-                pipeline=self._pipeline,
-                abr=self._make_abr(pm),
-                sink=self.sink,
-                config=self.config,
-                clock=clock,
-                emit=self._emit,
-                duration=manifest.media_presentation_duration,
-                content_id=title_id,
-                session_id=pm.playback_id,
-            )
+            opened = await self._open(source, profile_id)
+            engine = self._make_engine(opened)
         except SdkError as err:
             self._load_error = err
             self._fail(err)
             raise
         engine.state = self._idle
-        engine.need_keys = lambda kids: session.license(kids, proactive=True)
+        engine.need_keys = opened.need_keys
         engine.set_master_clock(self._master)
         engine.reset_for(start or 0.0)
         self._engine = engine
+        catalog = opened.periods[0].catalog
+        audio = catalog.preferred_audio(self.config.preferred_audio_language)
         self._start_tracks(engine, catalog, audio.info.id if audio is not None else None)
         engine.process(PlayerEvent.LOADED)
         self._task = asyncio.create_task(self._drive(engine), name="nrdp-player")
-        self._start_steering(pm, selector)
+        if opened.playback is not None:
+            self._start_steering(opened.playback, opened.selector)
+
+    async def _open(self, source: str | DashSource, profile_id: str | None) -> Opened:
+        dev, clock = self._device, self._device.clock
+
+        def failover(a: str, b: str | None, r: str) -> None:
+            self._emit(OcaFailover(at=clock.now(), from_oca=a, to_oca=b, reason=r))
+
+        if isinstance(source, DashSource):
+            opened = await open_dash(dev, self.config, source, failover)
+        else:
+            session = new_session(dev, source, profile_id)
+            self.playback_session = session
+            opened = await open_title(dev, self.config, session, failover)
+            self.manifest = opened.playback
+            if self.config.telemetry and opened.playback is not None:
+                pm = opened.playback
+                self._telemetry = SessionTelemetry(
+                    dev.telemetry, pm.playback_id, pm.experiment_cell
+                )
+                self._telemetry.record("session_start", {"title_id": source})
+        if opened.license_seconds is not None:
+            self._emit(
+                LicenseAcquired(
+                    at=clock.now(), seconds=opened.license_seconds, key_count=len(opened.kids)
+                )
+            )
+        return opened
+
+    def _make_engine(self, opened: Opened) -> PlaybackEngine:
+        self._pipeline = MediaPipeline(opened.keys)
+        return PlaybackEngine(
+            periods=opened.periods,
+            downloader=opened.downloader,
+            pipeline=self._pipeline,
+            abr=self._make_abr(opened.playback),
+            sink=self.sink,
+            config=self.config,
+            clock=self._device.clock,
+            emit=self._emit,
+            duration=opened.duration,
+            content_id=opened.content_id,
+            session_id=opened.session_id,
+            locate=opened.locate(),
+            prepare=opened.prepare(self._device),
+        )
+
+    @property
+    def periods_played(self) -> int:
+        """Periods played to their end in this session (a multi-Period MPD: all of them)."""
+        return self._engine.periods_played if self._engine is not None else 0
 
     def _start_steering(self, pm: PlaybackManifest, selector: OcaSelector) -> None:
         """Follow the Play API's content steering server until ``stop`` (over the playback
@@ -265,9 +257,9 @@ class Player:
         self._step(self._idle, PlayerEvent.FAIL)
         self._finish("error")
 
-    def _make_abr(self, pm: PlaybackManifest) -> AbrAlgorithm:
+    def _make_abr(self, pm: PlaybackManifest | None) -> AbrAlgorithm:
         cfg = self.config.abr
-        if cfg.algorithm == "default" and pm.abr_algorithm:
+        if cfg.algorithm == "default" and pm is not None and pm.abr_algorithm:
             with contextlib.suppress(AbrError):
                 return abr.registry.create(pm.abr_algorithm, **dict(pm.abr_params))
             with contextlib.suppress(AbrError):

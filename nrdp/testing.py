@@ -1,6 +1,12 @@
 """Test tools shipped with the SDK (like ``trio.testing``): deterministic time and an
 in-memory segment transport for users' tests.
 
+:class:`VirtualClock` is the clock to run a whole player on (trio ``MockClock`` with
+autojump): ``sleep`` waits on virtual time, and when every task of the loop waits (on the
+clock, or on nothing that is runnable) and no outside work marked ``busy()`` is
+outstanding (a decode in a worker thread, a download), time jumps to the next sleeper's
+deadline. A machine that is busy only makes the test slower, never different.
+
 :class:`MemoryTransport` plugs into :class:`nrdp.delivery.downloader.Downloader` where the
 playback channel goes (httpx ``MockTransport`` style). It serves byte strings by URL with
 HTTP range semantics, moves a :class:`FakeClock` by the time each chunk would take at a
@@ -12,16 +18,18 @@ fake clock by the caller's timeout and raises ``TimeoutError`` as the timeout wo
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import fnmatch
+import heapq
 import math
 import re
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass
 
 from nrdp.errors import ConnectFailed, ConnectionReset, InvalidArgument
 
-__all__ = ["FakeClock", "Fault", "MemoryResponse", "MemoryTransport"]
+__all__ = ["FakeClock", "Fault", "MemoryResponse", "MemoryTransport", "VirtualClock"]
 
 
 class FakeClock:
@@ -53,8 +61,157 @@ class FakeClock:
         self._now = max(self._now, float(when))
         return self._now
 
+    async def sleep(self, seconds: float) -> None:
+        """A manual clock has no other time source: sleeping moves it by ``seconds``."""
+        if seconds > 0:
+            self.advance(seconds)
+        await asyncio.sleep(0)
+
     def __repr__(self) -> str:
-        return f"FakeClock(now={self._now!r})"
+        return f"{type(self).__name__}(now={self._now!r})"
+
+
+IDLE_ROUNDS = 3
+"""Loop iterations in a row with nothing runnable before the virtual clock jumps (each one
+polls the sockets without blocking, so a loopback reply already sent is seen first)."""
+
+
+class VirtualClock(FakeClock):
+    """Virtual time for a whole event loop: ``sleep`` on it, and it jumps when all wait.
+
+    ``autojump=False``: time moves only by :meth:`advance` / :meth:`advance_to` (which
+    wake the sleepers that are due). :meth:`busy` marks the current task as waiting on
+    outside work; a busy task that sleeps on this clock is not busy while it sleeps.
+    """
+
+    __slots__ = ("_busy", "_depth", "_kick", "_loop", "_seq", "_sleepers", "_watcher", "autojump")
+
+    def __init__(self, start: float = 0.0, *, autojump: bool = True) -> None:
+        super().__init__(start)
+        self.autojump = autojump
+        self._sleepers: list[tuple[float, int, asyncio.Future[None]]] = []
+        self._seq = 0
+        self._busy = 0
+        self._depth: dict[asyncio.Task[object] | None, int] = {}
+        self._kick: asyncio.Event | None = None
+        self._watcher: asyncio.Task[None] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    # ------------------------------------------------------------------ waiting
+
+    async def sleep(self, seconds: float) -> None:
+        if not math.isfinite(seconds):
+            raise InvalidArgument("must be finite", argument="seconds")
+        if seconds <= 0:
+            await asyncio.sleep(0)
+            return
+        loop = self._attach()
+        fut: asyncio.Future[None] = loop.create_future()
+        # a sleep too short to move a float still moves time: no sleeper spins in place
+        deadline = max(self._now + seconds, math.nextafter(self._now, math.inf))
+        heapq.heappush(self._sleepers, (deadline, self._seq, fut))
+        self._seq += 1
+        depth = self._depth.get(asyncio.current_task(), 0)
+        self._busy -= depth  # sleeping on this clock is not outside work
+        self._poke()
+        try:
+            await fut
+        finally:
+            self._busy += depth
+
+    @contextlib.contextmanager
+    def busy(self) -> Iterator[None]:
+        """The current task waits on outside work while inside: time does not jump."""
+        self._attach()
+        task = asyncio.current_task()
+        self._depth[task] = self._depth.get(task, 0) + 1
+        self._busy += 1
+        try:
+            yield
+        finally:
+            self._busy -= 1
+            left = self._depth[task] - 1
+            if left:
+                self._depth[task] = left
+            else:
+                del self._depth[task]
+            self._poke()
+
+    @property
+    def pending(self) -> int:
+        """Sleepers not yet woken (for tests of the clock itself)."""
+        return sum(1 for _, _, f in self._sleepers if not f.done())
+
+    # ------------------------------------------------------------------ moving
+
+    def advance(self, seconds: float) -> float:
+        now = super().advance(seconds)
+        self._wake_due()
+        return now
+
+    def advance_to(self, when: float) -> float:
+        now = super().advance_to(when)
+        self._wake_due()
+        return now
+
+    def _wake_due(self) -> None:
+        heap = self._sleepers
+        while heap and (heap[0][0] <= self._now or heap[0][2].done()):
+            _, _, fut = heapq.heappop(heap)
+            if not fut.done():
+                fut.set_result(None)
+
+    def _next_deadline(self) -> float | None:
+        heap = self._sleepers
+        while heap and heap[0][2].done():  # cancelled sleepers
+            heapq.heappop(heap)
+        return heap[0][0] if heap else None
+
+    # ------------------------------------------------------------------ autojump
+
+    def _attach(self) -> asyncio.AbstractEventLoop:
+        loop = asyncio.get_running_loop()
+        if self._loop is not loop:  # a new loop (a new test): forget the old one's waiters
+            self._loop, self._sleepers, self._depth, self._busy = loop, [], {}, 0
+            self._kick, self._watcher = asyncio.Event(), None
+        return loop
+
+    def _poke(self) -> None:
+        if self._kick is not None:
+            self._kick.set()
+        if (
+            self.autojump
+            and self._loop is not None
+            and (self._watcher is None or self._watcher.done())
+        ):
+            self._watcher = self._loop.create_task(self._autojump(), name="nrdp-virtual-clock")
+
+    async def _autojump(self) -> None:
+        """Jump to the next deadline whenever the loop is idle and nothing is busy; leave
+        when nobody sleeps (the next ``sleep`` starts it again)."""
+        assert self._kick is not None and self._loop is not None
+        while self._next_deadline() is not None:
+            if self._busy > 0:
+                self._kick.clear()
+                await self._kick.wait()
+                continue
+            if not await self._settled():
+                continue
+            deadline = self._next_deadline()
+            if deadline is not None and self._busy == 0:
+                self.advance_to(deadline)
+
+    async def _settled(self) -> bool:
+        """Yield until nothing else is runnable for ``IDLE_ROUNDS`` iterations in a row."""
+        assert self._loop is not None
+        rounds = 0
+        while rounds < IDLE_ROUNDS:
+            await asyncio.sleep(0)
+            if self._busy > 0:
+                return False
+            ready = getattr(self._loop, "_ready", ())
+            rounds = rounds + 1 if len(ready) == 0 else 0
+        return True
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--password", default=os.environ.get("NRDP_PASSWORD"))
     add_embedded_flags(ap, data_dir=DEFAULT_DATA_DIR, catalog="tiny")
     ap.add_argument("--play", metavar="TITLE", help="sign in and play TITLE at once")
+    ap.add_argument("--mpd", metavar="URL", help="play this on-demand MPD at once")
+    ap.add_argument("--key", action="append", default=[], metavar="KID:KEY", help="with --mpd")
     ap.add_argument("--stats", action="store_true", help="show the stats overlay")
     ap.add_argument("--screenshot", type=Path, metavar="PATH", help="save the window")
     ap.add_argument("--quit-after", type=float, default=3.0, metavar="S")
@@ -58,6 +60,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         )
     except nrdp.SdkError as exc:
         ap.error(f"--audio/--subtitles: {exc}")
+    args.source = None
+    if args.key and not args.mpd:
+        ap.error("--key goes with --mpd")
+    if args.mpd:
+        try:
+            keys = dict(nrdp.parse_key_arg(k) for k in args.key)
+            args.source = nrdp.DashSource(args.mpd, drm=nrdp.ClearKey(keys=keys) if keys else None)
+        except nrdp.SdkError as exc:
+            ap.error(f"--mpd/--key: {exc}")
+        args.play = args.play or args.source
     return args
 
 

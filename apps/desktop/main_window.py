@@ -20,6 +20,7 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import QMainWindow, QMessageBox, QStackedWidget, QVBoxLayout, QWidget
 
+import nrdp
 from apps.desktop.app_state import (
     ErrorInfo,
     GraphSample,
@@ -214,8 +215,8 @@ class MainWindow(QMainWindow):
             self.home_page.status.setText(f"{what} failed: [{info.code}] {info.name}")
 
     # -- playback ------------------------------------------------------------------------
-    def play(self, title_id: str, start: float = 0.0) -> None:
-        """Open the player page and load ``title_id`` at ``start`` seconds."""
+    def play(self, title_id: str | nrdp.DashSource, start: float = 0.0) -> None:
+        """Open the player page and load ``title_id`` (or an open MPD) at ``start`` seconds."""
         d = self.details if self.details and self.details.card.id == title_id else None
         self._error_for_attempt = False
         self.video.show_frame(None)
@@ -239,7 +240,7 @@ class MainWindow(QMainWindow):
         self._poll_timer.start()
         if self.audio_master:
             self._sync_timer.start()
-        if d is None:
+        if d is None and isinstance(title_id, str):  # an open MPD has no catalog details
             self.session.load_details(title_id)
 
     def stop(self) -> None:

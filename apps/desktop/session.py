@@ -192,8 +192,13 @@ class Session(QObject):
         return self._spawn("posters", run())
 
     # -- playback ------------------------------------------------------------------------
-    def play(self, title_id: str, start: float = 0.0) -> concurrent.futures.Future[Any]:
-        """Load ``title_id`` at ``start``; a failure arrives as ``failed("play", error)``."""
+    def play(
+        self, title_id: str | nrdp.DashSource, start: float = 0.0
+    ) -> concurrent.futures.Future[Any]:
+        """Load ``title_id`` (or an open MPD source) at ``start``; a failure arrives as
+        ``failed("play", error)``."""
+        source = title_id
+        title_id = source if isinstance(source, str) else source.mpd_url
         self.title_id = title_id
 
         async def run() -> None:
@@ -203,7 +208,7 @@ class Session(QObject):
                 self.player.on_event(self.bridge.on_event)
             self.player.set_master_clock(self.master_clock)
             self.load_started.emit(title_id, start)
-            await self.player.load(title_id, start or None)
+            await self.player.load(source, start or None)
 
         return self._spawn("play", run())
 

@@ -29,9 +29,11 @@ class _Epoch:
 class FrameSink(nrdp.HashSink):
     """A :class:`nrdp.HashSink` reading frame ids, split into epochs at every flush (seek)."""
 
-    def __init__(self, *, read_ids: bool = True) -> None:
+    def __init__(self, *, read_ids: bool = True, ids_from_pts: bool = False) -> None:
         super().__init__(read_frame_id if read_ids else None)
         self.read_ids = read_ids
+        self.ids_from_pts = ids_from_pts and not read_ids
+        """Content without the stamp (an open MPD): a frame's id is its slot, pts / duration."""
         self.epochs: list[_Epoch] = []
         self.frame_duration: float | None = None
         self._start = 0.0
@@ -49,7 +51,14 @@ class FrameSink(nrdp.HashSink):
             self.epochs.append(_Epoch(self._start))
         if self.frame_duration is None and frame.duration > 0:
             self.frame_duration = frame.duration
-        self.epochs[-1].ids.append(self.frame_ids[-1] if self.read_ids else None)
+        self.epochs[-1].ids.append(self._frame_id(frame))
+
+    def _frame_id(self, frame: nrdp.VideoFrame) -> int | None:
+        if self.read_ids:
+            return self.frame_ids[-1]
+        if self.ids_from_pts and self.frame_duration:
+            return round(frame.pts / self.frame_duration)
+        return None
 
     def on_flush(self, position: float) -> None:
         super().on_flush(position)
@@ -85,7 +94,7 @@ def check_frames(
     """
     decoded = sink.video_frames
     fd = sink.frame_duration
-    if not sink.read_ids or fd is None:
+    if not (sink.read_ids or sink.ids_from_pts) or fd is None:
         return FrameCheck(decoded, decoded, decoded > 0 and sink.read_ids, 0)
     total = round(title_duration / fd) if title_duration else None
     expected = 0

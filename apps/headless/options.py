@@ -170,6 +170,9 @@ class PlayOptions:
     )
     decode: bool = _opt(True, help="False: download, decrypt and schedule, no PyAV")
     read_frame_ids: bool = _opt(True, help="read the test content's frame ids")
+    source: nrdp.DashSource | None = _opt(  # noqa: RUF009 - a frozen value, None by default
+        None, help="an open MPD played instead of the title (play --mpd); frames checked by pts"
+    )
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "abr_params", MappingProxyType(dict(self.abr_params)))

@@ -102,7 +102,7 @@ def session_report(session: PlaySession) -> dict[str, Any]:
     """The documented report of one playback (docs/headless.md, "Report JSON")."""
     st = session.stats
     video = [s for s in session.segments if s.track == "video"]
-    duration = (session.details or {}).get("duration_s")
+    duration = (session.details or {}).get("duration_s", session.media_duration)
     frames = check_frames(
         session.sink,
         title_duration=float(duration) if isinstance(duration, int | float) else None,
@@ -140,6 +140,7 @@ def session_report(session: PlaySession) -> dict[str, Any]:
         "avg_bitrate_kbps": (
             round(sum(s.bitrate_kbps for s in video) / len(video), 1) if video else 0.0
         ),
+        "periods_played": session.periods_played,
         "switches": st.switch_count if st else 0,
         "failovers": st.oca_failovers if st else 0,
         "bytes_downloaded": st.bytes_downloaded if st else 0,

@@ -83,7 +83,8 @@ class PlaySession:
         self.title: str = options.title
         self.on_tick = on_tick
         self.poll_s = poll_s
-        self.sink = FrameSink(read_ids=options.read_frame_ids and options.decode)
+        stamped = options.read_frame_ids and options.decode and options.source is None
+        self.sink = FrameSink(read_ids=stamped, ids_from_pts=options.source is not None)
         self.player = device.player(sink=self.sink, config=options.player_config())
         self.events: list[dict[str, Any]] = []
         self.errors: list[dict[str, Any]] = []
@@ -102,6 +103,8 @@ class PlaySession:
         self.wall_start: float | None = None
         """``time.monotonic()`` when loading began, and when the session stopped."""
         self.wall_end: float | None = None
+        self.periods_played = 0
+        self.media_duration: float | None = None
 
     # ------------------------------------------------------------------ events
 
@@ -170,10 +173,12 @@ class PlaySession:
     async def start(self) -> bool:
         """Load the title; False when loading failed (the error is in ``errors``)."""
         self.wall_start = time.monotonic()
-        self._details_task = asyncio.create_task(self._title_details())
+        if self.options.source is None:
+            self._details_task = asyncio.create_task(self._title_details())
         self.sink.begin(self.options.start or 0.0)
         try:
-            await self.player.load(self.title, start=self.options.start)
+            target = self.options.source or self.title
+            await self.player.load(target, start=self.options.start)
         except nrdp.SdkError as err:
             if not self.errors:
                 self.errors.append({**err.to_dict(), "fatal": True, "at": 0.0})
@@ -230,6 +235,10 @@ class PlaySession:
             self.final_state = state if state in ("ended", "error", "idle") else "stopped"
         self.stats = self.player.stats()
         self.position = self.player.position
+        self.periods_played = self.player.periods_played
+        engine = self.player.engine
+        if engine is not None:
+            self.media_duration = engine.duration
         self.wall_end = time.monotonic()
         if self.on_tick is not None and self.player.state.value != "idle":
             self.on_tick(self.tick())

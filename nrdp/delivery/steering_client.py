@@ -50,7 +50,7 @@ class SteeringClient:
         read_timeout: float = 2.0,
         on_update: Callable[[SteeringManifest, tuple[str, ...], float], None] | None = None,
         on_error: Callable[[SdkError], None] | None = None,
-        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+        sleep: Callable[[float], Awaitable[Any]] | None = None,
     ) -> None:
         cfg = config if config is not None else OcaConfig()
         self.transport = transport
@@ -65,7 +65,7 @@ class SteeringClient:
         self.read_timeout = read_timeout
         self.on_update = on_update
         self.on_error = on_error
-        self._sleep = sleep
+        self._sleep = sleep if sleep is not None else self.clock.sleep  # TTLs on the clock
         self._task: asyncio.Task[None] | None = None
         self._successes: dict[str, int] = {}
         self.applied: tuple[str, ...] | None = None

@@ -24,6 +24,7 @@ from nrdp.media.decoder import decode_segment
 from nrdp.media.samples import segment_samples
 from nrdp.media.sinks import HashSink
 from nrdp.state import PlayerState
+from nrdp.testing import VirtualClock
 
 
 async def test_sample_slots_match_the_decoder_frame_for_frame(make_backend, nb):
@@ -99,8 +100,9 @@ def test_parser_counts_every_sample_and_truncation_is_typed(
         segment_samples(init, seg[: len(seg) - cut], kind="video", number=1)
 
 
-async def _play(backend, nb, config, n):  # type: ignore[no-untyped-def]
-    async with Device(DeviceConfig(f"nrdp-nodecode-{n:04d}", backend.gateway_url)) as dev:
+async def _play(backend, nb, config, n, clock=None):  # type: ignore[no-untyped-def]
+    cfg = DeviceConfig(f"nrdp-nodecode-{n:04d}", backend.gateway_url)
+    async with Device(cfg, clock=clock) as dev:
         await dev.login(backend.demo_email, backend.demo_password)
         sink = HashSink(read_frame_id)
         player = dev.player(sink=sink, config=config)
@@ -134,9 +136,9 @@ async def test_decode_off_presents_on_schedule_in_real_time(backend, nb):
     cfg = PlayerConfig(
         decode=False, buffer=BufferConfig(start=0.5, rebuffer=0.5, target=2.0, max_ahead=3.0)
     )
-    t0 = time.monotonic()
-    sink, stats, decoded, _, _ = await _play(backend, nb, cfg, 2)
-    assert time.monotonic() - t0 >= nb.TITLE.duration_s - 0.2  # paced, not as fast as possible
+    clock = VirtualClock()  # on virtual time: a busy machine cannot cause a stall
+    sink, stats, decoded, _, _ = await _play(backend, nb, cfg, 2, clock)
+    assert clock.now() >= nb.TITLE.duration_s - 0.2  # paced, not as fast as possible
     assert decoded == 0 and stats.presented_frames == nb.FRAMES
     assert stats.stall_count == 0 and sink.video_frames == 0
 

@@ -1,5 +1,6 @@
 """The playback engine on its own (no Player, no Play API): a local OCA that records what it
-is asked, clear packaged media, CMCD on segment requests, stalls in real-time mode."""
+is asked, clear packaged media, CMCD on segment requests, stalls in real-time mode (on
+virtual time: late media is late by virtual seconds, so a busy machine changes nothing)."""
 
 from __future__ import annotations
 
@@ -30,6 +31,19 @@ from nrdp.media.sinks import HashSink
 from nrdp.scheduler.loop import PlaybackEngine
 from nrdp.scheduler.tracks import select_tracks
 from nrdp.state import PlayerEvent, PlayerState
+from nrdp.testing import VirtualClock
+
+
+class LateDownloader:
+    """Every download completes ``delay`` virtual seconds after its bytes arrived."""
+
+    def __init__(self, inner: Downloader, clock: VirtualClock, delay: float) -> None:
+        self.inner, self.clock, self.delay = inner, clock, delay
+
+    async def fetch(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        res = await self.inner.fetch(*args, **kwargs)
+        await self.clock.sleep(self.delay)
+        return res
 
 
 @pytest.fixture
@@ -54,20 +68,22 @@ async def local_oca(make_backend, nb):  # type: ignore[no-untyped-def]
     await srv.close()
 
 
-async def run_engine(srv, mpd_bytes, config, sink, events):  # type: ignore[no-untyped-def]
+async def run_engine(srv, mpd_bytes, config, sink, events, clock=None, late=0.0):  # type: ignore[no-untyped-def]
+    clock = clock if clock is not None else VirtualClock()
     base = str(srv.make_url("/t/"))
     manifest = parse_mpd(mpd_bytes, base + "manifest.mpd")
     tracks = select_tracks(manifest, DeviceCapabilities())
     async with Channel(PlaybackChannelConfig()) as ch:
         pipe = MediaPipeline()
+        downloader = Downloader(ch, OcaSelector([Oca("local", base)]))
         engine = PlaybackEngine(
             tracks=tracks,
-            downloader=Downloader(ch, OcaSelector([Oca("local", base)])),
+            downloader=LateDownloader(downloader, clock, late) if late else downloader,  # type: ignore[arg-type]
             pipeline=pipe,
             abr=abr.registry.create("throughput"),
             sink=sink,
             config=config,
-            clock=MonotonicClock(),
+            clock=clock,
             emit=events.append,
             duration=manifest.media_presentation_duration,
             content_id="t-real",
@@ -100,14 +116,30 @@ async def test_cmcd_travels_on_every_segment_request(local_oca, nb):
 
 
 async def test_realtime_playback_stalls_and_recovers_when_media_is_late(local_oca, nb):
-    srv, _seen, delay, mpd = local_oca
-    delay["s"] = 0.6  # every request waits: 1 s segments arrive just too late
+    srv, _seen, _delay, mpd = local_oca
     sink, events = HashSink(read_frame_id), []
     cfg = PlayerConfig(buffer=BufferConfig(start=0.5, rebuffer=0.5, target=1.0, max_ahead=2.0))
-    engine = await run_engine(srv, mpd, cfg, sink, events)
+    clock = VirtualClock()
+    # every download takes 0.6 virtual s: 1 s segments of two tracks arrive just too late
+    engine = await run_engine(srv, mpd, cfg, sink, events, clock=clock, late=0.6)
     assert engine.state.state is PlayerState.ENDED
-    assert sink.frame_ids == list(range(nb.FRAMES))
+    assert sink.frame_ids == list(range(nb.FRAMES))  # none dropped: decoding takes no time
+    assert engine.frames_dropped == 0
     started = [e for e in events if isinstance(e, RebufferStarted)]
     ended = [e for e in events if isinstance(e, RebufferEnded)]
     assert started and len(ended) == len(started)
     assert all(e.duration > 0 for e in ended)
+    assert clock.now() > nb.FRAMES / nb.FPS  # it played in (virtual) real time, with stalls
+
+
+@pytest.mark.realtime
+async def test_realtime_playback_on_the_wall_clock_presents_every_frame_once(local_oca, nb):
+    """On the real clock only what load cannot change: each frame at most once, in order,
+    and the end is reached (a busy machine may drop late frames)."""
+    srv, _seen, _delay, mpd = local_oca
+    sink, events = HashSink(read_frame_id), []
+    cfg = PlayerConfig(buffer=BufferConfig(start=0.5, rebuffer=0.5, target=1.0, max_ahead=2.0))
+    engine = await run_engine(srv, mpd, cfg, sink, events, clock=MonotonicClock())
+    assert engine.state.state is PlayerState.ENDED
+    assert sink.frame_ids == sorted(set(sink.frame_ids))
+    assert len(sink.frame_ids) + engine.frames_dropped == nb.FRAMES

@@ -20,6 +20,7 @@ from nrdp.events import OcaFailover, QualityChanged, SegmentDownloaded, StateCha
 from nrdp.media.sinks import HashSink
 from nrdp.playback.play_api import fetch_playback_manifest
 from nrdp.state import PlayerState
+from nrdp.testing import VirtualClock
 
 FAST = PlayerConfig(realtime=False)
 
@@ -262,36 +263,39 @@ async def test_nothing_blocks_the_loop_and_no_secret_leaks(backend, nb, caplog):
 
 
 async def test_realtime_pause_freezes_the_presentation_clock(backend, nb):
-    async with Device(device_config(backend, 9)) as dev:
+    clock = VirtualClock()  # virtual time: a busy machine cannot make a frame late
+    async with Device(device_config(backend, 9), clock=clock) as dev:
         await dev.login(backend.demo_email, backend.demo_password)
         sink = HashSink(read_frame_id)
         cfg = PlayerConfig(buffer=BufferConfig(start=0.5, rebuffer=0.5, target=4.0, max_ahead=5.0))
         player = dev.player(sink=sink, config=cfg)
         states = []
         player.on_event(lambda e: states.append(e.new) if isinstance(e, StateChanged) else None)
-        loop = asyncio.get_running_loop()
-        t0 = loop.time()
+        t0 = clock.now()
         await player.load(nb.TITLE.id)
-        await asyncio.sleep(1.0)
+        await clock.sleep(1.0)
         player.pause()
-        await asyncio.sleep(0.1)
+        await clock.sleep(0.1)
         frozen_at, position = sink.video_frames, player.position
-        await asyncio.sleep(0.6)
+        assert 0 < frozen_at < nb.FRAMES
+        await clock.sleep(0.6)
         assert sink.video_frames == frozen_at and player.position == position
         player.play()
         assert await player.wait_until_done(timeout=30) is PlayerState.ENDED
-        elapsed = loop.time() - t0
+        elapsed = clock.now() - t0
         assert sink.frame_ids == list(range(nb.FRAMES))
         # frames were shown on time: 4 s of media plus the pause, not as fast as possible
         assert elapsed >= nb.TITLE.duration_s + 0.6
         assert PlayerState.PAUSED in states and states[-1] is PlayerState.ENDED
         stats = player.stats()
-        assert stats.stall_count == 0 and stats.playing_time >= nb.TITLE.duration_s - 0.5
+        assert stats.stall_count == 0 and stats.dropped_frames == 0
+        assert stats.playing_time >= nb.TITLE.duration_s - 0.5
         await player.stop()
 
 
 async def test_quality_switch_mid_playback_keeps_every_frame(backend, nb):
-    async with Device(device_config(backend, 10)) as dev:
+    clock = VirtualClock()  # real-time playback on virtual time: no frame is late on load
+    async with Device(device_config(backend, 10), clock=clock) as dev:
         await dev.login(backend.demo_email, backend.demo_password)
         sink = HashSink(read_frame_id)
         cfg = PlayerConfig(buffer=BufferConfig(start=0.5, rebuffer=0.5, target=1.0, max_ahead=2.0))
@@ -300,7 +304,7 @@ async def test_quality_switch_mid_playback_keeps_every_frame(backend, nb):
         player.on_event(events.append)
         await player.load(nb.TITLE.id)
         player.set_quality(rung=0)
-        await asyncio.sleep(1.2)
+        await clock.sleep(1.2)
         player.set_quality(rung=1)  # manual switch up: a new init segment, no flush
         assert await player.wait_until_done(timeout=30) is PlayerState.ENDED
         assert sink.frame_ids == list(range(nb.FRAMES))

@@ -19,7 +19,8 @@ PURE = [
     "events.py",
     "stats.py",
     "cmcd.py",
-    "testing.py",
+    "timeline.py",
+    "source.py",
     "channels/retry.py",
     "channels/breaker.py",
     "delivery/oca.py",
@@ -32,6 +33,7 @@ PURE = [
     "scheduler/tracks.py",
     "scheduler/presentation.py",
     "scheduler/master.py",
+    "scheduler/decisions.py",
     "text/cue.py",
     "text/webvtt.py",
     "playback/signing.py",
@@ -78,6 +80,8 @@ IO = {
     "device.py",
     "hub.py",
     "player.py",
+    "opening.py",
+    "routes.py",
     "telemetry.py",
     "channels/http.py",
     "delivery/downloader.py",
@@ -91,6 +95,11 @@ IO = {
     "playback/play_api.py",
     "playback/token.py",
     "scheduler/loop.py",
+    "scheduler/fetcher.py",
+    "scheduler/monitor.py",
+    "scheduler/presenter.py",
+    "scheduler/runtime.py",
+    "testing.py",  # the virtual clock waits on the event loop
     "text/presenter.py",
 }
 

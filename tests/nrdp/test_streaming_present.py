@@ -27,7 +27,7 @@ from nrdp.media.pipeline import MediaPipeline
 from nrdp.media.sinks import HashSink, VideoFrame
 from nrdp.playback.license import acquire_license
 from nrdp.playback.play_api import fetch_playback_manifest
-from nrdp.scheduler import loop
+from nrdp.scheduler import presenter
 from nrdp.scheduler.loop import PlaybackEngine
 from nrdp.scheduler.tracks import select_tracks
 from nrdp.state import PlayerEvent, PlayerState
@@ -183,8 +183,8 @@ def _engine(
 async def test_presenter_holds_a_bounded_number_of_pictures_and_decodes_the_next_ahead(
     clear_oca, nb, monkeypatch
 ):
-    monkeypatch.setattr(loop, "AHEAD_FRAMES", 3)
-    monkeypatch.setattr(loop, "PART_FRAMES", 2)
+    monkeypatch.setattr(presenter, "AHEAD_FRAMES", 3)
+    monkeypatch.setattr(presenter, "PART_FRAMES", 2)
     srv, mpd = clear_oca
     async with Channel(PlaybackChannelConfig()) as ch:
         pipe = MediaPipeline()
@@ -211,7 +211,7 @@ async def test_presenter_holds_a_bounded_number_of_pictures_and_decodes_the_next
 
 
 async def test_cancelling_playback_mid_segment_leaves_no_worker(clear_oca, nb, monkeypatch):
-    monkeypatch.setattr(loop, "AHEAD_FRAMES", 2)
+    monkeypatch.setattr(presenter, "AHEAD_FRAMES", 2)
     srv, mpd = clear_oca
     async with Channel(PlaybackChannelConfig()) as ch:
         pipe = MediaPipeline()

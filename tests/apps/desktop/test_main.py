@@ -42,6 +42,17 @@ def test_arguments():
     assert args.backend is None and args.play == "t-ocean" and args.quit_after == 2.0
 
 
+def test_mpd_and_keys_become_an_open_source(capsys):
+    kid, key = "00112233445566778899aabbccddeeff", "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
+    args = parse_args(["--mpd", "http://127.0.0.1:1/x.mpd", "--key", f"{kid}:{key}"])
+    assert args.source.mpd_url == "http://127.0.0.1:1/x.mpd" and args.play is args.source
+    assert list(args.source.drm.keys) == [bytes.fromhex(kid)]
+    for bad in (["--key", f"{kid}:{key}"], ["--mpd", "http://h/x.mpd", "--key", "nonsense"]):
+        with pytest.raises(SystemExit):
+            parse_args(bad)
+    assert "--key" in capsys.readouterr().err
+
+
 def test_track_preferences_become_the_player_config(capsys):
     args = parse_args(["--audio", "es", "--subtitles", "en", "--video-path", "yuv"])
     config = args.player_config

@@ -40,6 +40,15 @@ PURE = [
     "media/samples.py",
     "media/trackinfo.py",
     "_lazy.py",
+    "live/availability.py",
+    "live/errors.py",
+    "live/events.py",
+    "live/latency.py",
+    "live/refresh.py",
+    "live/testing.py",
+    "live/timeline.py",
+    "live/utc.py",
+    "live/window.py",
 ]
 FORBIDDEN = {
     "asyncio",
@@ -50,7 +59,6 @@ FORBIDDEN = {
     "fake_backend",
     "apps",
     "time",
-    "datetime",
     "threading",
     "subprocess",
     "os",
@@ -67,10 +75,29 @@ def imported(path: Path) -> set[str]:
     return names
 
 
+CLOCK_READS = {"now", "utcnow", "today", "fromtimestamp"}
+"""``datetime`` is allowed as a value type (MPD times are datetimes); reading the clock is not."""
+
+
+def clock_reads(path: Path) -> set[str]:
+    return {
+        node.func.attr
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in CLOCK_READS
+        and isinstance(node.func.value, ast.Name | ast.Attribute)
+        and (getattr(node.func.value, "id", None) or getattr(node.func.value, "attr", None))
+        in ("datetime", "date")
+    }
+
+
 @pytest.mark.parametrize("rel", PURE)
 def test_pure_modules_import_no_io_and_no_clock(rel: str) -> None:
     bad = imported(NRDP / rel) & FORBIDDEN
     assert not bad, f"nrdp/{rel} imports {sorted(bad)}"
+    reads = clock_reads(NRDP / rel)
+    assert not reads, f"nrdp/{rel} reads the clock: {sorted(reads)}"
 
 
 # Modules of the I/O shell: they may await, sleep and read the clock.
@@ -101,6 +128,8 @@ IO = {
     "scheduler/runtime.py",
     "testing.py",  # the virtual clock waits on the event loop
     "text/presenter.py",
+    "live/refresher.py",
+    "live/utc_client.py",
 }
 
 

@@ -17,8 +17,8 @@ import re
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent, QResizeEvent
-from PySide6.QtWidgets import QMainWindow, QMessageBox, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QMainWindow, QStackedWidget, QWidget
 
 from apps.desktop.app_state import (
     ErrorInfo,
@@ -31,10 +31,12 @@ from apps.desktop.app_state import (
 from apps.desktop.audio import AudioOutput
 from apps.desktop.bridge import Poll
 from apps.desktop.browse import DetailsPage, HomePage, LoginPage
-from apps.desktop.controls import PlayerControls
-from apps.desktop.overlay import StatsOverlay
+from apps.desktop.error_page import ErrorPage
+from apps.desktop.osd import HIDE_AFTER_MS, is_live
+from apps.desktop.player_keys import SEEK_STEP, PlayerAction, action_for
+from apps.desktop.player_page import PlayerPage
 from apps.desktop.session import Session
-from apps.desktop.video_view import VideoView
+from apps.desktop.theme import apply_theme
 
 __all__ = ["MainWindow", "PlayerPage", "cue_text"]
 
@@ -52,33 +54,10 @@ def cue_text(payload: str) -> str:
 POLL_MS = 250
 SYNC_MS = 4
 ANY_TRACK = "\0any"  # no subtitle choice made yet: show the cues the player sends
-SEEK_STEP = 5.0
-
-
-class PlayerPage(QWidget):
-    """The video, the overlay on top of it, and the controls below."""
-
-    def __init__(self, parent: QWidget | None = None, *, video_path: str = "auto") -> None:
-        super().__init__(parent)
-        self.video = VideoView(path=video_path)
-        self.overlay = StatsOverlay(self.video)
-        self.overlay.move(8, 8)
-        self.overlay.hide()
-        self.controls = PlayerControls()
-        box = QVBoxLayout(self)
-        box.setContentsMargins(0, 0, 0, 0)
-        box.setSpacing(0)
-        box.addWidget(self.video, 1)
-        box.addWidget(self.controls)
-        self.setStyleSheet("PlayerPage { background: black; }")
-
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        self.overlay.move(8, 8)
 
 
 class MainWindow(QMainWindow):
-    """The app's window; ``error_shown`` fires with each error dialog (tests, scripts)."""
+    """The app's window; ``error_shown`` fires with each error page shown (tests, scripts)."""
 
     error_shown = Signal(object)  # ErrorInfo
     first_frame = Signal()
@@ -90,8 +69,10 @@ class MainWindow(QMainWindow):
         parent: QWidget | None = None,
         *,
         video_path: str = "auto",
+        hide_after_ms: int = HIDE_AFTER_MS,
     ) -> None:
         super().__init__(parent)
+        apply_theme(self)
         self.setWindowTitle("nrdp desktop")
         self.resize(1024, 680)
         self.session = session
@@ -110,9 +91,11 @@ class MainWindow(QMainWindow):
         self.home_page = HomePage()
         self.details_page = DetailsPage()
         self.details_page.posters = self.home_page.posters
-        self.player_page = PlayerPage(video_path=video_path)
+        self.player_page = PlayerPage(video_path=video_path, hide_after_ms=hide_after_ms)
+        self.error_page = ErrorPage()
         self.pages = QStackedWidget()
-        for page in (self.login_page, self.home_page, self.details_page, self.player_page):
+        pages = (self.login_page, self.home_page, self.details_page, self.player_page)
+        for page in (*pages, self.error_page):
             self.pages.addWidget(page)
         self.setCentralWidget(self.pages)
         self.video = self.player_page.video
@@ -122,7 +105,6 @@ class MainWindow(QMainWindow):
         self.controls = self.player_page.controls
         self.playback = PlaybackState()
         self.details: TitleDetails | None = None
-        self.error_dialog: QMessageBox | None = None
         self.last_error: ErrorInfo | None = None
         self._error_for_attempt = False
         self._last_poll: Poll | None = None
@@ -149,7 +131,11 @@ class MainWindow(QMainWindow):
         self.home_page.refresh_requested.connect(s.load_home)
         self.home_page.title_activated.connect(s.load_details)
         self.details_page.play_requested.connect(self.play)
-        self.details_page.back_requested.connect(self.show_home)
+        self.details_page.back_requested.connect(self._back_to_home)
+        self.error_page.retry_requested.connect(self.retry)
+        self.error_page.back_requested.connect(self.stop)
+        s.thumbnail_ready.connect(self._on_thumbnail)
+        c.seek_bar.hovered.connect(s.thumbnail)
         b.frame_ready.connect(self._on_frame)
         b.audio_ready.connect(self.audio.play)
         b.polled.connect(self._on_poll)
@@ -174,6 +160,8 @@ class MainWindow(QMainWindow):
     def _set_playback(self, **changes: Any) -> None:
         self.playback = dataclasses.replace(self.playback, **changes)
         self.controls.set_state(self.playback)
+        self.player_page.osd.set_time(self.playback.position, self.playback.duration)
+        self.player_page.autohide.may_hide = self.playback.state == "playing"
 
     # -- browsing ------------------------------------------------------------------------
     def _login(self, email: str, password: str) -> None:
@@ -191,6 +179,12 @@ class MainWindow(QMainWindow):
 
     def show_home(self) -> None:
         self.pages.setCurrentWidget(self.home_page)
+        self.home_page.restore_focus()
+
+    def _back_to_home(self) -> None:
+        """Back from the details: the home rows again, reloaded (bookmarks moved on)."""
+        self.show_home()
+        self.session.load_home()
 
     def _on_details(self, details: TitleDetails) -> None:
         self.details = details
@@ -201,8 +195,10 @@ class MainWindow(QMainWindow):
                 qualities=details.qualities,
                 audio_tracks=details.audio_tracks,
             )
-        else:
+        elif self.pages.currentWidget() is not self.error_page:
             self.pages.setCurrentWidget(self.details_page)
+            self.details_page.focus_first()
+        self.player_page.osd.set_title(details.card.name)
 
     def _on_failed(self, what: str, error: dict[str, Any]) -> None:
         info = ErrorInfo.from_dict(error)
@@ -233,6 +229,10 @@ class MainWindow(QMainWindow):
         )
         self.controls.set_state(self.playback)
         self.pages.setCurrentWidget(self.player_page)
+        self.player_page.setFocus()
+        self.player_page.osd.set_title(d.card.name if d else str(title_id))
+        self.player_page.osd.set_quality(None, None)
+        self.player_page.poke()
         self.video.set_subtitle("")
         self._text_track = ANY_TRACK
         self.session.play(title_id, start)
@@ -334,6 +334,8 @@ class MainWindow(QMainWindow):
         self.video.set_message("Buffering…" if state == "buffering" else "")
 
     def _on_quality(self, rung: int, bitrate: int) -> None:
+        heights = [q.height for q in self.playback.qualities if q.rung == rung]
+        self.player_page.osd.set_quality(heights[0] if heights else None, bitrate)
         self.overlay.set_stats(dataclasses.replace(self.overlay.stats, video_bitrate=bitrate))
 
     def _on_quality_requested(self, rung: int | None) -> None:
@@ -364,6 +366,7 @@ class MainWindow(QMainWindow):
     def _on_poll(self, poll: Poll) -> None:
         self._last_poll = poll
         snap = poll.snapshot
+        self.player_page.osd.set_live(is_live(snap))
         video_buf = float(snap.buffer_ahead.get("video", 0.0))
         tracks: dict[str, Any] = {}
         if poll.audio_tracks:
@@ -396,30 +399,27 @@ class MainWindow(QMainWindow):
         )
 
     def show_error(self, info: ErrorInfo) -> None:
-        """Slot: the error dialog (once per playback attempt) with its code and Retry."""
+        """Slot: the error page (once per playback attempt) with its code and Retry."""
         if self._error_for_attempt:
             return
         self._error_for_attempt = True
         self.last_error = info
         self._poll_timer.stop()
+        self._sync_timer.stop()
         self.video.set_message(f"Error {info.code}")
-        box = QMessageBox(self)
-        box.setIcon(QMessageBox.Icon.Critical)
-        box.setWindowTitle("Playback error")
-        box.setText(f"Error {info.code}: {info.name}")
-        box.setInformativeText(info.message)
-        box.setStandardButtons(QMessageBox.StandardButton.Retry | QMessageBox.StandardButton.Close)
-        box.finished.connect(lambda result: self._on_error_closed(result))
-        self.error_dialog = box
-        box.open()
+        self.error_page.set_error(info)
+        self.pages.setCurrentWidget(self.error_page)
+        self.error_page.retry_button.setFocus()
         self.error_shown.emit(info)
 
-    def _on_error_closed(self, result: int) -> None:
-        self.error_dialog = None
-        if result == QMessageBox.StandardButton.Retry and self.session.title_id is not None:
+    def retry(self) -> None:
+        """Retry on the error page: the same title again, from where it failed."""
+        if self.session.title_id is not None:
             self.play(self.session.title_id, self.playback.position)
-        else:
-            self.stop()
+
+    def _on_thumbnail(self, t: float, thumbnail: Any) -> None:
+        if thumbnail is not None and self.pages.currentWidget() is self.player_page:
+            self.player_page.show_preview(t, thumbnail)
 
     # -- view toggles and keys -----------------------------------------------------------
     def toggle_stats(self) -> None:
@@ -434,32 +434,38 @@ class MainWindow(QMainWindow):
         self._set_playback(fullscreen=self.isFullScreen())
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        if self.pages.currentWidget() is not self.player_page:
+        """Player keys (``player_keys.KEYS``); any key brings the OSD and controls back."""
+        action = action_for(event.key())
+        if self.pages.currentWidget() is not self.player_page or action is None:
             super().keyPressEvent(event)
             return
-        key = Qt.Key
-        k = event.key()
+        self.player_page.poke()
         pos = self.playback.position
-        if k in (key.Key_Space, key.Key_K):
-            self.toggle_play()
-        elif k == key.Key_Left:
-            self.seek(max(0.0, pos - SEEK_STEP))
-        elif k == key.Key_Right:
-            self.seek(pos + SEEK_STEP)
-        elif k == key.Key_Up:
-            self.controls.volume.setValue(min(100, self.controls.volume.value() + 10))
-        elif k == key.Key_Down:
-            self.controls.volume.setValue(max(0, self.controls.volume.value() - 10))
-        elif k == key.Key_M:
-            self.controls.mute_button.toggle()
-        elif k == key.Key_F:
+        volume = self.controls.volume
+        if action is PlayerAction.BACK_STEP:
+            self._seek_with_preview(max(0.0, pos - SEEK_STEP))
+        elif action is PlayerAction.FORWARD_STEP:
+            end = self.playback.duration
+            self._seek_with_preview(min(end, pos + SEEK_STEP) if end else pos + SEEK_STEP)
+        elif action in (PlayerAction.VOLUME_UP, PlayerAction.VOLUME_DOWN):
+            step = 10 if action is PlayerAction.VOLUME_UP else -10
+            volume.setValue(max(0, min(100, volume.value() + step)))
+        elif action is PlayerAction.BACK and self.isFullScreen():
             self.toggle_fullscreen()
-        elif k in (key.Key_I, key.Key_S):
-            self.toggle_stats()
-        elif k == key.Key_Escape:
-            if self.isFullScreen():
-                self.toggle_fullscreen()
-            else:
-                self.stop()
         else:
-            super().keyPressEvent(event)
+            self._simple_actions()[action]()
+
+    def _simple_actions(self) -> dict[PlayerAction, Any]:
+        return {
+            PlayerAction.TOGGLE: self.toggle_play,
+            PlayerAction.PLAY: self.session.resume,
+            PlayerAction.PAUSE: self.session.pause,
+            PlayerAction.MUTE: self.controls.mute_button.toggle,
+            PlayerAction.FULLSCREEN: self.toggle_fullscreen,
+            PlayerAction.STATS: self.toggle_stats,
+            PlayerAction.BACK: self.stop,
+        }
+
+    def _seek_with_preview(self, position: float) -> None:
+        self.seek(position)
+        self.session.thumbnail(position)

@@ -16,7 +16,6 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QMessageBox
 
 import nrdp
 from apps.desktop.audio import AudioOutput
@@ -84,7 +83,7 @@ def test_sign_in_browse_play_pause(qtbot, app_window, backend):
     sign_in(qtbot, window, backend.demo_email, backend.demo_password)
     _title, row = window.home_page.rows[0]
     assert row.title_ids() == ["t-desk"]
-    row.itemClicked.emit(row.item(0))
+    qtbot.keyClick(row.tiles[0], Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: window.pages.currentWidget() is window.details_page, timeout=5000)
     assert "t-desk" in window.details_page.name.text()
     assert [q.height for q in window.details.qualities] == [240, 360]
@@ -121,12 +120,12 @@ def test_sign_in_browse_play_pause(qtbot, app_window, backend):
     window.controls.play_button.click()  # resume
     qtbot.waitUntil(lambda: window.playback.state == "ended", timeout=10_000)
     assert shown_frame_id(window) == 39  # the last frame of the 4 s title
-    assert window.error_dialog is None and window.last_error is None
+    assert window.last_error is None
     heart.stop()
     assert max(b - a for a, b in itertools.pairwise(beats)) < 0.5  # never blocked for long
 
 
-def test_license_refusal_opens_the_error_dialog_with_its_code(qtbot, app_window, backend):
+def test_license_refusal_shows_the_error_page_and_retry_works_by_keys(qtbot, app_window, backend):
     email, password = f"unpaid-{time.monotonic_ns()}@example.com", "correct horse"
     doc = {"email": email, "password": password, "plan": "basic"}
     assert post(backend.gateway_url + "/signup/v1/accounts", doc) == 201
@@ -136,13 +135,19 @@ def test_license_refusal_opens_the_error_dialog_with_its_code(qtbot, app_window,
         window.play("t-desk")
     info = sig.args[0]
     assert info.code == nrdp.NotEntitled.code and info.name == "NotEntitled"
-    assert window.error_dialog is not None and str(info.code) in window.error_dialog.text()
+    page = window.error_page
+    assert window.pages.currentWidget() is page
+    assert str(info.code) in page.code.text() and "NotEntitled" in page.code.text()
+    assert page.message.text() == info.message and info.message
+    assert window.focusWidget() is page.retry_button
     assert window.video.frame is None
-    with qtbot.waitSignal(window.error_shown, timeout=10_000) as again:  # Retry: a new attempt
-        window.error_dialog.done(QMessageBox.StandardButton.Retry)
+    with qtbot.waitSignal(window.error_shown, timeout=10_000) as again:  # OK on Retry
+        qtbot.keyClick(window.focusWidget(), Qt.Key.Key_Return)
     assert again.args[0].code == info.code
-    window.error_dialog.reject()  # Close: back to browsing
-    qtbot.waitUntil(lambda: window.pages.currentWidget() is not window.player_page, timeout=3000)
+    qtbot.keyClick(window.focusWidget(), Qt.Key.Key_Right)
+    assert window.focusWidget() is page.back_button
+    qtbot.keyClick(window.focusWidget(), Qt.Key.Key_Escape)  # Back: to browsing
+    qtbot.waitUntil(lambda: window.pages.currentWidget() not in (page, window.player_page))
 
 
 def test_killed_oca_fails_over_without_a_dialog(qtbot, app_window, backend):
@@ -161,7 +166,7 @@ def test_killed_oca_fails_over_without_a_dialog(qtbot, app_window, backend):
     stats = window.overlay.stats
     assert stats.oca_failovers >= 1 and stats.oca != serving
     assert "failovers" in window.overlay.text.text()
-    assert window.error_dialog is None and window.last_error is None
+    assert window.last_error is None
     window.toggle_stats()  # the overlay covers the frame-id band
     assert shown_frame_id(window) == 39
 
@@ -183,7 +188,7 @@ def test_subtitle_menu_turns_the_players_text_track_on_and_off(qtbot, app_window
     assert window.video.subtitle == ""
     qtbot.waitUntil(lambda: not window.playback.subtitle_tracks[0].selected, timeout=3000)
     qtbot.wait(1200)  # a cue per second: none may come back
-    assert window.video.subtitle == "" and window.error_dialog is None
+    assert window.video.subtitle == ""
 
 
 def test_audio_menu_switches_the_language_mid_playback(qtbot, app_window, backend):
@@ -198,7 +203,7 @@ def test_audio_menu_switches_the_language_mid_playback(qtbot, app_window, backen
     )
     assert window.controls.audio_menu.actions()[1].isChecked()
     qtbot.waitUntil(lambda: window.playback.state == "ended", timeout=10_000)
-    assert window.error_dialog is None and window.last_error is None
+    assert window.last_error is None
 
 
 def test_keys_map_to_intents(qtbot):

@@ -138,6 +138,7 @@ class HomePage(QWidget):
         box.addWidget(self.view, 1)
         self.posters: dict[str, QImage] = {}
         self.showing_results = False
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # holds the keys until rows come
 
     @property
     def rows(self) -> list[tuple[str, PosterRow]]:
@@ -164,16 +165,24 @@ class HomePage(QWidget):
         if self.rows:
             self.view.focus_at(*self.view.at)
 
+    def _typing(self) -> bool:
+        """Is the user in the search entry with something typed (keep the keyboard there)?"""
+        return self.window().focusWidget() is self.search and bool(self.search.text())
+
     def restore_focus(self) -> None:
-        """The page was shown: focus where it was (the search entry if it was there)."""
-        if self.window().focusWidget() is self.search or not self.rows:
-            self.search.setFocus()
-        else:
+        """The page was shown: focus the current poster (or the page, until rows come)."""
+        if self._typing():
+            return
+        if self.rows:
             self.focus_rows()
+        else:
+            self.setFocus()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if is_back(event) and self.showing_results:
             self._home()
+        elif event.text().isprintable() and event.text().strip():
+            self._type_into_search(event.text())
         else:
             super().keyPressEvent(event)
 
@@ -197,9 +206,9 @@ class HomePage(QWidget):
         self.refresh_requested.emit()
 
     def _show(self, rows: list[tuple[str, tuple[TitleCard, ...]]]) -> None:
-        in_search = self.window().focusWidget() is self.search
+        typing = self._typing()
         self.view.set_rows(rows, self.posters)
-        if self.isVisible() and not in_search:
+        if self.isVisible() and not typing:
             self.focus_rows()
 
     def set_home(self, home: HomeState) -> None:

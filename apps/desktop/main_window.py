@@ -176,6 +176,7 @@ class MainWindow(QMainWindow):
     def show_login(self, email: str = "", password: str = "") -> None:
         self.login_page.set_credentials(email, password)
         self.pages.setCurrentWidget(self.login_page)
+        (self.login_page.password if email else self.login_page.email).setFocus()
 
     def show_home(self) -> None:
         self.pages.setCurrentWidget(self.home_page)
@@ -250,11 +251,22 @@ class MainWindow(QMainWindow):
         self._reset_clock()
         if self.isFullScreen():
             self.showNormal()
-        if self.details is not None:
-            self.pages.setCurrentWidget(self.details_page)
-            self.session.load_details(self.details.card.id)  # refresh the resume point
+        if self.details is not None and self.details.card.id == self.session.title_id:
+            self._show_resume_point(self.details, self.playback.position)
         else:
             self.show_home()
+
+    def _show_resume_point(self, details: TitleDetails, position: float) -> None:
+        """Back on the details after playing: the resume point is where playback stopped
+        (the SDK saves the same bookmark in the background; the server's copy is read at the
+        next details load)."""
+        duration = details.card.duration_s
+        near_end = duration is not None and position >= 0.95 * duration
+        resume = position if position > 0 and not near_end else None
+        self.details = dataclasses.replace(details, resume_at=resume)
+        self.details_page.set_details(self.details)
+        self.pages.setCurrentWidget(self.details_page)
+        self.details_page.focus_first()
 
     def seek(self, position: float) -> None:
         self._set_playback(position=position)

@@ -86,8 +86,13 @@ class PlayerOsd(QWidget):
 class AutoHide(QObject):
     """Shows ``widgets`` on :meth:`poke` and hides them ``hide_after_ms`` later (if allowed)."""
 
-    def __init__(self, widgets: tuple[QWidget, ...], hide_after_ms: int = HIDE_AFTER_MS) -> None:
-        super().__init__()
+    def __init__(
+        self,
+        widgets: tuple[QWidget, ...],
+        hide_after_ms: int = HIDE_AFTER_MS,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)  # parent: the page, so the timer dies with the widgets
         self.widgets = widgets
         self.may_hide = True  # e.g. only while playing: a paused picture keeps its controls
         self.timer = QTimer(self)

@@ -50,7 +50,7 @@ class PlayerPage(QWidget):
         bar.addWidget(self.osd)
         bar.addWidget(self.controls)
         self.preview = SeekPreview(self.video)
-        self.autohide = AutoHide((self.bottom,), hide_after_ms)
+        self.autohide = AutoHide((self.bottom,), hide_after_ms, parent=self)
         self.autohide.timer.timeout.connect(self._maybe_clear_preview)
         box = QVBoxLayout(self)
         box.setContentsMargins(0, 0, 0, 0)

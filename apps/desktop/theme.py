@@ -62,6 +62,7 @@ QPushButton:hover, QToolButton:hover {{ background: #2c2c34; }}
 QPushButton:focus, QPushButton[current="true"] {{
     background: {TEXT.name()}; color: {BACKGROUND.name()}; border-color: {FOCUS.name()};
 }}
+PlayerControls {{ background: rgba(0, 0, 0, 210); }}
 PlayerControls QPushButton, PlayerControls QToolButton {{ padding: 4px 12px; font-size: 16px; }}
 QProgressBar {{
     background: #3a3a40; border: none; border-radius: 3px; max-height: 6px;

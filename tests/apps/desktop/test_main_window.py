@@ -78,21 +78,40 @@ def sign_in(qtbot, window: MainWindow, email: str, password: str) -> None:
         ) from None
 
 
-def test_sign_in_browse_play_pause(qtbot, app_window, backend):
+def press(qtbot, window: MainWindow, key: Qt.Key) -> None:
+    """A remote's key: to whatever has the keyboard focus (the window if nothing has)."""
+    qtbot.keyClick(window.focusWidget() or window, key)
+
+
+def server_bookmark(window: MainWindow, title_id: str) -> float | None:
+    """The resume point the service holds for ``title_id`` (read with the SDK)."""
+    s = window.session
+    assert s.device is not None
+    marks = s.runtime.submit(s.device.discovery.bookmarks()).result(10)
+    return next((float(b["position_s"]) for b in marks if b["title_id"] == title_id), None)
+
+
+def test_keys_only_sign_in_browse_play_pause_back_resume(qtbot, app_window, backend):
+    """The whole flow by remote keys: OK, arrows, Play/Pause, Back; nothing is clicked."""
     window = app_window()
-    sign_in(qtbot, window, backend.demo_email, backend.demo_password)
+    window.show_login(backend.demo_email, backend.demo_password)
+    press(qtbot, window, Qt.Key.Key_Return)  # in the password field: sign in
+    qtbot.waitUntil(lambda: bool(window.home_page.rows), timeout=10_000)
     _title, row = window.home_page.rows[0]
     assert row.title_ids() == ["t-desk"]
-    qtbot.keyClick(row.tiles[0], Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.focusWidget() is row.tiles[0], timeout=3000)
+    press(qtbot, window, Qt.Key.Key_Return)  # OK on the poster: its details
     qtbot.waitUntil(lambda: window.pages.currentWidget() is window.details_page, timeout=5000)
-    assert "t-desk" in window.details_page.name.text()
+    page = window.details_page
+    assert "t-desk" in page.name.text() and window.focusWidget() is page.play_button
     assert [q.height for q in window.details.qualities] == [240, 360]
     beats: list[float] = []  # the UI thread's heartbeat: it must never stop during playback
     heart = QTimer()
     heart.timeout.connect(lambda: beats.append(time.monotonic()))
     heart.start(20)
-    window.details_page.play_button.click()
+    press(qtbot, window, Qt.Key.Key_Return)  # OK on Play
     qtbot.waitUntil(lambda: shown_frame_id(window) is not None, timeout=15_000)
+    assert window.focusWidget() is window.player_page
     first = shown_frame_id(window)
     qtbot.wait(800)
     later = shown_frame_id(window)
@@ -101,6 +120,8 @@ def test_sign_in_browse_play_pause(qtbot, app_window, backend):
     assert window.overlay.stats.resolution in ("426x240", "640x360")
     assert window.controls.play_button.text() == "Pause"
     assert window.controls.seek_bar.duration == 4.0
+    osd = window.player_page.osd
+    assert osd.title.text() == window.details.card.name and osd.badge.text().endswith("b/s")
     # the audio menu lists the player's own tracks (Player.audio_tracks), the playing one ticked
     qtbot.waitUntil(lambda: any(t.selected for t in window.playback.audio_tracks), timeout=3000)
     menu = window.controls.audio_menu
@@ -110,14 +131,32 @@ def test_sign_in_browse_play_pause(qtbot, app_window, backend):
     ]
     assert window.controls.audio_button.isEnabled()
 
-    window.controls.play_button.click()  # pause
+    press(qtbot, window, Qt.Key.Key_MediaTogglePlayPause)  # the remote's Play/Pause
     qtbot.waitUntil(lambda: window.playback.state == "paused", timeout=3000)
     qtbot.wait(200)
     frozen, shown = shown_frame_id(window), window.video.frames_shown
     qtbot.wait(600)
     assert shown_frame_id(window) == frozen and window.video.frames_shown == shown
     assert window.controls.play_button.text() == "Play"
-    window.controls.play_button.click()  # resume
+    stopped_at = window.playback.position
+    assert 0.5 < stopped_at < 3.5
+    press(qtbot, window, Qt.Key.Key_Escape)  # Back: the details, with the resume point
+    qtbot.waitUntil(lambda: window.pages.currentWidget() is page, timeout=3000)
+    assert window.focusWidget() is page.resume_button and page.resume_button.isVisibleTo(page)
+    assert page.play_button.text() == "Start over"
+    qtbot.waitUntil(lambda: server_bookmark(window, "t-desk") is not None, timeout=5000)
+    assert abs(server_bookmark(window, "t-desk") - stopped_at) < 0.5
+    press(qtbot, window, Qt.Key.Key_Escape)  # Back: home, now with Continue watching
+    qtbot.waitUntil(lambda: window.home_page.rows[0][0] == "Continue watching", timeout=5000)
+    tile = window.home_page.rows[0][1].tiles[0]
+    assert tile.card.id == "t-desk" and 0 < (tile.card.progress or 0) < 1
+    qtbot.waitUntil(lambda: window.focusWidget() is tile, timeout=3000)
+    press(qtbot, window, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.pages.currentWidget() is page, timeout=5000)
+    qtbot.waitUntil(lambda: window.focusWidget() is page.resume_button, timeout=3000)
+    press(qtbot, window, Qt.Key.Key_Return)  # Resume: playback from the bookmark to the end
+    qtbot.waitUntil(lambda: shown_frame_id(window) is not None, timeout=15_000)
+    assert shown_frame_id(window) >= int(stopped_at * 10) - 10  # resumed, not from 0
     qtbot.waitUntil(lambda: window.playback.state == "ended", timeout=10_000)
     assert shown_frame_id(window) == 39  # the last frame of the 4 s title
     assert window.last_error is None

@@ -95,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
         session.logged_in.connect(lambda _e: window.play(args.play))
     window.show_login(email or "", password or "")
     window.show()
-    if email and password and (args.play or embedded is not None):
+    if email and password and (args.play or args.screenshot_screen or embedded is not None):
         window.login_page.login_requested.emit(email, password)
 
     if args.screenshot is not None:

@@ -186,6 +186,11 @@ class HomePage(QWidget):
         else:
             super().keyPressEvent(event)
 
+    def set_status(self, text: str) -> None:
+        """The line under the search entry (hidden while there is nothing to say)."""
+        self.status.setText(text)
+        self.status.setVisible(bool(text))
+
     def _type_into_search(self, text: str) -> None:
         self.search.setFocus()
         self.search.insert(text)
@@ -215,14 +220,14 @@ class HomePage(QWidget):
         """Slot: show the home rows."""
         self.showing_results = False
         self._show([(row.title, row.items) for row in home.rows])
-        note = f" (degraded: {', '.join(home.degraded)})" if home.degraded else ""
-        self.status.setText(f"{len(home.rows)} rows{note}")
+        note = f"Some rows are missing ({', '.join(home.degraded)})" if home.degraded else ""
+        self.set_status(note)
 
     def set_results(self, query: str, cards: tuple[TitleCard, ...]) -> None:
         """Slot: show search results as one row; the first result takes the focus."""
         self.showing_results = True
         self.view.at = (0, 0)
         self._show([(f"Results for “{query}”", cards)])
-        self.status.setText(f"{len(cards)} results" if cards else "No results")
+        self.set_status(f"{len(cards)} results" if cards else "No results")
         if cards and self.isVisible():
             self.focus_rows()

@@ -208,7 +208,7 @@ class MainWindow(QMainWindow):
         elif what == "play":
             self.show_error(info)
         elif what != "stop":
-            self.home_page.status.setText(f"{what} failed: [{info.code}] {info.name}")
+            self.home_page.set_status(f"{what} failed: [{info.code}] {info.name}")
 
     # -- playback ------------------------------------------------------------------------
     def play(self, title_id: str, start: float = 0.0) -> None:

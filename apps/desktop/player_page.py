@@ -36,11 +36,13 @@ class PlayerPage(QWidget):
         self.video.setMouseTracking(True)
         self.video.installEventFilter(self)
         self.overlay = StatsOverlay(self.video)
+        self.overlay.setObjectName("stats")  # the theme keeps its figures small
         self.overlay.move(8, 8)
         self.overlay.hide()
         self.bottom = QWidget(self.video)
         self.osd = PlayerOsd()
         self.controls = PlayerControls()
+        self.controls.setObjectName("controls")
         self.controls.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)
         for w in (self.controls, *self.controls.findChildren(QWidget)):
             w.setFocusPolicy(Qt.FocusPolicy.NoFocus)

@@ -62,7 +62,7 @@ QPushButton:hover, QToolButton:hover {{ background: #2c2c34; }}
 QPushButton:focus, QPushButton[current="true"] {{
     background: {TEXT.name()}; color: {BACKGROUND.name()}; border-color: {FOCUS.name()};
 }}
-PlayerControls {{ background: rgba(0, 0, 0, 210); }}
+QWidget#controls {{ background: rgba(0, 0, 0, 210); }}
 PlayerControls QPushButton, PlayerControls QToolButton {{ padding: 4px 12px; font-size: 16px; }}
 QProgressBar {{
     background: #3a3a40; border: none; border-radius: 3px; max-height: 6px;
@@ -71,6 +71,7 @@ QProgressBar::chunk {{ background: {ACCENT.name()}; border-radius: 3px; }}
 QMenu {{ background: {SURFACE.name()}; font-size: 18px; }}
 QMenu::item:selected {{ background: {ACCENT.name()}; }}
 QScrollBar {{ width: 0px; height: 0px; }}
+QWidget#stats, QWidget#stats QWidget {{ font-size: 12px; font-family: monospace; }}
 """
 
 

@@ -16,19 +16,24 @@ from PySide6.QtGui import QImage
 from apps.desktop.__main__ import parse_args
 
 
-def test_screenshot_of_a_playing_title(qapp, backend, tmp_path):
-    out = tmp_path / "shot.png"
-    argv = ["--backend", backend.gateway_url, "--email", backend.demo_email]
-    argv += ["--password", backend.demo_password, "--play", "t-desk", "--stats"]
-    argv += ["--screenshot", str(out), "--quit-after", "0.5", "--size", "640x420"]
+def run_app(argv: list[str]) -> subprocess.CompletedProcess[str]:
+    """``python -m apps.desktop ARGV`` as users run it (offscreen)."""
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    proc = subprocess.run(
+    return subprocess.run(
         [sys.executable, "-m", "apps.desktop", *argv],
         env=env,
         capture_output=True,
         text=True,
         timeout=60,
     )
+
+
+def test_screenshot_of_a_playing_title(qapp, backend, tmp_path):
+    out = tmp_path / "shot.png"
+    argv = ["--backend", backend.gateway_url, "--email", backend.demo_email]
+    argv += ["--password", backend.demo_password, "--play", "t-desk", "--stats"]
+    argv += ["--screenshot", str(out), "--quit-after", "0.5", "--size", "640x420"]
+    proc = run_app(argv)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert f"screenshot: {out}" in proc.stdout
     img = QImage(str(out)).convertToFormat(QImage.Format.Format_Grayscale8)
@@ -59,14 +64,7 @@ def test_screenshot_of_a_chosen_screen(qapp, backend, tmp_path, screen):
     argv = ["--backend", backend.gateway_url, "--email", backend.demo_email]
     argv += ["--password", backend.demo_password, "--screenshot", str(out)]
     argv += ["--screenshot-screen", screen, "--quit-after", "0.3", "--size", "1024x640"]
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    proc = subprocess.run(
-        [sys.executable, "-m", "apps.desktop", *argv],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    proc = run_app(argv)
     assert proc.returncode == 0, proc.stderr[-2000:]
     img = QImage(str(out)).convertToFormat(QImage.Format.Format_Grayscale8)
     assert (img.width(), img.height()) == (1024, 640)

@@ -70,6 +70,7 @@ class LoginPage(QWidget):
         box.addStretch(1)
         self.button.clicked.connect(self._submit)
         self.password.returnPressed.connect(self._submit)
+        self.email.returnPressed.connect(lambda: self.password.setFocus())  # OK: next field
 
     def _submit(self) -> None:
         self.login_requested.emit(self.email.text().strip(), self.password.text())

@@ -13,7 +13,6 @@ the master clock: a 4 ms timer publishes the device's played-out position
 from __future__ import annotations
 
 import dataclasses
-import re
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -33,27 +32,16 @@ from apps.desktop.bridge import Poll
 from apps.desktop.browse import DetailsPage, HomePage, LoginPage
 from apps.desktop.error_page import ErrorPage
 from apps.desktop.osd import HIDE_AFTER_MS, is_live
-from apps.desktop.player_keys import SEEK_STEP, PlayerAction, action_for
 from apps.desktop.player_page import PlayerPage
+from apps.desktop.remote import PlayerRemote
 from apps.desktop.session import Session
+from apps.desktop.subtitles import SubtitleFeed, cue_text
 from apps.desktop.theme import apply_theme
 
 __all__ = ["MainWindow", "PlayerPage", "cue_text"]
 
-_TAG = re.compile(r"<[^>]*>")
-
-
-def cue_text(payload: str) -> str:
-    """A WebVTT cue payload as plain text: tags (``<i>``, ``<c.x>``, ``<v Bob>``) removed."""
-    text = _TAG.sub("", payload)
-    for entity, char in (("&lt;", "<"), ("&gt;", ">"), ("&nbsp;", " "), ("&amp;", "&")):
-        text = text.replace(entity, char)
-    return text.strip()
-
-
 POLL_MS = 250
 SYNC_MS = 4
-ANY_TRACK = "\0any"  # no subtitle choice made yet: show the cues the player sends
 
 
 class MainWindow(QMainWindow):
@@ -85,8 +73,6 @@ class MainWindow(QMainWindow):
         self._sync_timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._sync_timer.setInterval(SYNC_MS)
         self._sync_timer.timeout.connect(self._publish_clock)
-        self._cue_token = 0
-        self._text_track: str | None = ANY_TRACK  # the user's subtitle choice, once made
         self.login_page = LoginPage()
         self.home_page = HomePage()
         self.details_page = DetailsPage()
@@ -99,6 +85,9 @@ class MainWindow(QMainWindow):
             self.pages.addWidget(page)
         self.setCentralWidget(self.pages)
         self.video = self.player_page.video
+        self.subtitles = SubtitleFeed(self.video, self.session, self)
+        self.remote = PlayerRemote(self)
+        self._thumbnail_asked = -1
         self.bridge.wants_pixels = self.video.wants_pixels
         self.bridge.wants_chroma = self.video.wants_chroma
         self.overlay = self.player_page.overlay
@@ -135,7 +124,7 @@ class MainWindow(QMainWindow):
         self.error_page.retry_requested.connect(self.retry)
         self.error_page.back_requested.connect(self.stop)
         s.thumbnail_ready.connect(self._on_thumbnail)
-        c.seek_bar.hovered.connect(s.thumbnail)
+        c.seek_bar.hovered.connect(self._ask_thumbnail)
         b.frame_ready.connect(self._on_frame)
         b.audio_ready.connect(self.audio.play)
         b.polled.connect(self._on_poll)
@@ -143,7 +132,7 @@ class MainWindow(QMainWindow):
         b.quality_changed.connect(self._on_quality)
         b.fatal_error.connect(lambda e: self.show_error(ErrorInfo.from_dict(e)))
         b.flushed.connect(self._on_flushed)
-        b.cue.connect(self.show_cue)
+        b.cue.connect(self.subtitles.show_cue)
         b.tracks_changed.connect(self.session.poll)
         c.play_requested.connect(s.resume)
         c.pause_requested.connect(s.pause)
@@ -152,7 +141,7 @@ class MainWindow(QMainWindow):
         c.mute_toggled.connect(self._on_mute)
         c.quality_requested.connect(self._on_quality_requested)
         c.audio_track_requested.connect(s.select_audio_track)
-        c.subtitle_requested.connect(self._on_subtitle_requested)
+        c.subtitle_requested.connect(self.subtitles.select)
         c.stats_toggled.connect(self.toggle_stats)
         c.fullscreen_toggled.connect(self.toggle_fullscreen)
         self.video.activated.connect(self.toggle_fullscreen)
@@ -234,8 +223,7 @@ class MainWindow(QMainWindow):
         self.player_page.osd.set_title(d.card.name if d else str(title_id))
         self.player_page.osd.set_quality(None, None)
         self.player_page.poke()
-        self.video.set_subtitle("")
-        self._text_track = ANY_TRACK
+        self.subtitles.reset()
         self.session.play(title_id, start)
         self._poll_timer.start()
         if self.audio_master:
@@ -314,31 +302,7 @@ class MainWindow(QMainWindow):
     def _on_flushed(self, _position: float) -> None:
         self.audio.flush()
         self._reset_clock()  # the bridge held the clock since the seek (on the loop thread)
-        self.video.set_subtitle("")
-
-    def show_cue(self, cue: Any) -> None:
-        """Slot: an ``nrdp.TextCue`` whose time has come; cleared after its duration.
-
-        A cue of another track than the one chosen (one still in flight when the user
-        switched) is ignored."""
-        if self._text_track != ANY_TRACK and getattr(cue, "track_id", None) != self._text_track:
-            return
-        self._cue_token += 1
-        token = self._cue_token
-        self.video.set_subtitle(cue_text(str(getattr(cue, "text", ""))))
-        span = float(getattr(cue, "end", 0.0)) - float(getattr(cue, "start", 0.0))
-        if span > 0:
-            QTimer.singleShot(int(span * 1000), lambda: self._clear_cue(token))
-
-    def _clear_cue(self, token: int) -> None:
-        if token == self._cue_token:
-            self.video.set_subtitle("")
-
-    def _on_subtitle_requested(self, track_id: str | None) -> None:
-        self._text_track = track_id
-        self._cue_token += 1
-        self.video.set_subtitle("")
-        self.session.select_text_track(track_id)
+        self.subtitles.clear()
 
     def _on_state(self, state: str) -> None:
         self._set_playback(state=state)
@@ -429,6 +393,12 @@ class MainWindow(QMainWindow):
         if self.session.title_id is not None:
             self.play(self.session.title_id, self.playback.position)
 
+    def _ask_thumbnail(self, t: float) -> None:
+        """The mouse over the seek bar: one request per second of title it passes over."""
+        if int(t) != self._thumbnail_asked:
+            self._thumbnail_asked = int(t)
+            self.session.thumbnail(t)
+
     def _on_thumbnail(self, t: float, thumbnail: Any) -> None:
         if thumbnail is not None and self.pages.currentWidget() is self.player_page:
             self.player_page.show_preview(t, thumbnail)
@@ -446,38 +416,6 @@ class MainWindow(QMainWindow):
         self._set_playback(fullscreen=self.isFullScreen())
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        """Player keys (``player_keys.KEYS``); any key brings the OSD and controls back."""
-        action = action_for(event.key())
-        if self.pages.currentWidget() is not self.player_page or action is None:
+        """Player keys (``remote.py``); the rest go on up."""
+        if not self.remote.handle(event):
             super().keyPressEvent(event)
-            return
-        self.player_page.poke()
-        pos = self.playback.position
-        volume = self.controls.volume
-        if action is PlayerAction.BACK_STEP:
-            self._seek_with_preview(max(0.0, pos - SEEK_STEP))
-        elif action is PlayerAction.FORWARD_STEP:
-            end = self.playback.duration
-            self._seek_with_preview(min(end, pos + SEEK_STEP) if end else pos + SEEK_STEP)
-        elif action in (PlayerAction.VOLUME_UP, PlayerAction.VOLUME_DOWN):
-            step = 10 if action is PlayerAction.VOLUME_UP else -10
-            volume.setValue(max(0, min(100, volume.value() + step)))
-        elif action is PlayerAction.BACK and self.isFullScreen():
-            self.toggle_fullscreen()
-        else:
-            self._simple_actions()[action]()
-
-    def _simple_actions(self) -> dict[PlayerAction, Any]:
-        return {
-            PlayerAction.TOGGLE: self.toggle_play,
-            PlayerAction.PLAY: self.session.resume,
-            PlayerAction.PAUSE: self.session.pause,
-            PlayerAction.MUTE: self.controls.mute_button.toggle,
-            PlayerAction.FULLSCREEN: self.toggle_fullscreen,
-            PlayerAction.STATS: self.toggle_stats,
-            PlayerAction.BACK: self.stop,
-        }
-
-    def _seek_with_preview(self, position: float) -> None:
-        self.seek(position)
-        self.session.thumbnail(position)

@@ -337,3 +337,24 @@ def test_seek_preview_shows_the_tile_of_the_sheet(qtbot):
     assert not preview.set_thumbnail(1.0, b"not an image", (0, 0, 10, 10))
     assert preview.isHidden()
     assert not preview.set_thumbnail(1.0, _sprite(), (300, 0, 160, 90))  # outside the sheet
+
+
+def test_a_key_seek_shows_the_thumbnail_of_the_target(qtbot, idle_window, monkeypatch):
+    w = idle_window
+    png = _sprite()
+
+    class Thumbs:  # the SDK's thumbnail_at: the second tile for the second half
+        def thumbnail_at(self, t):
+            return png, (160 if t >= 30 else 0, 0, 160, 90)
+
+    w.session.player = Thumbs()  # read on the loop thread by the adapter only
+    monkeypatch.setattr(w.session, "seek", lambda t: None)
+    w._set_playback(state="playing", position=28.0, duration=60.0)
+    press(qtbot, w, Key.Key_Right)
+    preview = w.player_page.preview
+    qtbot.waitUntil(lambda: preview.isVisible(), timeout=3000)
+    assert preview.time.text() == "0:33" and preview.at == 33.0
+    pix = preview.picture.pixmap().toImage()
+    assert _near(pix.pixelColor(pix.width() // 2, pix.height() // 2), QColor(20, 20, 220))
+    bar = w.player_page.bottom
+    assert preview.y() + preview.height() <= bar.y()  # above the seek bar, not over it

@@ -115,7 +115,8 @@ class PosterRow(QScrollArea):
         self.cards = cards
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.setFrameShape(QScrollArea.Shape.NoFrame)
-        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # a thin bar, for the mouse; the remote scrolls by moving the focus
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         strip = QWidget()
         box = QHBoxLayout(strip)
@@ -127,7 +128,7 @@ class PosterRow(QScrollArea):
         box.addStretch(1)
         self.setWidget(strip)
         self.setWidgetResizable(True)
-        self.setFixedHeight(POSTER.height() + 2 * RING + 4)
+        self.setFixedHeight(POSTER.height() + 2 * RING + 14)
 
     def title_ids(self) -> list[str]:
         return [c.id for c in self.cards]
@@ -170,6 +171,7 @@ class FocusRows(QScrollArea):
         """Replace the rows; the current tile stays on the same title where it can."""
         keep = self.current_tile()
         keep_id = keep.card.id if keep is not None else None
+        keep_row = self.rows[self.at[0]][0] if keep is not None else None
         for _title, view in self.rows:
             view.deleteLater()
         for label in self._labels:
@@ -186,7 +188,7 @@ class FocusRows(QScrollArea):
             self._labels.append(label)
             for c, tile in enumerate(view.tiles):
                 self._wire(tile, len(self.rows) - 1, c)
-        self.at = self._find(keep_id) or self._clamp(*self.at)
+        self.at = self._find(keep_id, keep_row) or self._clamp(*self.at)
         self._mark()
 
     def _wire(self, tile: PosterTile, r: int, c: int) -> None:
@@ -195,12 +197,17 @@ class FocusRows(QScrollArea):
         tile.typed.connect(self.typed)
         tile.focused.connect(lambda: self._follow(r, c))
 
-    def _find(self, title_id: str | None) -> tuple[int, int] | None:
-        r0 = self.at[0]
-        if title_id is None or r0 >= len(self.rows):
+    def _find(self, title_id: str | None, row_title: str | None) -> tuple[int, int] | None:
+        """Where ``title_id`` is now: in the row of the same name first, else anywhere."""
+        if title_id is None:
             return None
-        ids = self.rows[r0][1].title_ids()
-        return (r0, ids.index(title_id)) if title_id in ids else None
+        spots = [
+            (r, view.title_ids().index(title_id), title == row_title)
+            for r, (title, view) in enumerate(self.rows)
+            if title_id in view.title_ids()
+        ]
+        spots.sort(key=lambda spot: not spot[2])
+        return (spots[0][0], spots[0][1]) if spots else None
 
     def _clamp(self, r: int, c: int) -> tuple[int, int]:
         if not self.rows:

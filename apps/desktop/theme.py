@@ -70,7 +70,10 @@ QProgressBar {{
 QProgressBar::chunk {{ background: {ACCENT.name()}; border-radius: 3px; }}
 QMenu {{ background: {SURFACE.name()}; font-size: 18px; }}
 QMenu::item:selected {{ background: {ACCENT.name()}; }}
-QScrollBar {{ width: 0px; height: 0px; }}
+QScrollBar {{ background: transparent; width: 8px; height: 8px; }}
+QScrollBar::handle {{ background: #3a3a44; border-radius: 4px; min-width: 40px; min-height: 40px; }}
+QScrollBar::add-line, QScrollBar::sub-line {{ width: 0px; height: 0px; }}
+QScrollBar::add-page, QScrollBar::sub-page {{ background: transparent; }}
 QWidget#stats, QWidget#stats QWidget {{ font-size: 12px; font-family: monospace; }}
 """
 

@@ -358,3 +358,17 @@ def test_a_key_seek_shows_the_thumbnail_of_the_target(qtbot, idle_window, monkey
     assert _near(pix.pixelColor(pix.width() // 2, pix.height() // 2), QColor(20, 20, 220))
     bar = w.player_page.bottom
     assert preview.y() + preview.height() <= bar.y()  # above the seek bar, not over it
+
+
+def test_reloaded_rows_keep_the_focus_on_the_same_title(qtbot, home):
+    press(qtbot, home, Key.Key_Down)
+    for _ in range(3):
+        press(qtbot, home, Key.Key_Right)
+    assert focused(home).card.id == "t-13"
+    rows = [(t, v.cards) for t, v in home.rows]
+    home.set_home(  # a new first row (a title just watched): the focus follows its title
+        HomeState(tuple(Row(t, t, cards) for t, cards in [("New", (card(13),)), *rows]))
+    )
+    assert home.view.at == (2, 3) and focused(home) is home.rows[2][1].tiles[3]
+    home.set_home(HomeState((Row("x", "Other", (card(50), card(51))),)))  # gone: clamped
+    assert home.view.at == (0, 1) and focused(home) is home.rows[0][1].tiles[1]

@@ -15,7 +15,16 @@ from apps.desktop.player_keys import SEEK_STEP, PlayerAction, action_for
 if TYPE_CHECKING:
     from apps.desktop.main_window import MainWindow
 
-__all__ = ["PlayerRemote"]
+__all__ = ["REPEATABLE", "PlayerRemote"]
+
+REPEATABLE = frozenset(
+    {
+        PlayerAction.BACK_STEP,
+        PlayerAction.FORWARD_STEP,
+        PlayerAction.VOLUME_UP,
+        PlayerAction.VOLUME_DOWN,
+    }
+)  # held down, these keep going; the rest act once per press
 
 
 class PlayerRemote:
@@ -29,6 +38,8 @@ class PlayerRemote:
         if w.pages.currentWidget() is not w.player_page or action is None:
             return False
         w.player_page.poke()
+        if event.isAutoRepeat() and action not in REPEATABLE:
+            return True  # a held OK (the one that pressed Play) must not pause at once
         pos, end = w.playback.position, w.playback.duration
         volume = w.controls.volume
         if action is PlayerAction.BACK_STEP:

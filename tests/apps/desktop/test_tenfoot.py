@@ -13,9 +13,9 @@ from dataclasses import dataclass
 import av
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QWidget
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QColor, QKeyEvent
+from PySide6.QtWidgets import QApplication, QWidget
 
 import nrdp
 from apps.desktop.app_state import ErrorInfo, HomeState, Row, TitleCard, TitleDetails
@@ -372,3 +372,16 @@ def test_reloaded_rows_keep_the_focus_on_the_same_title(qtbot, home):
     assert home.view.at == (2, 3) and focused(home) is home.rows[2][1].tiles[3]
     home.set_home(HomeState((Row("x", "Other", (card(50), card(51))),)))  # gone: clamped
     assert home.view.at == (0, 1) and focused(home) is home.rows[0][1].tiles[1]
+
+
+def test_a_held_key_repeats_seeks_but_never_toggles(qtbot, idle_window, monkeypatch):
+    w = idle_window
+    calls: list[str] = []
+    monkeypatch.setattr(w.session, "pause", lambda: calls.append("pause"))
+    monkeypatch.setattr(w.session, "seek", lambda t: calls.append(f"seek {t:g}"))
+    w._set_playback(state="playing", position=20.0, duration=60.0)
+    target = w.focusWidget() or w
+    for key in (Key.Key_Return, Key.Key_Right):  # auto-repeated presses, as a held key sends
+        ev = QKeyEvent(QEvent.Type.KeyPress, key, Qt.KeyboardModifier.NoModifier, "", True)
+        QApplication.sendEvent(target, ev)
+    assert calls == ["seek 25"]

@@ -21,18 +21,16 @@ from PySide6.QtWidgets import QMainWindow, QStackedWidget, QWidget
 
 from apps.desktop.app_state import (
     ErrorInfo,
-    GraphSample,
-    OverlayStats,
     PlaybackState,
     TitleDetails,
-    TrackOption,
 )
 from apps.desktop.audio import AudioOutput
 from apps.desktop.bridge import Poll
 from apps.desktop.browse import DetailsPage, HomePage, LoginPage
 from apps.desktop.error_page import ErrorPage
-from apps.desktop.osd import HIDE_AFTER_MS, is_live
+from apps.desktop.osd import HIDE_AFTER_MS
 from apps.desktop.player_page import PlayerPage
+from apps.desktop.poll_feed import PollFeed
 from apps.desktop.remote import PlayerRemote
 from apps.desktop.session import Session
 from apps.desktop.subtitles import SubtitleFeed, cue_text
@@ -96,7 +94,7 @@ class MainWindow(QMainWindow):
         self.details: TitleDetails | None = None
         self.last_error: ErrorInfo | None = None
         self._error_for_attempt = False
-        self._last_poll: Poll | None = None
+        self.poll_feed = PollFeed(self)
         self._poll_timer = QTimer(self)
         self._poll_timer.setInterval(POLL_MS)
         self._poll_timer.timeout.connect(self.session.poll)
@@ -127,7 +125,7 @@ class MainWindow(QMainWindow):
         c.seek_bar.hovered.connect(self._ask_thumbnail)
         b.frame_ready.connect(self._on_frame)
         b.audio_ready.connect(self.audio.play)
-        b.polled.connect(self._on_poll)
+        b.polled.connect(self.poll_feed.on_poll)
         b.state_changed.connect(self._on_state)
         b.quality_changed.connect(self._on_quality)
         b.fatal_error.connect(lambda e: self.show_error(ErrorInfo.from_dict(e)))
@@ -146,7 +144,8 @@ class MainWindow(QMainWindow):
         c.fullscreen_toggled.connect(self.toggle_fullscreen)
         self.video.activated.connect(self.toggle_fullscreen)
 
-    def _set_playback(self, **changes: Any) -> None:
+    def set_playback(self, **changes: Any) -> None:
+        """Change the playback state the controls and the OSD show."""
         self.playback = dataclasses.replace(self.playback, **changes)
         self.controls.set_state(self.playback)
         self.player_page.osd.set_time(self.playback.position, self.playback.duration)
@@ -180,7 +179,7 @@ class MainWindow(QMainWindow):
         self.details = details
         self.details_page.set_details(details)
         if self.pages.currentWidget() is self.player_page:  # started with --play: fill in
-            self._set_playback(
+            self.set_playback(
                 duration=details.card.duration_s,
                 qualities=details.qualities,
                 audio_tracks=details.audio_tracks,
@@ -257,7 +256,7 @@ class MainWindow(QMainWindow):
         self.details_page.focus_first()
 
     def seek(self, position: float) -> None:
-        self._set_playback(position=position)
+        self.set_playback(position=position)
         self.session.seek(position)
 
     def toggle_play(self) -> None:
@@ -305,7 +304,7 @@ class MainWindow(QMainWindow):
         self.subtitles.clear()
 
     def _on_state(self, state: str) -> None:
-        self._set_playback(state=state)
+        self.set_playback(state=state)
         self.audio.set_paused(state != "playing")
         self.video.set_message("Buffering…" if state == "buffering" else "")
 
@@ -315,64 +314,24 @@ class MainWindow(QMainWindow):
         self.overlay.set_stats(dataclasses.replace(self.overlay.stats, video_bitrate=bitrate))
 
     def _on_quality_requested(self, rung: int | None) -> None:
-        self._set_playback(quality=rung)
+        self.set_playback(quality=rung)
         self.session.set_quality(rung)
 
     def _on_volume(self, volume: float) -> None:
-        self._set_playback(volume=volume)
+        self.set_playback(volume=volume)
         self.audio.set_volume(volume)
 
     def _on_mute(self, muted: bool) -> None:
-        self._set_playback(muted=muted)
+        self.set_playback(muted=muted)
         self.audio.set_muted(muted)
 
     def _clock_note(self) -> str:
-        if not self.audio.available:
-            return self.audio.note
-        played = self.audio.position()
-        shown = self.video.frame
-        drift = ""
-        if played is not None and shown is not None:
-            drift = f", A/V drift {(shown.pts - played) * 1000:+.0f} ms"
-        poll = self._last_poll
-        if poll is not None and poll.state == "playing" and not poll.master_clock_active:
-            drift += ", video on the SDK clock"  # no device position yet, or it stalled
-        return f"{self.audio.note}{drift}"
+        return self.poll_feed.clock_note()
 
-    def _on_poll(self, poll: Poll) -> None:
-        self._last_poll = poll
-        snap = poll.snapshot
-        self.player_page.osd.set_live(is_live(snap))
-        video_buf = float(snap.buffer_ahead.get("video", 0.0))
-        tracks: dict[str, Any] = {}
-        if poll.audio_tracks:
-            tracks["audio_tracks"] = tuple(TrackOption.from_info(t) for t in poll.audio_tracks)
-        if poll.text_tracks:
-            tracks["subtitle_tracks"] = tuple(TrackOption.from_info(t) for t in poll.text_tracks)
-        self._set_playback(
-            state=poll.state,
-            position=poll.position,
-            buffered_to=poll.position + video_buf,
-            **tracks,
-        )
-        self.overlay.set_stats(
-            OverlayStats.from_snapshot(
-                snap,
-                resolution=self.video.resolution(),
-                throughput_bps=poll.throughput_bps,
-                display_dropped=self.display_dropped,
-                clock=self.audio.clock,
-                clock_note=self._clock_note(),
-            )
-        )
-        self.overlay.add_sample(
-            GraphSample(
-                at=snap.playing_time + snap.stall_time,
-                bitrate_bps=float(snap.video_bitrate or 0),
-                throughput_bps=float(poll.throughput_bps or 0.0),
-                buffer_s=video_buf,
-            )
-        )
+    @property
+    def _last_poll(self) -> Poll | None:
+        """The latest reading of the player (benchmarks read it too)."""
+        return self.poll_feed.last
 
     def show_error(self, info: ErrorInfo) -> None:
         """Slot: the error page (once per playback attempt) with its code and Retry."""
@@ -413,7 +372,7 @@ class MainWindow(QMainWindow):
             self.showNormal()
         else:
             self.showFullScreen()
-        self._set_playback(fullscreen=self.isFullScreen())
+        self.set_playback(fullscreen=self.isFullScreen())
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         """Player keys (``remote.py``); the rest go on up."""

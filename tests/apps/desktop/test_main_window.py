@@ -254,7 +254,7 @@ def test_keys_map_to_intents(qtbot):
     qtbot.addWidget(window)
     try:
         window.pages.setCurrentWidget(window.player_page)
-        window._set_playback(state="paused", position=20.0, duration=60.0)
+        window.set_playback(state="paused", position=20.0, duration=60.0)
         qtbot.keyClick(window, Qt.Key.Key_I)
         assert window.overlay.isVisibleTo(window)
         qtbot.keyClick(window, Qt.Key.Key_Right)

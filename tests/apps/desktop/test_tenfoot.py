@@ -224,14 +224,14 @@ def idle_window(qtbot):
 def test_osd_and_controls_hide_while_playing_and_come_back_on_any_key(qtbot, idle_window):
     w = idle_window
     page = w.player_page
-    w._set_playback(state="playing", position=12.0, duration=60.0)
+    w.set_playback(state="playing", position=12.0, duration=60.0)
     page.osd.set_title("Ocean Deep")
     press(qtbot, w, Key.Key_M)
     assert page.bottom.isVisible() and page.osd.time.text() == "0:12 / 1:00"
     qtbot.waitUntil(lambda: page.bottom.isHidden(), timeout=2000)
     press(qtbot, w, Key.Key_Up)  # any key: everything is back
     assert page.bottom.isVisible() and page.osd.title.text() == "Ocean Deep"
-    w._set_playback(state="paused")  # paused: the controls stay
+    w.set_playback(state="paused")  # paused: the controls stay
     qtbot.wait(200)
     assert page.bottom.isVisible()
 
@@ -242,7 +242,7 @@ def test_remote_keys_in_the_player(qtbot, idle_window, monkeypatch):
     for name in ("resume", "pause"):
         monkeypatch.setattr(w.session, name, lambda n=name: calls.append(n))
     monkeypatch.setattr(w.session, "seek", lambda t: calls.append(f"seek {t:g}"))
-    w._set_playback(state="playing", position=20.0, duration=60.0)
+    w.set_playback(state="playing", position=20.0, duration=60.0)
     press(qtbot, w, Key.Key_MediaPause)
     press(qtbot, w, Key.Key_MediaPlay)
     press(qtbot, w, Key.Key_MediaTogglePlayPause)  # playing: toggles to pause
@@ -250,7 +250,7 @@ def test_remote_keys_in_the_player(qtbot, idle_window, monkeypatch):
     press(qtbot, w, Key.Key_Right)
     press(qtbot, w, Key.Key_AudioRewind)
     assert calls == ["pause", "resume", "pause", "seek 25", "seek 30", "seek 25"]
-    w._set_playback(position=58.0)
+    w.set_playback(position=58.0)
     press(qtbot, w, Key.Key_Right)  # not past the end
     assert calls[-1] == "seek 60"
     assert action_for(Key.Key_Space) is PlayerAction.TOGGLE and action_for(0x01FFFFFF) is None
@@ -349,7 +349,7 @@ def test_a_key_seek_shows_the_thumbnail_of_the_target(qtbot, idle_window, monkey
 
     w.session.player = Thumbs()  # read on the loop thread by the adapter only
     monkeypatch.setattr(w.session, "seek", lambda t: None)
-    w._set_playback(state="playing", position=28.0, duration=60.0)
+    w.set_playback(state="playing", position=28.0, duration=60.0)
     press(qtbot, w, Key.Key_Right)
     preview = w.player_page.preview
     qtbot.waitUntil(lambda: preview.isVisible(), timeout=3000)
@@ -379,7 +379,7 @@ def test_a_held_key_repeats_seeks_but_never_toggles(qtbot, idle_window, monkeypa
     calls: list[str] = []
     monkeypatch.setattr(w.session, "pause", lambda: calls.append("pause"))
     monkeypatch.setattr(w.session, "seek", lambda t: calls.append(f"seek {t:g}"))
-    w._set_playback(state="playing", position=20.0, duration=60.0)
+    w.set_playback(state="playing", position=20.0, duration=60.0)
     target = w.focusWidget() or w
     for key in (Key.Key_Return, Key.Key_Right):  # auto-repeated presses, as a held key sends
         ev = QKeyEvent(QEvent.Type.KeyPress, key, Qt.KeyboardModifier.NoModifier, "", True)

@@ -2,14 +2,17 @@
 
     python -m apps.desktop [--backend URL --email E --password P] [--data-dir DIR]
                            [--catalog tiny|demo] [--play TITLE] [--stats]
-                           [--screenshot PATH --quit-after S] [--video-path auto|yuv|rgb]
+                           [--screenshot PATH [--screenshot-screen home|details|player|error]
+                            --quit-after S] [--video-path auto|yuv|rgb]
                            [--audio LANG] [--subtitles LANG]
 
 Without ``--backend`` the fake backend runs embedded (real packaged media) and its demo
 account is filled in. ``--play`` signs in and plays a title at once; ``--screenshot``
 saves the window S seconds after the first frame is shown (without ``--play``: S seconds
 after signing in, the home rows with their posters), then quits (exit status 0, or 1 if
-nothing was shown within S + 120 s or an error dialog opened).
+nothing was shown within S + 120 s or an error page opened). ``--screenshot-screen``
+picks the screen (home, details, player with its OSD, or the error page; see
+``screenshots.py``).
 """
 
 from __future__ import annotations
@@ -19,11 +22,11 @@ import os
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 import nrdp
 from apps.desktop.main_window import MainWindow
+from apps.desktop.screenshots import SCREENS, arrange_screenshot
 from apps.desktop.session import Session
 from apps.embedded import add_embedded_flags
 
@@ -41,6 +44,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--key", action="append", default=[], metavar="KID:KEY", help="with --mpd")
     ap.add_argument("--stats", action="store_true", help="show the stats overlay")
     ap.add_argument("--screenshot", type=Path, metavar="PATH", help="save the window")
+    ap.add_argument(
+        "--screenshot-screen",
+        choices=SCREENS,
+        help="which screen --screenshot saves (default: player with --play, else home)",
+    )
     ap.add_argument("--quit-after", type=float, default=3.0, metavar="S")
     ap.add_argument("--size", default="1024x640", help="window size WxH")
     ap.add_argument(
@@ -99,32 +107,11 @@ def main(argv: list[str] | None = None) -> int:
         session.logged_in.connect(lambda _e: window.play(args.play))
     window.show_login(email or "", password or "")
     window.show()
-    if email and password and (args.play or embedded is not None):
+    if email and password and (args.play or args.screenshot_screen or embedded is not None):
         window.login_page.login_requested.emit(email, password)
 
     if args.screenshot is not None:
-        path: Path = args.screenshot
-
-        def shoot() -> None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            window.grab().save(str(path))
-            print(f"screenshot: {path}", flush=True)
-            app.quit()
-
-        def fail() -> None:
-            status["code"] = 1
-            shoot()
-
-        if args.play:
-            window.first_frame.connect(
-                lambda: QTimer.singleShot(int(args.quit_after * 1000), shoot)
-            )
-        else:  # the home screen: S seconds after sign-in, rows and posters loaded by then
-            session.logged_in.connect(
-                lambda _e: QTimer.singleShot(int(args.quit_after * 1000), shoot)
-            )
-        window.error_shown.connect(lambda _info: QTimer.singleShot(500, fail))
-        QTimer.singleShot(int((args.quit_after + 120) * 1000), fail)
+        arrange_screenshot(app, window, session, args, status)
 
     try:
         app.exec()

@@ -61,12 +61,22 @@ class TitleCard:
     maturity: str = ""
     genres: tuple[str, ...] = ()
     poster_url: str | None = None
+    position_s: float | None = None  # the bookmark, in the continue-watching row
+
+    @property
+    def progress(self) -> float | None:
+        """How far the bookmark is into the title (0..1), if the card carries one."""
+        if self.position_s is None or not self.duration_s:
+            return None
+        return max(0.0, min(1.0, self.position_s / self.duration_s))
 
     @classmethod
     def from_json(cls, doc: Mapping[str, Any]) -> TitleCard:
         year = doc.get("year")
         duration = doc.get("duration_s")
+        position = doc.get("position_s")
         return cls(
+            position_s=float(position) if isinstance(position, int | float) else None,
             poster_url=poster_url(doc),
             id=str(doc["id"]),
             name=str(doc.get("name") or doc["id"]),
@@ -168,6 +178,8 @@ class TitleDetails:
     qualities: tuple[QualityOption, ...] = ()
     audio_tracks: tuple[TrackOption, ...] = ()
     resume_at: float | None = None
+    audio_languages: tuple[str, ...] = ()
+    subtitle_languages: tuple[str, ...] = ()
 
     @classmethod
     def from_json(
@@ -196,7 +208,35 @@ class TitleDetails:
                 pos = float(b.get("position_s") or 0.0)
                 limit = 0.95 * card.duration_s if card.duration_s else math.inf
                 resume = pos if 0 < pos < limit else None
-        return cls(card=card, qualities=qualities, audio_tracks=audio, resume_at=resume)
+        return cls(
+            card=card,
+            qualities=qualities,
+            audio_tracks=audio,
+            resume_at=resume,
+            audio_languages=_languages(doc, "audio"),
+            subtitle_languages=_languages(doc, "subtitles"),
+        )
+
+
+def _languages(doc: Mapping[str, Any], kind: str) -> tuple[str, ...]:
+    """The languages a details document lists for ``kind`` ("audio" or "subtitles").
+
+    Read from ``<kind>_languages`` (a list), ``languages: {<kind>: [...]}``, or the
+    ``language`` of its renditions of that kind ("text" for subtitles); the discovery API
+    does not fix one shape yet, so each is accepted and the first that lists any wins."""
+    nested = doc.get("languages")
+    kinds = ("audio",) if kind == "audio" else ("text", "subtitles", "subtitle")
+    candidates = (
+        doc.get(f"{kind}_languages"),
+        nested.get(kind) if isinstance(nested, Mapping) else None,
+        [r.get("language") for r in doc.get("renditions", ()) if r.get("kind") in kinds],
+    )
+    for value in candidates:
+        if isinstance(value, list | tuple):
+            langs = tuple(dict.fromkeys(str(v) for v in value if isinstance(v, str) and v))
+            if langs:
+                return langs
+    return ()
 
 
 class ClockSource:

@@ -1,68 +1,48 @@
-"""Browsing: login, home rows with posters, search, title details with resume.
+"""Browsing: login, and the home screen (rows of posters, search) driven by the remote.
 
 Each page renders view-model values (``app_state.py``) and emits intents. A poster is
-first drawn here from the title (a colour from its id, its name and year): the placeholder.
+first drawn here from the title (``posters.py``: a colour from its id, its name and year).
 When the title lists artwork (``poster_url``), the session fetches it over the discovery
 channel (``DiscoveryClient.artwork``) and decodes it on the loop thread, and
 :meth:`HomePage.set_poster` swaps it in (and keeps it for the next rows and the details
-page, whose :meth:`DetailsPage.set_poster` swaps it in when it arrives late). A poster that
+page, whose ``DetailsPage.set_poster`` swaps it in when it arrives late). A poster that
 fails keeps the placeholder.
+
+Keys on the home screen: arrows walk the posters (``focus_rows.py``), Up from the first row
+reaches the search entry, typing anywhere goes to the search entry, Enter searches, Down
+goes back to the rows, Back (Escape/Backspace) leaves the search and its results.
 """
 
 from __future__ import annotations
 
-import hashlib
-
-from PySide6.QtCore import QRect, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QIcon, QImage, QLinearGradient, QPainter, QPixmap
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QImage, QKeyEvent
 from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QListView,
-    QListWidget,
-    QListWidgetItem,
     QPushButton,
-    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
 
-from apps.desktop.app_state import HomeState, TitleCard, TitleDetails, format_time
+from apps.desktop.app_state import HomeState, TitleCard
+from apps.desktop.details_page import DetailsPage
+from apps.desktop.focus_rows import FocusRows, PosterRow
+from apps.desktop.posters import POSTER, poster_pixmap, scaled_poster
+from apps.desktop.tv_widgets import TvButton, is_back
 
-__all__ = ["DetailsPage", "HomePage", "LoginPage", "RowView", "poster_pixmap", "scaled_poster"]
-
-POSTER = QSize(120, 180)
-ID_ROLE = Qt.ItemDataRole.UserRole
-FETCHED_ROLE = Qt.ItemDataRole.UserRole + 1  # True once the tile shows fetched artwork
-
-
-def poster_pixmap(card: TitleCard, size: QSize = POSTER) -> QPixmap:
-    """A poster for ``card``: a gradient in the title's colours, its name and year."""
-    digest = hashlib.sha256(card.id.encode()).digest()
-    top = QColor.fromHsv(digest[0] * 360 // 256, 160, 200)
-    bottom = QColor.fromHsv(digest[1] * 360 // 256, 200, 70)
-    pix = QPixmap(size)
-    p = QPainter(pix)
-    grad = QLinearGradient(0, 0, 0, size.height())
-    grad.setColorAt(0, top)
-    grad.setColorAt(1, bottom)
-    p.fillRect(pix.rect(), grad)
-    p.setPen(QColor(255, 255, 255))
-    font = QFont()
-    font.setBold(True)
-    font.setPointSize(11)
-    p.setFont(font)
-    inner = pix.rect().adjusted(8, 8, -8, -30)
-    p.drawText(inner, Qt.AlignmentFlag.AlignBottom | Qt.TextFlag.TextWordWrap, card.name)
-    font.setBold(False)
-    font.setPointSize(8)
-    p.setFont(font)
-    meta = " · ".join(x for x in (str(card.year or ""), card.maturity) if x)
-    p.drawText(QRect(8, size.height() - 24, size.width() - 16, 18), 0, meta)
-    p.end()
-    return pix
+__all__ = [
+    "POSTER",
+    "DetailsPage",
+    "HomePage",
+    "LoginPage",
+    "PosterRow",
+    "SearchEntry",
+    "poster_pixmap",
+    "scaled_poster",
+]
 
 
 class LoginPage(QWidget):
@@ -90,6 +70,7 @@ class LoginPage(QWidget):
         box.addStretch(1)
         self.button.clicked.connect(self._submit)
         self.password.returnPressed.connect(self._submit)
+        self.email.returnPressed.connect(lambda: self.password.setFocus())  # OK: next field
 
     def _submit(self) -> None:
         self.login_requested.emit(self.email.text().strip(), self.password.text())
@@ -103,63 +84,23 @@ class LoginPage(QWidget):
         self.button.setEnabled(not busy)
 
 
-def scaled_poster(image: QImage, size: QSize = POSTER) -> QPixmap:
-    """A fetched poster as a pixmap of ``size`` (aspect kept, smooth)."""
-    return QPixmap.fromImage(image).scaled(
-        size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
-    )
+class SearchEntry(QLineEdit):
+    """The search box: Down leaves it for the rows, Back clears it and leaves."""
 
+    down = Signal()
+    back = Signal()
 
-class RowView(QListWidget):
-    """One horizontal row of posters."""
-
-    def __init__(
-        self,
-        cards: tuple[TitleCard, ...],
-        parent: QWidget | None = None,
-        posters: dict[str, QImage] | None = None,
-    ) -> None:
-        super().__init__(parent)
-        self.setViewMode(QListView.ViewMode.IconMode)
-        self.setFlow(QListView.Flow.LeftToRight)
-        self.setWrapping(False)
-        self.setIconSize(POSTER)
-        self.setMovement(QListView.Movement.Static)
-        self.setFixedHeight(POSTER.height() + 48)
-        self.setSpacing(6)
-        self.cards = cards
-        posters = posters or {}
-        for card in cards:
-            image = posters.get(card.id)
-            pix = scaled_poster(image) if image is not None else poster_pixmap(card)
-            item = QListWidgetItem(QIcon(pix), card.name)
-            item.setData(ID_ROLE, card.id)
-            item.setData(FETCHED_ROLE, image is not None)
-            item.setToolTip(card.synopsis)
-            self.addItem(item)
-
-    def title_ids(self) -> list[str]:
-        return [self.item(i).data(ID_ROLE) for i in range(self.count())]
-
-    def set_poster(self, title_id: str, image: QImage) -> int:
-        """Show ``image`` on the tiles of ``title_id``; returns how many tiles changed."""
-        pix = scaled_poster(image)
-        n = 0
-        for i in range(self.count()):
-            item = self.item(i)
-            if item.data(ID_ROLE) == title_id:
-                item.setIcon(QIcon(pix))
-                item.setData(FETCHED_ROLE, True)
-                n += 1
-        return n
-
-    def tile_pixmap(self, index: int) -> QPixmap:
-        """The poster a tile shows (tests, screenshots)."""
-        return self.item(index).icon().pixmap(POSTER)
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Down:
+            self.down.emit()
+        elif event.key() == Qt.Key.Key_Escape or (is_back(event) and not self.text()):
+            self.back.emit()
+        else:
+            super().keyPressEvent(event)
 
 
 class HomePage(QWidget):
-    """Rows of titles and a search box."""
+    """A search entry and a Home button on top, rows of posters below."""
 
     title_activated = Signal(str)
     search_requested = Signal(str)
@@ -167,28 +108,42 @@ class HomePage(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.search = QLineEdit()
-        self.search.setPlaceholderText("Search titles")
+        self.search = SearchEntry()
+        self.search.setPlaceholderText("Search titles, genres…")
         self.search.returnPressed.connect(self._search)
-        self.refresh = QPushButton("Home")
+        self.search.down.connect(self.focus_rows)
+        self.search.back.connect(self._leave_search)
+        self.refresh = TvButton("Home")
         self.refresh.clicked.connect(self._home)
+        self.refresh.moved.connect(lambda step: step < 0 and self.search.setFocus())
         self.status = QLabel("")
+        self.status.setObjectName("status")
+        self.view = FocusRows()
+        self.view.activated.connect(self.title_activated)
+        self.view.left_top.connect(lambda: self.search.setFocus())
+        self.view.typed.connect(self._type_into_search)
         top = QHBoxLayout()
+        top.setContentsMargins(28, 20, 28, 4)
+        top.setSpacing(16)
+        brand = QLabel("nrdp")
+        brand.setObjectName("heading")
+        brand.setStyleSheet("color: #e50914;")
+        top.addWidget(brand)
         top.addWidget(self.search, 1)
         top.addWidget(self.refresh)
-        self.rows_box = QVBoxLayout()
-        self.rows_box.addStretch(1)
-        holder = QWidget()
-        holder.setLayout(self.rows_box)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(holder)
         box = QVBoxLayout(self)
+        box.setContentsMargins(0, 0, 0, 0)
         box.addLayout(top)
+        self.status.setContentsMargins(30, 0, 0, 0)
         box.addWidget(self.status)
-        box.addWidget(scroll, 1)
-        self.rows: list[tuple[str, RowView]] = []
+        box.addWidget(self.view, 1)
         self.posters: dict[str, QImage] = {}
+        self.showing_results = False
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # holds the keys until rows come
+
+    @property
+    def rows(self) -> list[tuple[str, PosterRow]]:
+        return self.view.rows
 
     def cards(self) -> tuple[TitleCard, ...]:
         """Every card shown in the rows, each title once."""
@@ -206,6 +161,47 @@ class HomePage(QWidget):
         for _title, view in self.rows:
             view.set_poster(title_id, image)
 
+    def focus_rows(self) -> None:
+        """Give the keyboard to the current poster (or keep it in the search entry)."""
+        if self.rows:
+            self.view.focus_at(*self.view.at)
+
+    def _typing(self) -> bool:
+        """Is the user in the search entry with something typed (keep the keyboard there)?"""
+        return self.window().focusWidget() is self.search and bool(self.search.text())
+
+    def restore_focus(self) -> None:
+        """The page was shown: focus the current poster (or the page, until rows come)."""
+        if self._typing():
+            return
+        if self.rows:
+            self.focus_rows()
+        else:
+            self.setFocus()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if is_back(event) and self.showing_results:
+            self._home()
+        elif event.text().isprintable() and event.text().strip():
+            self._type_into_search(event.text())
+        else:
+            super().keyPressEvent(event)
+
+    def set_status(self, text: str) -> None:
+        """The line under the search entry (hidden while there is nothing to say)."""
+        self.status.setText(text)
+        self.status.setVisible(bool(text))
+
+    def _type_into_search(self, text: str) -> None:
+        self.search.setFocus()
+        self.search.insert(text)
+
+    def _leave_search(self) -> None:
+        self.search.clear()
+        if self.showing_results:
+            self._home()
+        self.focus_rows()
+
     def _search(self) -> None:
         q = self.search.text().strip()
         if q:
@@ -215,111 +211,24 @@ class HomePage(QWidget):
         self.search.clear()
         self.refresh_requested.emit()
 
-    def _clear(self) -> None:
-        while self.rows_box.count() > 1:
-            item = self.rows_box.takeAt(0)
-            w = item.widget() if item is not None else None
-            if w is not None:
-                w.deleteLater()
-        self.rows = []
-
-    def _add_row(self, title: str, cards: tuple[TitleCard, ...]) -> None:
-        label = QLabel(f"<b>{title}</b>")
-        view = RowView(cards, posters=self.posters)
-        view.itemActivated.connect(lambda it: self.title_activated.emit(it.data(ID_ROLE)))
-        view.itemClicked.connect(lambda it: self.title_activated.emit(it.data(ID_ROLE)))
-        n = self.rows_box.count() - 1
-        self.rows_box.insertWidget(n, label)
-        self.rows_box.insertWidget(n + 1, view)
-        self.rows.append((title, view))
+    def _show(self, rows: list[tuple[str, tuple[TitleCard, ...]]]) -> None:
+        typing = self._typing()
+        self.view.set_rows(rows, self.posters)
+        if self.isVisible() and not typing:
+            self.focus_rows()
 
     def set_home(self, home: HomeState) -> None:
         """Slot: show the home rows."""
-        self._clear()
-        for row in home.rows:
-            self._add_row(row.title, row.items)
-        note = f" (degraded: {', '.join(home.degraded)})" if home.degraded else ""
-        self.status.setText(f"{len(home.rows)} rows{note}")
+        self.showing_results = False
+        self._show([(row.title, row.items) for row in home.rows])
+        note = f"Some rows are missing ({', '.join(home.degraded)})" if home.degraded else ""
+        self.set_status(note)
 
     def set_results(self, query: str, cards: tuple[TitleCard, ...]) -> None:
-        """Slot: show search results as one row."""
-        self._clear()
-        self._add_row(f"Results for “{query}”", cards)
-        self.status.setText(f"{len(cards)} results" if cards else "No results")
-
-
-class DetailsPage(QWidget):
-    """A title's details: Play from the start, or Resume from the bookmark."""
-
-    play_requested = Signal(str, float)
-    back_requested = Signal()
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.details: TitleDetails | None = None
-        self.posters: dict[str, QImage] = {}  # shared with the home page by the window
-        self.poster = QLabel()
-        self.name = QLabel()
-        self.meta = QLabel()
-        self.synopsis = QLabel()
-        self.synopsis.setWordWrap(True)
-        self.play_button = QPushButton("Play")
-        self.resume_button = QPushButton("Resume")
-        self.back_button = QPushButton("Back")
-        self.play_button.clicked.connect(lambda: self._play(0.0))
-        self.resume_button.clicked.connect(self._resume)
-        self.back_button.clicked.connect(self.back_requested)
-        text = QVBoxLayout()
-        for w in (self.name, self.meta, self.synopsis):
-            text.addWidget(w)
-        buttons = QHBoxLayout()
-        for b in (self.resume_button, self.play_button, self.back_button):
-            buttons.addWidget(b)
-        buttons.addStretch(1)
-        text.addLayout(buttons)
-        text.addStretch(1)
-        box = QHBoxLayout(self)
-        box.addWidget(self.poster, alignment=Qt.AlignmentFlag.AlignTop)
-        box.addLayout(text, 1)
-
-    def _play(self, start: float) -> None:
-        if self.details is not None:
-            self.play_requested.emit(self.details.card.id, start)
-
-    def _resume(self) -> None:
-        if self.details is not None and self.details.resume_at is not None:
-            self._play(self.details.resume_at)
-
-    BIG = QSize(200, 300)
-
-    def _show_poster(self, card: TitleCard) -> None:
-        image = self.posters.get(card.id)
-        self.poster.setPixmap(
-            scaled_poster(image, self.BIG) if image is not None else poster_pixmap(card, self.BIG)
-        )
-        self.poster.setProperty("fetched", image is not None)
-
-    def set_poster(self, title_id: str, image: QImage) -> None:
-        """Slot: a fetched poster; shown at once if it is the title on this page."""
-        if image.isNull():
-            return
-        self.posters[title_id] = image
-        if self.details is not None and self.details.card.id == title_id:
-            self._show_poster(self.details.card)
-
-    def set_details(self, details: TitleDetails) -> None:
-        """Slot: show ``details``."""
-        self.details = details
-        card = details.card
-        self._show_poster(card)
-        self.name.setText(f"<h2>{card.name}</h2>")
-        parts = [str(card.year or ""), card.maturity, format_time(card.duration_s)]
-        parts.append(", ".join(card.genres))
-        if details.qualities:
-            parts.append(f"up to {details.qualities[-1].height}p")
-        self.meta.setText(" · ".join(p for p in parts if p))
-        self.synopsis.setText(card.synopsis)
-        resume = details.resume_at
-        self.resume_button.setVisible(resume is not None)
-        if resume is not None:
-            self.resume_button.setText(f"Resume from {format_time(resume)}")
+        """Slot: show search results as one row; the first result takes the focus."""
+        self.showing_results = True
+        self.view.at = (0, 0)
+        self._show([(f"Results for “{query}”", cards)])
+        self.set_status(f"{len(cards)} results" if cards else "No results")
+        if cards and self.isVisible():
+            self.focus_rows()

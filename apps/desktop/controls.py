@@ -28,9 +28,11 @@ class SeekBar(QWidget):
     """Played and buffered ranges; a click or drag asks to seek (``seek_requested``)."""
 
     seek_requested = Signal(float)
+    hovered = Signal(float)  # the time under the mouse (for the thumbnail preview)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setMouseTracking(True)
         self.setMinimumHeight(14)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.position = 0.0
@@ -40,6 +42,10 @@ class SeekBar(QWidget):
     def set_range(self, position: float, buffered_to: float, duration: float | None) -> None:
         self.position, self.buffered_to, self.duration = position, buffered_to, duration
         self.update()
+
+    def x_of(self, t: float) -> float:
+        """Where ``t`` is on the bar (pixels from its left edge)."""
+        return self._x(t)
 
     def _x(self, t: float) -> float:
         if not self.duration:
@@ -72,6 +78,10 @@ class SeekBar(QWidget):
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
         if event.buttons() & Qt.MouseButton.LeftButton:
             self.mousePressEvent(event)
+        else:
+            t = self.time_at(event.position().x())
+            if t is not None:
+                self.hovered.emit(t)
 
 
 class PlayerControls(QWidget):

@@ -13,73 +13,38 @@ the master clock: a 4 ms timer publishes the device's played-out position
 from __future__ import annotations
 
 import dataclasses
-import re
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent, QResizeEvent
-from PySide6.QtWidgets import QMainWindow, QMessageBox, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QMainWindow, QStackedWidget, QWidget
 
 import nrdp
 from apps.desktop.app_state import (
     ErrorInfo,
-    GraphSample,
-    OverlayStats,
     PlaybackState,
     TitleDetails,
-    TrackOption,
 )
 from apps.desktop.audio import AudioOutput
 from apps.desktop.bridge import Poll
 from apps.desktop.browse import DetailsPage, HomePage, LoginPage
-from apps.desktop.controls import PlayerControls
-from apps.desktop.overlay import StatsOverlay
+from apps.desktop.error_page import ErrorPage
+from apps.desktop.osd import HIDE_AFTER_MS
+from apps.desktop.player_page import PlayerPage
+from apps.desktop.poll_feed import PollFeed
+from apps.desktop.remote import PlayerRemote
 from apps.desktop.session import Session
-from apps.desktop.video_view import VideoView
+from apps.desktop.subtitles import SubtitleFeed, cue_text
+from apps.desktop.theme import apply_theme
 
 __all__ = ["MainWindow", "PlayerPage", "cue_text"]
 
-_TAG = re.compile(r"<[^>]*>")
-
-
-def cue_text(payload: str) -> str:
-    """A WebVTT cue payload as plain text: tags (``<i>``, ``<c.x>``, ``<v Bob>``) removed."""
-    text = _TAG.sub("", payload)
-    for entity, char in (("&lt;", "<"), ("&gt;", ">"), ("&nbsp;", " "), ("&amp;", "&")):
-        text = text.replace(entity, char)
-    return text.strip()
-
-
 POLL_MS = 250
 SYNC_MS = 4
-ANY_TRACK = "\0any"  # no subtitle choice made yet: show the cues the player sends
-SEEK_STEP = 5.0
-
-
-class PlayerPage(QWidget):
-    """The video, the overlay on top of it, and the controls below."""
-
-    def __init__(self, parent: QWidget | None = None, *, video_path: str = "auto") -> None:
-        super().__init__(parent)
-        self.video = VideoView(path=video_path)
-        self.overlay = StatsOverlay(self.video)
-        self.overlay.move(8, 8)
-        self.overlay.hide()
-        self.controls = PlayerControls()
-        box = QVBoxLayout(self)
-        box.setContentsMargins(0, 0, 0, 0)
-        box.setSpacing(0)
-        box.addWidget(self.video, 1)
-        box.addWidget(self.controls)
-        self.setStyleSheet("PlayerPage { background: black; }")
-
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        self.overlay.move(8, 8)
 
 
 class MainWindow(QMainWindow):
-    """The app's window; ``error_shown`` fires with each error dialog (tests, scripts)."""
+    """The app's window; ``error_shown`` fires with each error page shown (tests, scripts)."""
 
     error_shown = Signal(object)  # ErrorInfo
     first_frame = Signal()
@@ -91,8 +56,10 @@ class MainWindow(QMainWindow):
         parent: QWidget | None = None,
         *,
         video_path: str = "auto",
+        hide_after_ms: int = HIDE_AFTER_MS,
     ) -> None:
         super().__init__(parent)
+        apply_theme(self)
         self.setWindowTitle("nrdp desktop")
         self.resize(1024, 680)
         self.session = session
@@ -105,28 +72,30 @@ class MainWindow(QMainWindow):
         self._sync_timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._sync_timer.setInterval(SYNC_MS)
         self._sync_timer.timeout.connect(self._publish_clock)
-        self._cue_token = 0
-        self._text_track: str | None = ANY_TRACK  # the user's subtitle choice, once made
         self.login_page = LoginPage()
         self.home_page = HomePage()
         self.details_page = DetailsPage()
         self.details_page.posters = self.home_page.posters
-        self.player_page = PlayerPage(video_path=video_path)
+        self.player_page = PlayerPage(video_path=video_path, hide_after_ms=hide_after_ms)
+        self.error_page = ErrorPage()
         self.pages = QStackedWidget()
-        for page in (self.login_page, self.home_page, self.details_page, self.player_page):
+        pages = (self.login_page, self.home_page, self.details_page, self.player_page)
+        for page in (*pages, self.error_page):
             self.pages.addWidget(page)
         self.setCentralWidget(self.pages)
         self.video = self.player_page.video
+        self.subtitles = SubtitleFeed(self.video, self.session, self)
+        self.remote = PlayerRemote(self)
+        self._thumbnail_asked = -1
         self.bridge.wants_pixels = self.video.wants_pixels
         self.bridge.wants_chroma = self.video.wants_chroma
         self.overlay = self.player_page.overlay
         self.controls = self.player_page.controls
         self.playback = PlaybackState()
         self.details: TitleDetails | None = None
-        self.error_dialog: QMessageBox | None = None
         self.last_error: ErrorInfo | None = None
         self._error_for_attempt = False
-        self._last_poll: Poll | None = None
+        self.poll_feed = PollFeed(self)
         self._poll_timer = QTimer(self)
         self._poll_timer.setInterval(POLL_MS)
         self._poll_timer.timeout.connect(self.session.poll)
@@ -150,15 +119,19 @@ class MainWindow(QMainWindow):
         self.home_page.refresh_requested.connect(s.load_home)
         self.home_page.title_activated.connect(s.load_details)
         self.details_page.play_requested.connect(self.play)
-        self.details_page.back_requested.connect(self.show_home)
+        self.details_page.back_requested.connect(self._back_to_home)
+        self.error_page.retry_requested.connect(self.retry)
+        self.error_page.back_requested.connect(self.stop)
+        s.thumbnail_ready.connect(self._on_thumbnail)
+        c.seek_bar.hovered.connect(self._ask_thumbnail)
         b.frame_ready.connect(self._on_frame)
         b.audio_ready.connect(self.audio.play)
-        b.polled.connect(self._on_poll)
+        b.polled.connect(self.poll_feed.on_poll)
         b.state_changed.connect(self._on_state)
         b.quality_changed.connect(self._on_quality)
         b.fatal_error.connect(lambda e: self.show_error(ErrorInfo.from_dict(e)))
         b.flushed.connect(self._on_flushed)
-        b.cue.connect(self.show_cue)
+        b.cue.connect(self.subtitles.show_cue)
         b.tracks_changed.connect(self.session.poll)
         c.play_requested.connect(s.resume)
         c.pause_requested.connect(s.pause)
@@ -167,14 +140,17 @@ class MainWindow(QMainWindow):
         c.mute_toggled.connect(self._on_mute)
         c.quality_requested.connect(self._on_quality_requested)
         c.audio_track_requested.connect(s.select_audio_track)
-        c.subtitle_requested.connect(self._on_subtitle_requested)
+        c.subtitle_requested.connect(self.subtitles.select)
         c.stats_toggled.connect(self.toggle_stats)
         c.fullscreen_toggled.connect(self.toggle_fullscreen)
         self.video.activated.connect(self.toggle_fullscreen)
 
-    def _set_playback(self, **changes: Any) -> None:
+    def set_playback(self, **changes: Any) -> None:
+        """Change the playback state the controls and the OSD show."""
         self.playback = dataclasses.replace(self.playback, **changes)
         self.controls.set_state(self.playback)
+        self.player_page.osd.set_time(self.playback.position, self.playback.duration)
+        self.player_page.autohide.may_hide = self.playback.state == "playing"
 
     # -- browsing ------------------------------------------------------------------------
     def _login(self, email: str, password: str) -> None:
@@ -189,21 +165,30 @@ class MainWindow(QMainWindow):
     def show_login(self, email: str = "", password: str = "") -> None:
         self.login_page.set_credentials(email, password)
         self.pages.setCurrentWidget(self.login_page)
+        (self.login_page.password if email else self.login_page.email).setFocus()
 
     def show_home(self) -> None:
         self.pages.setCurrentWidget(self.home_page)
+        self.home_page.restore_focus()
+
+    def _back_to_home(self) -> None:
+        """Back from the details: the home rows again, reloaded (bookmarks moved on)."""
+        self.show_home()
+        self.session.load_home()
 
     def _on_details(self, details: TitleDetails) -> None:
         self.details = details
         self.details_page.set_details(details)
         if self.pages.currentWidget() is self.player_page:  # started with --play: fill in
-            self._set_playback(
+            self.set_playback(
                 duration=details.card.duration_s,
                 qualities=details.qualities,
                 audio_tracks=details.audio_tracks,
             )
-        else:
+        elif self.pages.currentWidget() is not self.error_page:
             self.pages.setCurrentWidget(self.details_page)
+            self.details_page.focus_first()
+        self.player_page.osd.set_title(details.card.name)
 
     def _on_failed(self, what: str, error: dict[str, Any]) -> None:
         info = ErrorInfo.from_dict(error)
@@ -212,7 +197,7 @@ class MainWindow(QMainWindow):
         elif what == "play":
             self.show_error(info)
         elif what != "stop":
-            self.home_page.status.setText(f"{what} failed: [{info.code}] {info.name}")
+            self.home_page.set_status(f"{what} failed: [{info.code}] {info.name}")
 
     # -- playback ------------------------------------------------------------------------
     def play(self, title_id: str | nrdp.DashSource, start: float = 0.0) -> None:
@@ -234,8 +219,11 @@ class MainWindow(QMainWindow):
         )
         self.controls.set_state(self.playback)
         self.pages.setCurrentWidget(self.player_page)
-        self.video.set_subtitle("")
-        self._text_track = ANY_TRACK
+        self.player_page.setFocus()
+        self.player_page.osd.set_title(d.card.name if d else str(title_id))
+        self.player_page.osd.set_quality(None, None)
+        self.player_page.poke()
+        self.subtitles.reset()
         self.session.play(title_id, start)
         self._poll_timer.start()
         if self.audio_master:
@@ -251,14 +239,25 @@ class MainWindow(QMainWindow):
         self._reset_clock()
         if self.isFullScreen():
             self.showNormal()
-        if self.details is not None:
-            self.pages.setCurrentWidget(self.details_page)
-            self.session.load_details(self.details.card.id)  # refresh the resume point
+        if self.details is not None and self.details.card.id == self.session.title_id:
+            self._show_resume_point(self.details, self.playback.position)
         else:
             self.show_home()
 
+    def _show_resume_point(self, details: TitleDetails, position: float) -> None:
+        """Back on the details after playing: the resume point is where playback stopped
+        (the SDK saves the same bookmark in the background; the server's copy is read at the
+        next details load)."""
+        duration = details.card.duration_s
+        near_end = duration is not None and position >= 0.95 * duration
+        resume = position if position > 0 and not near_end else None
+        self.details = dataclasses.replace(details, resume_at=resume)
+        self.details_page.set_details(self.details)
+        self.pages.setCurrentWidget(self.details_page)
+        self.details_page.focus_first()
+
     def seek(self, position: float) -> None:
-        self._set_playback(position=position)
+        self.set_playback(position=position)
         self.session.seek(position)
 
     def toggle_play(self) -> None:
@@ -303,124 +302,66 @@ class MainWindow(QMainWindow):
     def _on_flushed(self, _position: float) -> None:
         self.audio.flush()
         self._reset_clock()  # the bridge held the clock since the seek (on the loop thread)
-        self.video.set_subtitle("")
-
-    def show_cue(self, cue: Any) -> None:
-        """Slot: an ``nrdp.TextCue`` whose time has come; cleared after its duration.
-
-        A cue of another track than the one chosen (one still in flight when the user
-        switched) is ignored."""
-        if self._text_track != ANY_TRACK and getattr(cue, "track_id", None) != self._text_track:
-            return
-        self._cue_token += 1
-        token = self._cue_token
-        self.video.set_subtitle(cue_text(str(getattr(cue, "text", ""))))
-        span = float(getattr(cue, "end", 0.0)) - float(getattr(cue, "start", 0.0))
-        if span > 0:
-            QTimer.singleShot(int(span * 1000), lambda: self._clear_cue(token))
-
-    def _clear_cue(self, token: int) -> None:
-        if token == self._cue_token:
-            self.video.set_subtitle("")
-
-    def _on_subtitle_requested(self, track_id: str | None) -> None:
-        self._text_track = track_id
-        self._cue_token += 1
-        self.video.set_subtitle("")
-        self.session.select_text_track(track_id)
+        self.subtitles.clear()
 
     def _on_state(self, state: str) -> None:
-        self._set_playback(state=state)
+        self.set_playback(state=state)
         self.audio.set_paused(state != "playing")
         self.video.set_message("Buffering…" if state == "buffering" else "")
 
     def _on_quality(self, rung: int, bitrate: int) -> None:
+        heights = [q.height for q in self.playback.qualities if q.rung == rung]
+        self.player_page.osd.set_quality(heights[0] if heights else None, bitrate)
         self.overlay.set_stats(dataclasses.replace(self.overlay.stats, video_bitrate=bitrate))
 
     def _on_quality_requested(self, rung: int | None) -> None:
-        self._set_playback(quality=rung)
+        self.set_playback(quality=rung)
         self.session.set_quality(rung)
 
     def _on_volume(self, volume: float) -> None:
-        self._set_playback(volume=volume)
+        self.set_playback(volume=volume)
         self.audio.set_volume(volume)
 
     def _on_mute(self, muted: bool) -> None:
-        self._set_playback(muted=muted)
+        self.set_playback(muted=muted)
         self.audio.set_muted(muted)
 
     def _clock_note(self) -> str:
-        if not self.audio.available:
-            return self.audio.note
-        played = self.audio.position()
-        shown = self.video.frame
-        drift = ""
-        if played is not None and shown is not None:
-            drift = f", A/V drift {(shown.pts - played) * 1000:+.0f} ms"
-        poll = self._last_poll
-        if poll is not None and poll.state == "playing" and not poll.master_clock_active:
-            drift += ", video on the SDK clock"  # no device position yet, or it stalled
-        return f"{self.audio.note}{drift}"
+        return self.poll_feed.clock_note()
 
-    def _on_poll(self, poll: Poll) -> None:
-        self._last_poll = poll
-        snap = poll.snapshot
-        video_buf = float(snap.buffer_ahead.get("video", 0.0))
-        tracks: dict[str, Any] = {}
-        if poll.audio_tracks:
-            tracks["audio_tracks"] = tuple(TrackOption.from_info(t) for t in poll.audio_tracks)
-        if poll.text_tracks:
-            tracks["subtitle_tracks"] = tuple(TrackOption.from_info(t) for t in poll.text_tracks)
-        self._set_playback(
-            state=poll.state,
-            position=poll.position,
-            buffered_to=poll.position + video_buf,
-            **tracks,
-        )
-        self.overlay.set_stats(
-            OverlayStats.from_snapshot(
-                snap,
-                resolution=self.video.resolution(),
-                throughput_bps=poll.throughput_bps,
-                display_dropped=self.display_dropped,
-                clock=self.audio.clock,
-                clock_note=self._clock_note(),
-            )
-        )
-        self.overlay.add_sample(
-            GraphSample(
-                at=snap.playing_time + snap.stall_time,
-                bitrate_bps=float(snap.video_bitrate or 0),
-                throughput_bps=float(poll.throughput_bps or 0.0),
-                buffer_s=video_buf,
-            )
-        )
+    @property
+    def _last_poll(self) -> Poll | None:
+        """The latest reading of the player (benchmarks read it too)."""
+        return self.poll_feed.last
 
     def show_error(self, info: ErrorInfo) -> None:
-        """Slot: the error dialog (once per playback attempt) with its code and Retry."""
+        """Slot: the error page (once per playback attempt) with its code and Retry."""
         if self._error_for_attempt:
             return
         self._error_for_attempt = True
         self.last_error = info
         self._poll_timer.stop()
+        self._sync_timer.stop()
         self.video.set_message(f"Error {info.code}")
-        box = QMessageBox(self)
-        box.setIcon(QMessageBox.Icon.Critical)
-        box.setWindowTitle("Playback error")
-        box.setText(f"Error {info.code}: {info.name}")
-        box.setInformativeText(info.message)
-        box.setStandardButtons(QMessageBox.StandardButton.Retry | QMessageBox.StandardButton.Close)
-        box.finished.connect(lambda result: self._on_error_closed(result))
-        self.error_dialog = box
-        box.open()
+        self.error_page.set_error(info)
+        self.pages.setCurrentWidget(self.error_page)
+        self.error_page.retry_button.setFocus()
         self.error_shown.emit(info)
 
-    def _on_error_closed(self, result: int) -> None:
-        self.error_dialog = None
-        if result == QMessageBox.StandardButton.Retry and self.session.title_id is not None:
+    def retry(self) -> None:
+        """Retry on the error page: the same title again, from where it failed."""
+        if self.session.title_id is not None:
             self.play(self.session.title_id, self.playback.position)
-        else:
-            self.stop()
+
+    def _ask_thumbnail(self, t: float) -> None:
+        """The mouse over the seek bar: one request per second of title it passes over."""
+        if int(t) != self._thumbnail_asked:
+            self._thumbnail_asked = int(t)
+            self.session.thumbnail(t)
+
+    def _on_thumbnail(self, t: float, thumbnail: Any) -> None:
+        if thumbnail is not None and self.pages.currentWidget() is self.player_page:
+            self.player_page.show_preview(t, thumbnail)
 
     # -- view toggles and keys -----------------------------------------------------------
     def toggle_stats(self) -> None:
@@ -432,35 +373,9 @@ class MainWindow(QMainWindow):
             self.showNormal()
         else:
             self.showFullScreen()
-        self._set_playback(fullscreen=self.isFullScreen())
+        self.set_playback(fullscreen=self.isFullScreen())
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        if self.pages.currentWidget() is not self.player_page:
-            super().keyPressEvent(event)
-            return
-        key = Qt.Key
-        k = event.key()
-        pos = self.playback.position
-        if k in (key.Key_Space, key.Key_K):
-            self.toggle_play()
-        elif k == key.Key_Left:
-            self.seek(max(0.0, pos - SEEK_STEP))
-        elif k == key.Key_Right:
-            self.seek(pos + SEEK_STEP)
-        elif k == key.Key_Up:
-            self.controls.volume.setValue(min(100, self.controls.volume.value() + 10))
-        elif k == key.Key_Down:
-            self.controls.volume.setValue(max(0, self.controls.volume.value() - 10))
-        elif k == key.Key_M:
-            self.controls.mute_button.toggle()
-        elif k == key.Key_F:
-            self.toggle_fullscreen()
-        elif k in (key.Key_I, key.Key_S):
-            self.toggle_stats()
-        elif k == key.Key_Escape:
-            if self.isFullScreen():
-                self.toggle_fullscreen()
-            else:
-                self.stop()
-        else:
+        """Player keys (``remote.py``); the rest go on up."""
+        if not self.remote.handle(event):
             super().keyPressEvent(event)

@@ -23,6 +23,7 @@ import nrdp
 from apps.desktop.app_state import HomeState, TitleCard, TitleDetails
 from apps.desktop.bridge import PlayerBridge
 from apps.desktop.runtime import LoopThread
+from apps.desktop.seek_preview import thumbnail_of
 
 __all__ = ["Session", "poster_image"]
 
@@ -51,6 +52,7 @@ class Session(QObject):
     load_started = Signal(str, float)  # title id, start
     failed = Signal(str, object)  # what ("login", "home", "play", ...), error dict
     poster_ready = Signal(str, object)  # title id, QImage (decoded on the loop thread)
+    thumbnail_ready = Signal(float, object)  # time, (bytes, (x, y, w, h)) or None
     poster_failed = Signal(str, int)  # title id, error code (0: not a picture): keep the drawn one
 
     def __init__(
@@ -256,6 +258,14 @@ class Session(QObject):
                 await _maybe_await(fn(track_id))
 
         return self._spawn("subtitles", run())
+
+    def thumbnail(self, t: float) -> concurrent.futures.Future[Any]:
+        """Ask for the seek-bar thumbnail at ``t`` (``thumbnail_ready``; ``None``: none)."""
+
+        async def run() -> tuple[float, Any]:
+            return t, await thumbnail_of(self.player, t) if self.player is not None else None
+
+        return self._spawn("thumbnail", run(), lambda r: self.thumbnail_ready.emit(*r))
 
     def poll(self) -> None:
         """Ask for a :class:`~apps.desktop.bridge.Poll` (arrives on ``bridge.polled``)."""

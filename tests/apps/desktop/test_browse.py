@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 
 from apps.desktop.app_state import HomeState, Row, TitleCard, TitleDetails
-from apps.desktop.browse import FETCHED_ROLE, DetailsPage, HomePage, LoginPage, poster_pixmap
+from apps.desktop.browse import DetailsPage, HomePage, LoginPage, poster_pixmap
 from apps.desktop.session import poster_image
 from fake_backend.packager.poster import render_poster
 
@@ -37,7 +37,7 @@ def test_home_rows_search_results_and_activation(qtbot):
     ]
     view = page.rows[0][1]
     with qtbot.waitSignal(page.title_activated, timeout=1000) as sig:
-        view.itemClicked.emit(view.item(1))
+        qtbot.keyClick(view.tiles[1], Qt.Key.Key_Return)
     assert sig.args == ["t-b"]
     page.search.setText("alp")
     with qtbot.waitSignal(page.search_requested, timeout=1000) as sig:
@@ -66,7 +66,7 @@ def test_details_play_and_resume(qtbot):
         page.play_button.click()
     assert sig.args == ["t-a", 0.0]
     page.set_details(TitleDetails(B))
-    assert not page.resume_button.isVisibleTo(page)
+    assert not page.resume_button.isVisibleTo(page) and page.play_button.text() == "Play"
 
 
 def test_a_fetched_poster_replaces_the_drawn_one_on_every_tile(qtbot):
@@ -86,19 +86,19 @@ def test_a_fetched_poster_replaces_the_drawn_one_on_every_tile(qtbot):
     for _title, view in page.rows:
         i = view.title_ids().index("t-b")
         tile = view.tile_pixmap(i)
-        assert not tile.isNull() and view.item(i).data(FETCHED_ROLE) is True
+        assert not tile.isNull() and view.tiles[i].fetched is True
         got = tile.toImage().pixelColor(tile.width() // 2, 2)
         want = image.pixelColor(image.width() // 2, 3)
         assert abs(got.red() - want.red()) + abs(got.green() - want.green()) < 24
     assert page.rows[0][1].tile_pixmap(1).toImage() != drawn
-    assert page.rows[0][1].item(0).data(FETCHED_ROLE) is False  # t-a keeps its drawn one
+    assert page.rows[0][1].tiles[0].fetched is False  # t-a keeps its drawn one
     page.set_results("be", (B,))  # later rows reuse the fetched poster
-    assert page.rows[0][1].item(0).data(FETCHED_ROLE) is True
+    assert page.rows[0][1].tiles[0].fetched is True
     details = DetailsPage()
     qtbot.addWidget(details)
     details.posters = page.posters
     details.set_details(TitleDetails(B))
-    assert details.poster.pixmap().height() == 300
+    assert details.poster.pixmap().height() == DetailsPage.BIG.height()
 
 
 def test_poster_address_is_read_from_the_title():
@@ -152,7 +152,7 @@ def test_posters_arrive_from_the_backend_in_rows_and_details(qtbot, backend):
         row = window.home_page.rows[0][1]
         card = row.cards[0]
         assert card.id == "t-desk" and card.poster_url == "/discovery/v1/titles/t-desk/artwork"
-        qtbot.waitUntil(lambda: row.item(0).data(FETCHED_ROLE) is True, timeout=15_000)
+        qtbot.waitUntil(lambda: row.tiles[0].fetched is True, timeout=15_000)
         # the PNG the backend served, decoded here: the tile shows exactly its pixels
         png, _etag = backend.discovery._posters[("t-desk", card.name)]
         served = QImage.fromData(png)
@@ -165,12 +165,12 @@ def test_posters_arrive_from_the_backend_in_rows_and_details(qtbot, backend):
         got = tile.pixelColor(60, 1)
         assert abs(got.red() - want.red()) + abs(got.green() - want.green()) < 24
         # the details page shows it too, at its own size
-        row.itemClicked.emit(row.item(0))
+        qtbot.keyClick(row.tiles[0], Qt.Key.Key_Return)
         qtbot.waitUntil(lambda: window.pages.currentWidget() is window.details_page, timeout=5000)
         shown = window.details_page.poster.pixmap().toImage()
         assert window.details_page.poster.property("fetched") is True
         assert _same_pixels(shown, scaled_poster(served, DetailsPage.BIG).toImage())
-        assert window.error_dialog is None and window.last_error is None
+        assert window.last_error is None
     finally:
         window.session.close()
 
@@ -190,9 +190,9 @@ def test_failing_artwork_route_keeps_the_placeholder_without_a_dialog(qtbot, bac
             window.login_page.button.click()
         assert sig.args == ["t-desk", 8200]  # ServiceError: the artwork route answered 503
         row = window.home_page.rows[0][1]
-        assert row.item(0).data(FETCHED_ROLE) is False
+        assert row.tiles[0].fetched is False
         assert _same_pixels(row.tile_pixmap(0).toImage(), poster_pixmap(row.cards[0]).toImage())
-        assert window.error_dialog is None and window.last_error is None
+        assert window.last_error is None
         # the discovery channel's breaker was not tripped by artwork: rows still load
         with qtbot.waitSignal(session.home_ready, timeout=10_000):
             session.load_home()

@@ -16,19 +16,24 @@ from PySide6.QtGui import QImage
 from apps.desktop.__main__ import parse_args
 
 
-def test_screenshot_of_a_playing_title(qapp, backend, tmp_path):
-    out = tmp_path / "shot.png"
-    argv = ["--backend", backend.gateway_url, "--email", backend.demo_email]
-    argv += ["--password", backend.demo_password, "--play", "t-desk", "--stats"]
-    argv += ["--screenshot", str(out), "--quit-after", "0.5", "--size", "640x420"]
+def run_app(argv: list[str]) -> subprocess.CompletedProcess[str]:
+    """``python -m apps.desktop ARGV`` as users run it (offscreen)."""
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    proc = subprocess.run(
+    return subprocess.run(
         [sys.executable, "-m", "apps.desktop", *argv],
         env=env,
         capture_output=True,
         text=True,
         timeout=60,
     )
+
+
+def test_screenshot_of_a_playing_title(qapp, backend, tmp_path):
+    out = tmp_path / "shot.png"
+    argv = ["--backend", backend.gateway_url, "--email", backend.demo_email]
+    argv += ["--password", backend.demo_password, "--play", "t-desk", "--stats"]
+    argv += ["--screenshot", str(out), "--quit-after", "0.5", "--size", "640x420"]
+    proc = run_app(argv)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert f"screenshot: {out}" in proc.stdout
     img = QImage(str(out)).convertToFormat(QImage.Format.Format_Grayscale8)
@@ -62,3 +67,28 @@ def test_track_preferences_become_the_player_config(capsys):
     with pytest.raises(SystemExit):
         parse_args(["--subtitles", "not a language!"])
     assert "--audio/--subtitles" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("screen", ["details", "error"])
+def test_screenshot_of_a_chosen_screen(qapp, backend, tmp_path, screen):
+    out = tmp_path / f"{screen}.png"
+    argv = ["--backend", backend.gateway_url, "--email", backend.demo_email]
+    argv += ["--password", backend.demo_password, "--screenshot", str(out)]
+    argv += ["--screenshot-screen", screen, "--quit-after", "0.3", "--size", "1024x640"]
+    proc = run_app(argv)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    img = QImage(str(out)).convertToFormat(QImage.Format.Format_Grayscale8)
+    assert (img.width(), img.height()) == (1024, 640)
+    luma = np.frombuffer(img.constBits(), np.uint8, img.sizeInBytes())
+    assert luma.mean() < 60 and luma.max() > 200  # the dark theme, with light text on it
+    if screen == "error":  # the accent-red code line of the error page is in the picture
+        rgb = QImage(str(out)).convertToFormat(QImage.Format.Format_RGB888)
+        px = np.frombuffer(rgb.constBits(), np.uint8, rgb.sizeInBytes())
+        px = px.reshape(640, rgb.bytesPerLine())[:, : 1024 * 3].reshape(640, 1024, 3)
+        assert ((px[..., 0] > 180) & (px[..., 1] < 60)).sum() > 50
+
+
+def test_screen_argument_is_checked(capsys):
+    assert parse_args(["--screenshot-screen", "details"]).screenshot_screen == "details"
+    with pytest.raises(SystemExit):
+        parse_args(["--screenshot-screen", "settings"])

@@ -16,7 +16,6 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QMessageBox
 
 import nrdp
 from apps.desktop.audio import AudioOutput
@@ -79,21 +78,40 @@ def sign_in(qtbot, window: MainWindow, email: str, password: str) -> None:
         ) from None
 
 
-def test_sign_in_browse_play_pause(qtbot, app_window, backend):
+def press(qtbot, window: MainWindow, key: Qt.Key) -> None:
+    """A remote's key: to whatever has the keyboard focus (the window if nothing has)."""
+    qtbot.keyClick(window.focusWidget() or window, key)
+
+
+def server_bookmark(window: MainWindow, title_id: str) -> float | None:
+    """The resume point the service holds for ``title_id`` (read with the SDK)."""
+    s = window.session
+    assert s.device is not None
+    marks = s.runtime.submit(s.device.discovery.bookmarks()).result(10)
+    return next((float(b["position_s"]) for b in marks if b["title_id"] == title_id), None)
+
+
+def test_keys_only_sign_in_browse_play_pause_back_resume(qtbot, app_window, backend):
+    """The whole flow by remote keys: OK, arrows, Play/Pause, Back; nothing is clicked."""
     window = app_window()
-    sign_in(qtbot, window, backend.demo_email, backend.demo_password)
+    window.show_login(backend.demo_email, backend.demo_password)
+    press(qtbot, window, Qt.Key.Key_Return)  # in the password field: sign in
+    qtbot.waitUntil(lambda: bool(window.home_page.rows), timeout=10_000)
     _title, row = window.home_page.rows[0]
     assert row.title_ids() == ["t-desk"]
-    row.itemClicked.emit(row.item(0))
+    qtbot.waitUntil(lambda: window.focusWidget() is row.tiles[0], timeout=3000)
+    press(qtbot, window, Qt.Key.Key_Return)  # OK on the poster: its details
     qtbot.waitUntil(lambda: window.pages.currentWidget() is window.details_page, timeout=5000)
-    assert "t-desk" in window.details_page.name.text()
+    page = window.details_page
+    assert "t-desk" in page.name.text() and window.focusWidget() is page.play_button
     assert [q.height for q in window.details.qualities] == [240, 360]
     beats: list[float] = []  # the UI thread's heartbeat: it must never stop during playback
     heart = QTimer()
     heart.timeout.connect(lambda: beats.append(time.monotonic()))
     heart.start(20)
-    window.details_page.play_button.click()
+    press(qtbot, window, Qt.Key.Key_Return)  # OK on Play
     qtbot.waitUntil(lambda: shown_frame_id(window) is not None, timeout=15_000)
+    assert window.focusWidget() is window.player_page
     first = shown_frame_id(window)
     qtbot.wait(800)
     later = shown_frame_id(window)
@@ -102,6 +120,8 @@ def test_sign_in_browse_play_pause(qtbot, app_window, backend):
     assert window.overlay.stats.resolution in ("426x240", "640x360")
     assert window.controls.play_button.text() == "Pause"
     assert window.controls.seek_bar.duration == 4.0
+    osd = window.player_page.osd
+    assert osd.title.text() == window.details.card.name and osd.badge.text().endswith("b/s")
     # the audio menu lists the player's own tracks (Player.audio_tracks), the playing one ticked
     qtbot.waitUntil(lambda: any(t.selected for t in window.playback.audio_tracks), timeout=3000)
     menu = window.controls.audio_menu
@@ -111,22 +131,43 @@ def test_sign_in_browse_play_pause(qtbot, app_window, backend):
     ]
     assert window.controls.audio_button.isEnabled()
 
-    window.controls.play_button.click()  # pause
+    press(qtbot, window, Qt.Key.Key_MediaTogglePlayPause)  # the remote's Play/Pause
     qtbot.waitUntil(lambda: window.playback.state == "paused", timeout=3000)
     qtbot.wait(200)
     frozen, shown = shown_frame_id(window), window.video.frames_shown
     qtbot.wait(600)
     assert shown_frame_id(window) == frozen and window.video.frames_shown == shown
     assert window.controls.play_button.text() == "Play"
-    window.controls.play_button.click()  # resume
+    stopped_at = window.playback.position
+    assert 0.5 < stopped_at < 3.5
+    press(qtbot, window, Qt.Key.Key_Escape)  # Back: the details, with the resume point
+    qtbot.waitUntil(lambda: window.pages.currentWidget() is page, timeout=3000)
+    assert window.focusWidget() is page.resume_button and page.resume_button.isVisibleTo(page)
+    assert page.play_button.text() == "Start over"
+    qtbot.waitUntil(lambda: server_bookmark(window, "t-desk") is not None, timeout=5000)
+    assert abs(server_bookmark(window, "t-desk") - stopped_at) < 0.5
+    press(qtbot, window, Qt.Key.Key_Escape)  # Back: home, now with Continue watching
+    qtbot.waitUntil(lambda: window.home_page.rows[0][0] == "Continue watching", timeout=5000)
+    tile = window.home_page.rows[0][1].tiles[0]
+    assert tile.card.id == "t-desk" and 0 < (tile.card.progress or 0) < 1
+    before = window.home_page.rows[1][1].tiles[0]  # the focus stayed on the title, in its row
+    qtbot.waitUntil(lambda: window.focusWidget() is before, timeout=3000)
+    press(qtbot, window, Qt.Key.Key_Up)
+    assert window.focusWidget() is tile
+    press(qtbot, window, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.pages.currentWidget() is page, timeout=5000)
+    qtbot.waitUntil(lambda: window.focusWidget() is page.resume_button, timeout=3000)
+    press(qtbot, window, Qt.Key.Key_Return)  # Resume: playback from the bookmark to the end
+    qtbot.waitUntil(lambda: shown_frame_id(window) is not None, timeout=15_000)
+    assert shown_frame_id(window) >= int(stopped_at * 10) - 10  # resumed, not from 0
     qtbot.waitUntil(lambda: window.playback.state == "ended", timeout=10_000)
     assert shown_frame_id(window) == 39  # the last frame of the 4 s title
-    assert window.error_dialog is None and window.last_error is None
+    assert window.last_error is None
     heart.stop()
     assert max(b - a for a, b in itertools.pairwise(beats)) < 0.5  # never blocked for long
 
 
-def test_license_refusal_opens_the_error_dialog_with_its_code(qtbot, app_window, backend):
+def test_license_refusal_shows_the_error_page_and_retry_works_by_keys(qtbot, app_window, backend):
     email, password = f"unpaid-{time.monotonic_ns()}@example.com", "correct horse"
     doc = {"email": email, "password": password, "plan": "basic"}
     assert post(backend.gateway_url + "/signup/v1/accounts", doc) == 201
@@ -136,13 +177,19 @@ def test_license_refusal_opens_the_error_dialog_with_its_code(qtbot, app_window,
         window.play("t-desk")
     info = sig.args[0]
     assert info.code == nrdp.NotEntitled.code and info.name == "NotEntitled"
-    assert window.error_dialog is not None and str(info.code) in window.error_dialog.text()
+    page = window.error_page
+    assert window.pages.currentWidget() is page
+    assert str(info.code) in page.code.text() and "NotEntitled" in page.code.text()
+    assert page.message.text() == info.message and info.message
+    assert window.focusWidget() is page.retry_button
     assert window.video.frame is None
-    with qtbot.waitSignal(window.error_shown, timeout=10_000) as again:  # Retry: a new attempt
-        window.error_dialog.done(QMessageBox.StandardButton.Retry)
+    with qtbot.waitSignal(window.error_shown, timeout=10_000) as again:  # OK on Retry
+        qtbot.keyClick(window.focusWidget(), Qt.Key.Key_Return)
     assert again.args[0].code == info.code
-    window.error_dialog.reject()  # Close: back to browsing
-    qtbot.waitUntil(lambda: window.pages.currentWidget() is not window.player_page, timeout=3000)
+    qtbot.keyClick(window.focusWidget(), Qt.Key.Key_Right)
+    assert window.focusWidget() is page.back_button
+    qtbot.keyClick(window.focusWidget(), Qt.Key.Key_Escape)  # Back: to browsing
+    qtbot.waitUntil(lambda: window.pages.currentWidget() not in (page, window.player_page))
 
 
 def test_killed_oca_fails_over_without_a_dialog(qtbot, app_window, backend):
@@ -161,7 +208,7 @@ def test_killed_oca_fails_over_without_a_dialog(qtbot, app_window, backend):
     stats = window.overlay.stats
     assert stats.oca_failovers >= 1 and stats.oca != serving
     assert "failovers" in window.overlay.text.text()
-    assert window.error_dialog is None and window.last_error is None
+    assert window.last_error is None
     window.toggle_stats()  # the overlay covers the frame-id band
     assert shown_frame_id(window) == 39
 
@@ -183,7 +230,7 @@ def test_subtitle_menu_turns_the_players_text_track_on_and_off(qtbot, app_window
     assert window.video.subtitle == ""
     qtbot.waitUntil(lambda: not window.playback.subtitle_tracks[0].selected, timeout=3000)
     qtbot.wait(1200)  # a cue per second: none may come back
-    assert window.video.subtitle == "" and window.error_dialog is None
+    assert window.video.subtitle == ""
 
 
 def test_audio_menu_switches_the_language_mid_playback(qtbot, app_window, backend):
@@ -198,7 +245,7 @@ def test_audio_menu_switches_the_language_mid_playback(qtbot, app_window, backen
     )
     assert window.controls.audio_menu.actions()[1].isChecked()
     qtbot.waitUntil(lambda: window.playback.state == "ended", timeout=10_000)
-    assert window.error_dialog is None and window.last_error is None
+    assert window.last_error is None
 
 
 def test_keys_map_to_intents(qtbot):
@@ -207,7 +254,7 @@ def test_keys_map_to_intents(qtbot):
     qtbot.addWidget(window)
     try:
         window.pages.setCurrentWidget(window.player_page)
-        window._set_playback(state="paused", position=20.0, duration=60.0)
+        window.set_playback(state="paused", position=20.0, duration=60.0)
         qtbot.keyClick(window, Qt.Key.Key_I)
         assert window.overlay.isVisibleTo(window)
         qtbot.keyClick(window, Qt.Key.Key_Right)

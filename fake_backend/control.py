@@ -16,7 +16,6 @@ from fake_backend.errors import (
     MalformedJson,
     OcaNotFound,
     RouteNotFound,
-    TitleNotFound,
 )
 from fake_backend.experiments.allocation import qoe_report
 from fake_backend.http_errors import error_middleware
@@ -80,8 +79,6 @@ class ControlPlane:
         r.add_post("/control/v1/chaos/stop", self.stop_chaos)
         r.add_get("/control/v1/breakers", self.breakers)
         r.add_post("/control/v1/breakers/reset", self.reset_breakers)
-        r.add_get("/steering/v1/dash/{title_id}", self.dash)
-        r.add_get("/steering/v1/rank/{title_id}", self.rank)
         r.add_get("/experiments/v1/report", self.report)
         self.app = app
         self.breaker_snapshot: Any = lambda: []
@@ -218,22 +215,6 @@ class ControlPlane:
         """Close every gateway breaker now instead of waiting out its reset timeout."""
         self.breaker_reset()
         return web.json_response({"breakers": self.breaker_snapshot()})
-
-    async def dash(self, request: web.Request) -> web.Response:
-        title_id = request.match_info["title_id"]
-        if self.ctx.store.title(title_id) is None:
-            raise TitleNotFound(title_id=title_id[:64])
-        client = request.query.get("client", request.remote or "anonymous")
-        reload_uri = str(request.url)
-        return web.json_response(self.steering.dash_steering(title_id, client, reload_uri))
-
-    async def rank(self, request: web.Request) -> web.Response:
-        title_id = request.match_info["title_id"]
-        client = request.query.get("client", request.remote or "anonymous")
-        ranked = self.steering.rank(title_id, client)
-        return web.json_response(
-            {"title_id": title_id, "candidates": [r.to_dict() for r in ranked]}
-        )
 
     async def report(self, request: web.Request) -> web.Response:
         exp = self.ctx.config.experiment

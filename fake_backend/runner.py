@@ -36,6 +36,7 @@ from fake_backend.license.service import LicenseService
 from fake_backend.oca.chaos import Chaos
 from fake_backend.oca.fleet import Fleet
 from fake_backend.play_api.service import PlayApiService
+from fake_backend.steering.routes import steering_routes
 from fake_backend.steering.service import Steering
 from fake_backend.store import Store
 from fake_backend.telemetry.service import TelemetryService
@@ -204,6 +205,7 @@ class Backend:
             ]
             self.gateway = Gateway(self.ctx, [ep for s in services for ep in s.endpoints()])
             gateway_holder.append(self.gateway)
+            self.gateway.app.router.add_routes(steering_routes(self.ctx, self.steering))
             self.control = ControlPlane(self.ctx, self.fleet, self.steering, self.chaos)
             self.control.breaker_snapshot = lambda: [
                 b.snapshot() for b in self.gateway.breakers.values()

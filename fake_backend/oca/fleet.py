@@ -9,13 +9,14 @@ when links are not possible). A miss fills from a peer that holds the file (HTTP
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import os
 import secrets
 import shutil
 import ssl
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -79,7 +80,7 @@ class Fleet:
             OcaNode(f"oca-{i + 1}", data_dir / "ocas" / f"oca-{i + 1}", self, host, server_ssl)
             for i in range(count)
         ]
-        self._locks: dict[tuple[str, str, str], asyncio.Lock] = {}
+        self._locks: dict[tuple[str, str, str], list[Any]] = {}  # key -> [lock, users]
         self._file_counts: dict[str, int] = {}
         self._session: aiohttp.ClientSession | None = None
 
@@ -131,10 +132,29 @@ class Fleet:
                     out.append(n.id)
         return out
 
+    @property
+    def fill_locks(self) -> int:
+        """Per-file fill locks held now (one per file being filled; 0 when idle)."""
+        return len(self._locks)
+
+    @contextlib.asynccontextmanager
+    async def _fill_lock(self, key: tuple[str, str, str]) -> AsyncIterator[None]:
+        """One fill per file at a time; the lock lives only while someone uses it (a flood
+        of requests for missing files must not leave one lock per path behind)."""
+        entry = self._locks.get(key)
+        if entry is None:
+            entry = self._locks[key] = [asyncio.Lock(), 0]
+        entry[1] += 1
+        try:
+            async with entry[0]:
+                yield
+        finally:
+            entry[1] -= 1
+            if entry[1] == 0:
+                del self._locks[key]
+
     async def fill(self, node: OcaNode, title_id: str, rel: str) -> None:
-        key = (node.id, title_id, rel)
-        lock = self._locks.setdefault(key, asyncio.Lock())
-        async with lock:
+        async with self._fill_lock((node.id, title_id, rel)):
             dest = node.file_path(title_id, rel)
             if dest.is_file():
                 return
@@ -153,7 +173,6 @@ class Fleet:
                 raise FileNotFound(path=f"{title_id}/{rel}"[:200])
             await asyncio.to_thread(_link_or_copy, src, dest)
             node.stats["fills_origin"] += 1
-        self._locks.pop(key, None)
 
     @staticmethod
     def _write(dest: Path, data: bytes) -> None:

@@ -1,0 +1,65 @@
+"""Every resource limit of the backend, named in one place (docs/backend.md, "Limits").
+
+A hostile or broken client must not be able to take the process down by holding
+connections, filling caches or guessing passwords; each bound here says what happens at
+the limit (close, refuse with a typed error, or wait) so nothing fails open.
+"""
+
+from __future__ import annotations
+
+import resource
+from dataclasses import dataclass
+
+__all__ = ["LoginLimits", "ServerLimits", "descriptor_budget"]
+
+
+@dataclass(frozen=True)
+class ServerLimits:
+    """Connection and table limits shared by every listener (gateway, control, OCAs)."""
+
+    header_timeout_s: float = 10.0
+    """A connection must deliver a complete request head within this time of opening (or of
+    the previous response); else it is closed. Half-open floods end here."""
+    keepalive_timeout_s: float = 15.0
+    """An idle keep-alive connection is closed after this long without a request."""
+    max_conns_per_client: int = 256
+    """Open connections one client address may hold on one listener; more are closed at
+    once (a player needs a handful per OCA)."""
+    listener_share: float = 0.5
+    """One listener may hold at most this share of the process's descriptor budget, so a
+    flood on one port leaves room for the others (the gateway, control plane, OCAs)."""
+    reserved_fds: int = 256
+    """Descriptors kept back for files, SQLite, peer fills and logs."""
+    accept_error_log_interval_s: float = 5.0
+    """Accept errors (e.g. EMFILE) are logged at most once per interval, with a count."""
+    nonce_entries: int = 100_000
+    """Nonces remembered; when full of unexpired nonces a signed call is refused with 503
+    ``Overloaded`` rather than forgetting a nonce (which would allow a replay)."""
+    rate_limit_keys: int = 50_000
+    """Token buckets kept; full of active buckets -> 503 ``Overloaded`` for new keys."""
+
+
+@dataclass(frozen=True)
+class LoginLimits:
+    """Brute-force protection of ``/auth/v1/login`` (token buckets, no permanent lockout).
+
+    Failures only are counted. An account allows ``account_burst`` failed logins and then
+    one per ``account_refill_s``; an address ``address_burst`` and then one per
+    ``address_refill_s``. Once the bucket refills the right password works again, so an
+    attacker can delay a real user by at most ``account_refill_s`` per guess, never lock
+    them out for good.
+    """
+
+    account_burst: int = 10
+    account_refill_s: float = 30.0
+    address_burst: int = 50
+    address_refill_s: float = 6.0
+    max_keys: int = 100_000
+
+
+def descriptor_budget(limits: ServerLimits) -> int:
+    """Connections one listener may hold: its share of the soft RLIMIT_NOFILE after the
+    reserve (so a flood on one port leaves the rest of the budget to the others)."""
+    soft, _hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    usable = max(64, soft - limits.reserved_fds)
+    return max(16, int(usable * limits.listener_share))

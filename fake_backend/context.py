@@ -108,3 +108,6 @@ class Context:
         self.down_services: set[str] = set()  # gateway services taken down (control plane)
         self.gateway_url = ""
         self.control_url = ""
+        self.steering_url = ""
+        """Public base URL of steering (the gateway's): the Play API's steering entry and
+        every RELOAD-URI are built from it, never from a request's Host header."""

@@ -217,6 +217,7 @@ class Backend:
             scheme = "https" if self.tls else "http"
             self.ctx.gateway_url = f"{scheme}://{self.host}:{gw_port}"
             self.ctx.control_url = f"{scheme}://{self.host}:{ctl_port}"
+            self.ctx.steering_url = self.ctx.gateway_url
             if self.chaos_seed is not None:
                 self.chaos.start()
             (self.data_dir / "endpoints.json").write_text(json.dumps(self.endpoints(), indent=2))

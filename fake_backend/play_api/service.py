@@ -75,7 +75,7 @@ class PlayApiService:
         self.ctx.store.add_view(account.id, profile.id, title.id, now=req.now)
         self.ctx.cache.invalidate(f"home:{profile.id}")
         kids = [k.hex() for k in title.kids]
-        steering_url = dash_url(self.ctx.gateway_url, title.id, req.caller.device_id)
+        steering_url = dash_url(self.ctx.steering_url, title.id, req.caller.device_id)
         return Reply(
             data={
                 "playback_id": playback_id,

@@ -1,13 +1,13 @@
 """The public steering endpoints (served on the gateway's port, not the control plane's).
 
-Players fetch DASH content steering here; the RELOAD-URI is built from the configured
-public URL, never from the request's Host header (a client must not be able to point
-another client's reloads elsewhere through a proxy or a cache).
+
+
+
 """
 
 from __future__ import annotations
 
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from aiohttp import web
 
@@ -18,6 +18,8 @@ from fake_backend.steering.service import Steering
 __all__ = ["dash_url", "steering_routes"]
 
 MAX_CLIENT_LEN = 128
+ECHOED = ("_DASH_pathway", "_DASH_throughput")
+"""Query parameters of the request carried into RELOAD-URI (the only part echoed)."""
 
 
 def dash_url(base_url: str, title_id: str, client: str) -> str:
@@ -44,7 +46,10 @@ def steering_routes(ctx: Context, steering: Steering) -> list[web.RouteDef]:
 
     async def dash(request: web.Request) -> web.Response:
         title_id, client = known(request), _client(request)
-        reload_uri = dash_url(ctx.gateway_url, title_id, client)
+        reload_uri = dash_url(ctx.steering_url, title_id, client)
+        echo = [(k, v) for k in ECHOED for v in request.query.getall(k, [])[:1]]
+        if echo:  # the pathway/throughput the client reported (DASH-IF steering state)
+            reload_uri += "&" + urlencode(echo)
         return web.json_response(steering.dash_steering(title_id, client, reload_uri))
 
     async def rank(request: web.Request) -> web.Response:

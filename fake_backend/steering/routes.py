@@ -1,8 +1,8 @@
 """The public steering endpoints (served on the gateway's port, not the control plane's).
 
-
-
-
+Players fetch DASH content steering here; the RELOAD-URI is built from the configured
+public URL (``Context.steering_url``), never from the request's Host header (a client
+must not be able to point another client's reloads elsewhere through a proxy or cache).
 """
 
 from __future__ import annotations

@@ -41,19 +41,25 @@ class ServerLimits:
 
 @dataclass(frozen=True)
 class LoginLimits:
-    """Brute-force protection of ``/auth/v1/login`` (token buckets, no permanent lockout).
+    """Brute-force protection of ``/auth/v1/login``: token buckets of *failed* logins.
 
-    Failures only are counted. An account allows ``account_burst`` failed logins and then
-    one per ``account_refill_s``; an address ``address_burst`` and then one per
-    ``address_refill_s``. Once the bucket refills the right password works again, so an
-    attacker can delay a real user by at most ``account_refill_s`` per guess, never lock
-    them out for good.
+    * per address: ``address_burst`` failures, then one per ``address_refill_s``;
+    * per (account, address): ``pair_burst``, then one per ``pair_refill_s``;
+    * per account, from devices not already registered to it: ``account_burst``, then one
+      per ``account_refill_s`` (a distributed guesser still gets few tries per account).
+
+    When a bucket is empty the login answers 429 ``RateLimited`` with ``Retry-After``
+    before the password is checked. No lockout is permanent (buckets refill), and a
+    guesser elsewhere cannot lock the real user out: the pair bucket is per address, and
+    the account-wide bucket does not apply to a device already registered to the account.
     """
 
-    account_burst: int = 10
-    account_refill_s: float = 30.0
     address_burst: int = 50
     address_refill_s: float = 6.0
+    pair_burst: int = 10
+    pair_refill_s: float = 30.0
+    account_burst: int = 100
+    account_refill_s: float = 60.0
     max_keys: int = 100_000
 
 

@@ -36,10 +36,18 @@ class RateLimiter:
         # key -> (tokens, time of last use), least recently used first
         self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
 
+    def _tokens(self, key: str, now: float) -> float:
+        tokens, last = self._buckets.get(key, (self.limit.burst, now))
+        return min(self.limit.burst, tokens + max(0.0, now - last) * self.limit.rate_per_s)
+
+    def peek(self, key: str, now: float) -> float:
+        """What :meth:`take` would answer, without taking a token."""
+        tokens = self._tokens(key, now)
+        return 0.0 if tokens >= 1.0 else (1.0 - tokens) / self.limit.rate_per_s
+
     def take(self, key: str, now: float) -> float:
         """0.0 if allowed, else the seconds until a token is available."""
-        tokens, last = self._buckets.get(key, (self.limit.burst, now))
-        tokens = min(self.limit.burst, tokens + max(0.0, now - last) * self.limit.rate_per_s)
+        tokens = self._tokens(key, now)
         if key not in self._buckets:
             self._make_room(now)
         self._buckets[key] = (tokens - 1.0, now) if tokens >= 1.0 else (tokens, now)
@@ -47,6 +55,11 @@ class RateLimiter:
         if tokens >= 1.0:
             return 0.0
         return (1.0 - tokens) / self.limit.rate_per_s
+
+    def refund(self, key: str, now: float) -> None:
+        """Give one token back (a request that turned out not to count)."""
+        if key in self._buckets:
+            self._buckets[key] = (min(self.limit.burst, self._tokens(key, now) + 1.0), now)
 
     def _make_room(self, now: float) -> None:
         """Forget refilled buckets (least recently used first); Overloaded if none is."""

@@ -33,6 +33,7 @@ from fake_backend.discovery.service import DiscoveryService
 from fake_backend.gateway.app import Gateway
 from fake_backend.gateway.breaker import CircuitBreaker
 from fake_backend.license.service import LicenseService
+from fake_backend.listener import AcceptErrorLog, ConnectionGuard, GuardedSite, runner_kwargs
 from fake_backend.oca.chaos import Chaos
 from fake_backend.oca.fleet import Fleet
 from fake_backend.play_api.service import PlayApiService
@@ -88,6 +89,9 @@ class Backend:
         self.demo_email = DEMO_EMAIL
         self.demo_password = ""
         self._runners: list[web.AppRunner] = []
+        self.guards: dict[str, ConnectionGuard] = {}
+        """Connection guards of the gateway and control plane (OCAs hold their own)."""
+        self._accept_log = AcceptErrorLog(self.config.limits.accept_error_log_interval_s)
         self._started = False
 
     # -- URLs -------------------------------------------------------------------------
@@ -160,6 +164,7 @@ class Backend:
             self.auth.create_account(self.demo_email, self.demo_password, DEMO_PLAN, entitled=True)
 
     async def start(self) -> None:
+        self._accept_log.install(asyncio.get_running_loop())
         await asyncio.to_thread(self._prepare_dir)
         store = Store(self.data_dir / "backend.sqlite3")
         self.secret = store.secret("server_secret", os.urandom(32))
@@ -181,6 +186,7 @@ class Backend:
             client_ssl=client_ssl,
             token_verifier=self._verify_playback_token,
             require_token=self.config.oca_require_token,
+            limits=self.config.limits,
         )
         self.auth = AuthService(self.ctx)
         try:
@@ -212,8 +218,8 @@ class Backend:
             ]
             self.control.breaker_reset = self.gateway.reset_breakers
             self.control.gateway_services = lambda: self.gateway.services
-            gw_port = await self._serve(self.gateway.app, base)
-            ctl_port = await self._serve(self.control.app, base + 1 if base else 0)
+            gw_port = await self._serve("gateway", self.gateway.app, base)
+            ctl_port = await self._serve("control", self.control.app, base + 1 if base else 0)
             scheme = "https" if self.tls else "http"
             self.ctx.gateway_url = f"{scheme}://{self.host}:{gw_port}"
             self.ctx.control_url = f"{scheme}://{self.host}:{ctl_port}"
@@ -232,18 +238,18 @@ class Backend:
         now = self.ctx.clock() - self.config.oca_token_leeway_s
         return self.ctx.playback.verify(token, now=now)
 
-    async def _serve(self, app: web.Application, port: int) -> int:
-        runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
+    async def _serve(self, name: str, app: web.Application, port: int) -> int:
+        limits = self.config.limits
+        runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0, **runner_kwargs(limits))
         await runner.setup()
         self._runners.append(runner)
-        site = web.TCPSite(
-            runner, self.host, port, reuse_address=True, ssl_context=self._server_ssl
+        guard = ConnectionGuard(limits)
+        site = GuardedSite(
+            runner, self.host, port, reuse_address=True, ssl_context=self._server_ssl, guard=guard
         )
         await site.start()
-        server = getattr(site, "_server", None)
-        if server is not None and server.sockets:
-            return int(server.sockets[0].getsockname()[1])
-        return port
+        self.guards[name] = guard
+        return site.port
 
     async def close(self) -> None:
         chaos = getattr(self, "chaos", None)
@@ -258,4 +264,5 @@ class Backend:
         ctx = getattr(self, "ctx", None)
         if ctx is not None:
             ctx.store.close()
+        self._accept_log.uninstall()
         self._started = False

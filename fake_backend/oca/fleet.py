@@ -24,6 +24,7 @@ import aiohttp
 
 from fake_backend.content import ContentStore
 from fake_backend.errors import FileNotFound
+from fake_backend.limits import ServerLimits
 from fake_backend.oca.server import FILL_HEADER, OcaNode
 
 __all__ = ["Fleet", "place"]
@@ -62,6 +63,7 @@ class Fleet:
         client_ssl: ssl.SSLContext | None = None,
         token_verifier: Callable[[str], Mapping[str, Any]] | None = None,
         require_token: bool = False,
+        limits: ServerLimits | None = None,
     ) -> None:
         """``server_ssl`` serves every OCA over HTTPS; ``client_ssl`` verifies peers on fill.
 
@@ -77,7 +79,9 @@ class Fleet:
         """Cache fills between OCAs carry this (``FILL_HEADER``); a fill is served without a
         playback token, so the header's value must be something a client cannot know."""
         self.nodes = [
-            OcaNode(f"oca-{i + 1}", data_dir / "ocas" / f"oca-{i + 1}", self, host, server_ssl)
+            OcaNode(
+                f"oca-{i + 1}", data_dir / "ocas" / f"oca-{i + 1}", self, host, server_ssl, limits
+            )
             for i in range(count)
         ]
         self._locks: dict[tuple[str, str, str], list[Any]] = {}  # key -> [lock, users]

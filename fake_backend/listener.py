@@ -1,0 +1,205 @@
+"""Listeners that a flood of idle or half-sent connections cannot take down.
+
+Every site of the backend (gateway, control plane, each OCA) is a :class:`GuardedSite`:
+an aiohttp ``TCPSite`` whose connections pass a :class:`ConnectionGuard` first. The guard
+closes a connection at once when its client address already holds
+``max_conns_per_client`` connections on this listener, or when the listener holds its
+whole share of the process's descriptors (``descriptor_budget``), so a flood on one port
+leaves room for the others; and it closes a connection that has not delivered a complete
+request head within ``header_timeout_s``. After a response, aiohttp's own keep-alive
+timeout (``keepalive_timeout_s``, passed to the runner by :func:`runner_kwargs`) closes
+an idle connection or one whose next head never completes.
+
+Accept errors (EMFILE and the like: asyncio logs one per failed ``accept()``) are logged
+at most once per interval with a count (:class:`AcceptErrorLog`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from typing import Any, cast
+
+from aiohttp import web
+
+from fake_backend.limits import ServerLimits, descriptor_budget
+
+__all__ = ["AcceptErrorLog", "ConnectionGuard", "GuardedSite", "runner_kwargs"]
+
+log = logging.getLogger("fake_backend.listener")
+
+
+def runner_kwargs(limits: ServerLimits) -> dict[str, Any]:
+    """aiohttp ``AppRunner`` options that bound an idle keep-alive connection."""
+    return {"keepalive_timeout": limits.keepalive_timeout_s}
+
+
+class ConnectionGuard:
+    """Open connections of one listener, per client address and in all (pure counting)."""
+
+    def __init__(self, limits: ServerLimits, budget: int | None = None) -> None:
+        self.limits = limits
+        self.budget = budget if budget is not None else descriptor_budget(limits)
+        self.open = 0
+        self.refused = 0
+        self.timed_out = 0
+        self._per_client: dict[str, int] = {}
+
+    def admit(self, client: str) -> bool:
+        held = self._per_client.get(client, 0)
+        if held >= self.limits.max_conns_per_client or self.open >= self.budget:
+            self.refused += 1
+            return False
+        self._per_client[client] = held + 1
+        self.open += 1
+        return True
+
+    def release(self, client: str) -> None:
+        held = self._per_client.get(client, 0)
+        if held <= 1:
+            self._per_client.pop(client, None)
+        else:
+            self._per_client[client] = held - 1
+        self.open -= 1
+
+    def snapshot(self) -> dict[str, int]:
+        return {
+            "open": self.open,
+            "budget": self.budget,
+            "clients": len(self._per_client),
+            "refused": self.refused,
+            "header_timeouts": self.timed_out,
+        }
+
+
+class _GuardedProtocol(asyncio.Protocol):
+    """Wraps aiohttp's protocol: admission, the header deadline, release on close."""
+
+    def __init__(self, inner: asyncio.Protocol, guard: ConnectionGuard) -> None:
+        self._inner = inner
+        self._guard = guard
+        self._client: str | None = None
+        self._timer: asyncio.TimerHandle | None = None
+        self._transport: asyncio.Transport | None = None
+
+    def connection_made(self, base: asyncio.BaseTransport) -> None:
+        transport = cast(asyncio.Transport, base)
+        peer = transport.get_extra_info("peername")
+        client = str(peer[0]) if isinstance(peer, tuple) and peer else "unknown"
+        if not self._guard.admit(client):
+            transport.abort()
+            return
+        self._client, self._transport = client, transport
+        self._timer = asyncio.get_running_loop().call_later(
+            self._guard.limits.header_timeout_s, self._header_deadline
+        )
+        self._inner.connection_made(transport)
+
+    def _header_deadline(self) -> None:
+        self._timer = None
+        # aiohttp counts complete request heads; none yet: a half-open or silent connection
+        if getattr(self._inner, "_request_count", 1) == 0 and self._transport is not None:
+            self._guard.timed_out += 1
+            self._transport.abort()
+
+    def data_received(self, data: bytes) -> None:
+        self._inner.data_received(data)
+
+    def eof_received(self) -> bool | None:
+        return self._inner.eof_received()
+
+    def pause_writing(self) -> None:
+        self._inner.pause_writing()
+
+    def resume_writing(self) -> None:
+        self._inner.resume_writing()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self._client is None:
+            return  # refused at admission: aiohttp never saw it
+        if self._timer is not None:
+            self._timer.cancel()
+        self._guard.release(self._client)
+        self._client = self._transport = None
+        self._inner.connection_lost(exc)
+
+
+class GuardedSite(web.TCPSite):
+    """A ``TCPSite`` whose every connection passes ``guard`` (see the module doc)."""
+
+    __slots__ = ("guard",)
+
+    def __init__(self, runner: web.BaseRunner, *args: Any, guard: ConnectionGuard, **kw: Any):
+        super().__init__(runner, *args, **kw)
+        self.guard = guard
+
+    async def start(self) -> None:
+        self._runner._reg_site(self)
+        server = self._runner.server
+        assert server is not None
+        guard = self.guard
+
+        def factory() -> asyncio.Protocol:
+            return _GuardedProtocol(server(), guard)
+
+        self._server = await asyncio.get_running_loop().create_server(
+            factory,
+            self._host,
+            self._port,
+            ssl=self._ssl_context,
+            backlog=self._backlog,
+            reuse_address=self._reuse_address,
+            reuse_port=self._reuse_port,
+            ssl_handshake_timeout=guard.limits.header_timeout_s if self._ssl_context else None,
+        )
+        sockets = self._server.sockets
+        self._bound_port = sockets[0].getsockname()[1] if sockets else self._port
+
+
+class AcceptErrorLog:
+    """A loop exception handler that logs accept errors at most once per ``interval_s``
+    (with how many were folded in) and passes every other error on unchanged."""
+
+    def __init__(self, interval_s: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.interval_s = interval_s
+        self.clock = clock
+        self.suppressed = 0
+        self._last = -float("inf")
+        self._previous: Any = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    @staticmethod
+    def is_accept_error(context: dict[str, Any]) -> bool:
+        message = str(context.get("message", ""))
+        return "accept" in message and isinstance(context.get("exception"), OSError)
+
+    def __call__(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        if not self.is_accept_error(context):
+            if self._previous is not None:
+                self._previous(loop, context)
+            else:
+                loop.default_exception_handler(context)
+            return
+        now = self.clock()
+        if now - self._last < self.interval_s:
+            self.suppressed += 1
+            return
+        folded, self.suppressed, self._last = self.suppressed, 0, now
+        log.error(
+            "%s: %s (%d more in the last %.0f s)",
+            context.get("message"),
+            context.get("exception"),
+            folded,
+            self.interval_s,
+        )
+
+    def install(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop, self._previous = loop, loop.get_exception_handler()
+        loop.set_exception_handler(self)
+
+    def uninstall(self) -> None:
+        if self._loop is not None and self._loop.get_exception_handler() is self:
+            self._loop.set_exception_handler(self._previous)
+        self._loop = None

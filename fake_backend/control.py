@@ -205,6 +205,7 @@ class ControlPlane:
         return web.json_response(self.chaos.to_json())
 
     async def stop_chaos(self, request: web.Request) -> web.Response:
+        """Stop chaos and bring back the OCAs it took down (``taken_down``: still down)."""
         await self.chaos.stop()
         return web.json_response(self.chaos.to_json())
 

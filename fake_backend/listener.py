@@ -144,7 +144,16 @@ class GuardedSite(web.TCPSite):
         def factory() -> asyncio.Protocol:
             return _GuardedProtocol(server(), guard)
 
-        self._server = await asyncio.get_running_loop().create_server(
+        try:
+            self._server = await self._create_server(factory)
+        except BaseException:
+            self._runner._unreg_site(self)  # a failed bind leaves nothing registered
+            raise
+        sockets = self._server.sockets
+        self._bound_port = sockets[0].getsockname()[1] if sockets else self._port
+
+    async def _create_server(self, factory: Callable[[], asyncio.Protocol]) -> asyncio.Server:
+        return await asyncio.get_running_loop().create_server(
             factory,
             self._host,
             self._port,
@@ -152,10 +161,8 @@ class GuardedSite(web.TCPSite):
             backlog=self._backlog,
             reuse_address=self._reuse_address,
             reuse_port=self._reuse_port,
-            ssl_handshake_timeout=guard.limits.header_timeout_s if self._ssl_context else None,
+            ssl_handshake_timeout=self.guard.limits.header_timeout_s if self._ssl_context else None,
         )
-        sockets = self._server.sockets
-        self._bound_port = sockets[0].getsockname()[1] if sockets else self._port
 
 
 class AcceptErrorLog:

@@ -17,7 +17,7 @@ import secrets
 import shutil
 import ssl
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -252,15 +252,21 @@ class Backend:
         return site.port
 
     async def close(self) -> None:
+        """Close everything that was opened; one failing step does not skip the others."""
         chaos = getattr(self, "chaos", None)
+        steps: list[Callable[[], Awaitable[None]]] = []
         if chaos is not None:
-            await chaos.stop()
-        for runner in reversed(self._runners):
-            await runner.cleanup()
-        self._runners.clear()
+            steps.append(chaos.cancel)
+        steps += [runner.cleanup for runner in reversed(self._runners)]
         fleet = getattr(self, "fleet", None)
         if fleet is not None:
-            await fleet.close()
+            steps.append(fleet.close)
+        for step in steps:
+            try:
+                await step()
+            except Exception:
+                log.exception("backend shutdown step failed")
+        self._runners.clear()
         ctx = getattr(self, "ctx", None)
         if ctx is not None:
             ctx.store.close()

@@ -40,6 +40,7 @@ PLAN_FIELDS = frozenset(
         "down",
         "paths",
         "seed",
+        "trickle_bps",
     }
 )
 SERVICES = ("recommendations", "search", "steering", "artwork")

@@ -42,6 +42,7 @@ _PLAN_ARGS: dict[str, _Arg] = {
     "down": (BOOL, False, None),
     "paths": (STR, False, None),
     "seed": (INT, False, None),
+    "trickle_bps": (INT, False, None),
 }
 assert set(_PLAN_ARGS) == PLAN_FIELDS
 STEPS: dict[str, dict[str, _Arg]] = {

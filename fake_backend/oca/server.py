@@ -413,7 +413,8 @@ class OcaNode:
                     await self._stall(request, plan.stall_ms / 1000)
                     next_t = loop.time()
                 rate = plan.rate_bytes_per_s(time.monotonic() - clock_zero)
-                n = _CHUNK if rate is None else int(min(_CHUNK, max(1024, rate * 0.05)))
+                floor = 1 if plan.trickle_bps is not None else 1024  # a trickle: bytes, not KiB
+                n = _CHUNK if rate is None else int(min(_CHUNK, max(floor, rate * 0.05)))
                 n = min(n, length - sent)
                 for limit in (
                     plan.truncate_after_bytes,

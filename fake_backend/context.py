@@ -40,6 +40,10 @@ class BackendConfig:
     oca_token_leeway_s: float = 30.0
     """OCAs take a playback token this long past its expiry (clock skew between hosts, a
     request in flight as it expires); the license server takes none."""
+    control_require_token: bool = True
+    """Every control-plane endpoint but ``/health`` needs ``X-Nrdp-Control-Token``."""
+    control_token: str | None = None
+    """The control token; None: a random one per start (written to endpoints.json)."""
     limits: ServerLimits = field(default_factory=ServerLimits)
     """Connection timeouts and caps, table sizes (fake_backend/limits.py)."""
     login_limits: LoginLimits = field(default_factory=LoginLimits)

@@ -1,11 +1,15 @@
-"""The control plane (its own port): OCA fault control, placement view, steering, chaos,
-service faults and the experiment report. Operators and tests talk to it; players only
-fetch DASH content steering from it.
+"""The control plane (its own port): OCA fault control, placement view, chaos, service
+faults, breakers and the experiment report. Operators and tests talk to it; players never
+do (steering is on the gateway), and every endpoint but ``GET /health`` requires the
+control token (``X-Nrdp-Control-Token``), which only the local user can read from
+``endpoints.json``.
 """
 
 from __future__ import annotations
 
+import hmac
 import json
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
@@ -13,9 +17,11 @@ from aiohttp import web
 from fake_backend.context import Context, ServiceFault, ServiceFaults
 from fake_backend.errors import (
     InvalidFaultPlan,
+    InvalidToken,
     MalformedJson,
     OcaNotFound,
     RouteNotFound,
+    Unauthenticated,
 )
 from fake_backend.experiments.allocation import qoe_report
 from fake_backend.http_errors import error_middleware
@@ -25,7 +31,29 @@ from fake_backend.oca.fleet import Fleet
 from fake_backend.oca.server import OcaNode
 from fake_backend.steering.service import Steering
 
-__all__ = ["ControlPlane"]
+__all__ = ["CONTROL_TOKEN_HEADER", "ControlPlane", "token_middleware"]
+
+CONTROL_TOKEN_HEADER = "X-Nrdp-Control-Token"
+_OPEN_PATHS = frozenset({"/health"})
+
+
+def token_middleware(token: str | None) -> Callable[..., Awaitable[web.StreamResponse]]:
+    """Refuse every request without the control token (401 8110 missing, 8111 wrong);
+    ``None``: no token required (``BackendConfig(control_require_token=False)``)."""
+
+    @web.middleware
+    async def mw(
+        request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
+        if token is not None and request.path not in _OPEN_PATHS:
+            got = request.headers.get(CONTROL_TOKEN_HEADER)
+            if not got:
+                raise Unauthenticated(f"the control plane needs the {CONTROL_TOKEN_HEADER} header")
+            if not hmac.compare_digest(got.encode("utf-8", "replace"), token.encode()):
+                raise InvalidToken("wrong control token")
+        return await handler(request)
+
+    return mw
 
 
 def _client(request: web.Request) -> str | None:
@@ -55,12 +83,22 @@ async def _json_body(request: web.Request) -> Any:
 
 
 class ControlPlane:
-    def __init__(self, ctx: Context, fleet: Fleet, steering: Steering, chaos: Chaos) -> None:
+    def __init__(
+        self,
+        ctx: Context,
+        fleet: Fleet,
+        steering: Steering,
+        chaos: Chaos,
+        token: str | None = None,
+    ) -> None:
         self.ctx = ctx
         self.fleet = fleet
         self.steering = steering
         self.chaos = chaos
-        app = web.Application(middlewares=[error_middleware(4 << 20)], client_max_size=4 << 20)
+        app = web.Application(
+            middlewares=[error_middleware(4 << 20), token_middleware(token)],
+            client_max_size=4 << 20,
+        )
         r = app.router
         r.add_get("/health", self.health)
         r.add_get("/control/v1/ocas", self.list_ocas)

@@ -28,7 +28,7 @@ from fake_backend.auth.service import AuthService
 from fake_backend.catalog import CatalogTitle, catalog_titles, derive_keys
 from fake_backend.content import ContentStore, Materializer, SyntheticMaterializer
 from fake_backend.context import BackendConfig, Context
-from fake_backend.control import ControlPlane
+from fake_backend.control import CONTROL_TOKEN_HEADER, ControlPlane
 from fake_backend.discovery.service import DiscoveryService
 from fake_backend.gateway.app import Gateway
 from fake_backend.gateway.breaker import CircuitBreaker
@@ -86,6 +86,7 @@ class Backend:
         self.tls = tls
         self.tls_files: TlsFiles | None = None
         self._server_ssl: ssl.SSLContext | None = None
+        self.control_token = self.config.control_token or secrets.token_urlsafe(32)
         self.demo_email = DEMO_EMAIL
         self.demo_password = ""
         self._runners: list[web.AppRunner] = []
@@ -112,6 +113,11 @@ class Backend:
         """Per-OCA control endpoints (``GET`` describes, ``/faults`` PUT/DELETE, ``/down``...)."""
         return [f"{self.ctx.control_url}/control/v1/ocas/{n.id}" for n in self.fleet.nodes]
 
+    @property
+    def control_headers(self) -> dict[str, str]:
+        """The header every control-plane request carries (the token)."""
+        return {CONTROL_TOKEN_HEADER: self.control_token}
+
     def endpoints(self) -> dict[str, Any]:
         return {
             "gateway_url": self.gateway_url,
@@ -121,6 +127,7 @@ class Backend:
             "oca_ids": [n.id for n in self.fleet.nodes],
             "demo": {"email": self.demo_email, "password": self.demo_password},
             "titles": [t.id for t in self.catalog],
+            "control_token": self.control_token,
             **({"tls_cert": str(self.tls_files.cert.resolve())} if self.tls_files else {}),
         }
 
@@ -212,7 +219,13 @@ class Backend:
             self.gateway = Gateway(self.ctx, [ep for s in services for ep in s.endpoints()])
             gateway_holder.append(self.gateway)
             self.gateway.app.router.add_routes(steering_routes(self.ctx, self.steering))
-            self.control = ControlPlane(self.ctx, self.fleet, self.steering, self.chaos)
+            self.control = ControlPlane(
+                self.ctx,
+                self.fleet,
+                self.steering,
+                self.chaos,
+                self.control_token if self.config.control_require_token else None,
+            )
             self.control.breaker_snapshot = lambda: [
                 b.snapshot() for b in self.gateway.breakers.values()
             ]
@@ -226,11 +239,22 @@ class Backend:
             self.ctx.steering_url = self.ctx.gateway_url
             if self.chaos_seed is not None:
                 self.chaos.start()
-            (self.data_dir / "endpoints.json").write_text(json.dumps(self.endpoints(), indent=2))
+            await asyncio.to_thread(self._write_endpoints)
         except BaseException:
             await self.close()
             raise
         self._started = True
+
+    def _write_endpoints(self) -> None:
+        """endpoints.json holds the control token and the demo password: owner-only (0600),
+        written to a fresh file so an old, wider mode never survives."""
+        path = self.data_dir / "endpoints.json"
+        tmp = path.with_name(f".endpoints-{os.getpid()}.json")
+        tmp.unlink(missing_ok=True)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(json.dumps(self.endpoints(), indent=2))
+        os.replace(tmp, path)
 
     def _verify_playback_token(self, token: str) -> dict[str, Any]:
         """What OCAs check a request's playback token with (the Play API's signer), with

@@ -8,6 +8,7 @@ token the SDK sends with every OCA request.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -82,6 +83,7 @@ class ControlClient:
     ) -> None:
         self.control_url = control_url.rstrip("/") if control_url else None
         self.oca_ids = oca_ids
+        token = token or os.environ.get("NRDP_CONTROL_TOKEN")  # with --control URL alone
         self._headers = {"X-Nrdp-Control-Token": token} if token else {}
         self._http: aiohttp.ClientSession | None = None
 

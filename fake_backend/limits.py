@@ -30,6 +30,10 @@ class ServerLimits:
     flood on one port leaves room for the others (the gateway, control plane, OCAs)."""
     reserved_fds: int = 256
     """Descriptors kept back for files, SQLite, peer fills and logs."""
+    listen_backlog: int = 2048
+    """Accept queue of each listener (the kernel caps it at net.core.somaxconn). A burst of
+    connections beyond it makes the kernel drop SYNs, and every client, not only the
+    flooder, waits out a 1 s SYN retransmit."""
     accept_error_log_interval_s: float = 5.0
     """Accept errors (e.g. EMFILE) are logged at most once per interval, with a count."""
     nonce_entries: int = 100_000

@@ -17,7 +17,11 @@ at most once per interval with a count (:class:`AcceptErrorLog`).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import socket
+import ssl
+import struct
 import time
 from collections.abc import Callable
 from typing import Any, cast
@@ -75,27 +79,24 @@ class ConnectionGuard:
 
 
 class _GuardedProtocol(asyncio.Protocol):
-    """Wraps aiohttp's protocol: admission, the header deadline, release on close."""
+    """Wraps aiohttp's protocol for one admitted connection: the header deadline, and the
+    release of its slot when it closes."""
 
-    def __init__(self, inner: asyncio.Protocol, guard: ConnectionGuard) -> None:
+    def __init__(self, inner: asyncio.Protocol, guard: ConnectionGuard, client: str) -> None:
         self._inner = inner
         self._guard = guard
-        self._client: str | None = None
+        self.client: str | None = client
+        self.made = False
         self._timer: asyncio.TimerHandle | None = None
         self._transport: asyncio.Transport | None = None
 
     def connection_made(self, base: asyncio.BaseTransport) -> None:
-        transport = cast(asyncio.Transport, base)
-        peer = transport.get_extra_info("peername")
-        client = str(peer[0]) if isinstance(peer, tuple) and peer else "unknown"
-        if not self._guard.admit(client):
-            transport.abort()
-            return
-        self._client, self._transport = client, transport
+        self.made = True
+        self._transport = cast(asyncio.Transport, base)
         self._timer = asyncio.get_running_loop().call_later(
             self._guard.limits.header_timeout_s, self._header_deadline
         )
-        self._inner.connection_made(transport)
+        self._inner.connection_made(base)
 
     def _header_deadline(self) -> None:
         self._timer = None
@@ -117,13 +118,109 @@ class _GuardedProtocol(asyncio.Protocol):
         self._inner.resume_writing()
 
     def connection_lost(self, exc: Exception | None) -> None:
-        if self._client is None:
-            return  # refused at admission: aiohttp never saw it
         if self._timer is not None:
             self._timer.cancel()
-        self._guard.release(self._client)
-        self._client = self._transport = None
+        self.release()
+        self._transport = None
         self._inner.connection_lost(exc)
+
+    def release(self) -> None:
+        if self.client is not None:
+            self._guard.release(self.client)
+            self.client = None
+
+
+_RST = struct.pack("ii", 1, 0)
+
+
+class _Acceptor(asyncio.AbstractServer):
+    """The accept loop of one listener. A connection over its address's cap or the
+    listener's budget is closed right after ``accept()`` (with a reset), before asyncio
+    builds a transport, a task and aiohttp's protocol for it: refusing a flood costs
+    microseconds per connection, so the other clients of the process are not kept waiting.
+    """
+
+    def __init__(
+        self,
+        sock: socket.socket,
+        factory: Callable[[], asyncio.Protocol],
+        guard: ConnectionGuard,
+        ssl_context: ssl.SSLContext | None,
+    ) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._sock: socket.socket | None = sock
+        self._factory = factory
+        self._guard = guard
+        self._ssl = ssl_context
+        self.sockets = [sock]
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._loop.add_reader(sock.fileno(), self._accept)
+
+    def _accept(self) -> None:
+        sock = self._sock
+        if sock is None:
+            return
+        for _ in range(self._guard.limits.listen_backlog):
+            try:
+                conn, addr = sock.accept()
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as exc:  # EMFILE, ENFILE, ENOBUFS...: back off for a second
+                self._loop.call_exception_handler(
+                    {"message": "socket.accept() out of system resource", "exception": exc}
+                )
+                self._loop.remove_reader(sock.fileno())
+                self._loop.call_later(1.0, self._resume)
+                return
+            client = str(addr[0]) if isinstance(addr, tuple) and addr else "unknown"
+            if not self._guard.admit(client):
+                with contextlib.suppress(OSError):
+                    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, _RST)
+                conn.close()
+                continue
+            conn.setblocking(False)
+            task = self._loop.create_task(self._connect(conn, client))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    def _resume(self) -> None:
+        if self._sock is not None:
+            self._loop.add_reader(self._sock.fileno(), self._accept)
+
+    async def _connect(self, conn: socket.socket, client: str) -> None:
+        proto = _GuardedProtocol(self._factory(), self._guard, client)
+        try:
+            await self._loop.connect_accepted_socket(
+                lambda: proto,
+                conn,
+                ssl=self._ssl,
+                ssl_handshake_timeout=self._guard.limits.header_timeout_s if self._ssl else None,
+            )
+        except (OSError, ssl.SSLError, TimeoutError, ConnectionError):
+            if not proto.made:  # never reached aiohttp: free the slot here
+                proto.release()
+                conn.close()
+
+    def close(self) -> None:
+        if self._sock is not None:
+            self._loop.remove_reader(self._sock.fileno())
+            self._sock.close()
+            self._sock = None
+
+    def get_loop(self) -> asyncio.AbstractEventLoop:
+        return self._loop
+
+    def is_serving(self) -> bool:
+        return self._sock is not None
+
+    async def start_serving(self) -> None:
+        return None
+
+    async def serve_forever(self) -> None:
+        raise NotImplementedError("the backend's runners drive their sites")
+
+    async def wait_closed(self) -> None:
+        return None
 
 
 class GuardedSite(web.TCPSite):
@@ -132,6 +229,7 @@ class GuardedSite(web.TCPSite):
     __slots__ = ("guard",)
 
     def __init__(self, runner: web.BaseRunner, *args: Any, guard: ConnectionGuard, **kw: Any):
+        kw.setdefault("backlog", guard.limits.listen_backlog)
         super().__init__(runner, *args, **kw)
         self.guard = guard
 
@@ -139,30 +237,21 @@ class GuardedSite(web.TCPSite):
         self._runner._reg_site(self)
         server = self._runner.server
         assert server is not None
-        guard = self.guard
-
-        def factory() -> asyncio.Protocol:
-            return _GuardedProtocol(server(), guard)
-
         try:
-            self._server = await self._create_server(factory)
+            host = self._host or ""
+            family = socket.AF_INET6 if ":" in host else socket.AF_INET
+            sock = socket.create_server(
+                (host, self._port),
+                family=family,
+                backlog=self._backlog,
+                reuse_port=bool(self._reuse_port),
+            )
         except BaseException:
             self._runner._unreg_site(self)  # a failed bind leaves nothing registered
             raise
-        sockets = self._server.sockets
-        self._bound_port = sockets[0].getsockname()[1] if sockets else self._port
-
-    async def _create_server(self, factory: Callable[[], asyncio.Protocol]) -> asyncio.Server:
-        return await asyncio.get_running_loop().create_server(
-            factory,
-            self._host,
-            self._port,
-            ssl=self._ssl_context,
-            backlog=self._backlog,
-            reuse_address=self._reuse_address,
-            reuse_port=self._reuse_port,
-            ssl_handshake_timeout=self.guard.limits.header_timeout_s if self._ssl_context else None,
-        )
+        sock.setblocking(False)
+        self._server = _Acceptor(sock, server, self.guard, self._ssl_context)
+        self._bound_port = sock.getsockname()[1]
 
 
 class AcceptErrorLog:

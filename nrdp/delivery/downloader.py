@@ -294,11 +294,7 @@ class Downloader:
                 now = self.clock.now()
                 decision = self.policy.on_load_error(
                     LoadErrorInfo(err, errors, resume.received),
-                    FallbackOptions(
-                        locations=len(self.selector.candidates),
-                        excluded_locations=self.selector.excluded_count(now),
-                        tracks=lower_tracks + 1,
-                    ),
+                    self._options(oca, now, lower_tracks),
                 )
                 err.decision = decision  # type: ignore[attr-defined]
                 if isinstance(decision, Retry):
@@ -344,6 +340,19 @@ class Downloader:
                 failovers=tuple(failovers),
                 end_s=end,
             )
+
+    def _options(self, oca: Oca, now: float, lower_tracks: int) -> FallbackOptions:
+        """What the policy may fall back to. The current OCA counts as not excluded even
+        when a concurrent fetch (the audio beside the video) has just excluded it, or the
+        policy would see one location fewer than there is."""
+        excluded = self.selector.excluded_count(now)
+        if self.selector.is_excluded(oca.id, now):
+            excluded -= 1
+        return FallbackOptions(
+            locations=len(self.selector.candidates),
+            excluded_locations=excluded,
+            tracks=lower_tracks + 1,
+        )
 
     async def _attempt(
         self,

@@ -71,6 +71,8 @@ class BackendInfo:
 
     gateway_url: str
     control_url: str | None = None
+    control_token: str | None = field(default=None, repr=False)
+    """The control plane's token (``endpoints.json`` ``control_token``; sent by ControlClient)."""
     oca_ids: tuple[str, ...] = ()
     email: str | None = None
     password: str | None = field(default=None, repr=False)
@@ -91,6 +93,7 @@ def info_from_endpoints(doc: Mapping[str, Any]) -> BackendInfo:
         return BackendInfo(
             gateway_url=str(doc["gateway_url"]),
             control_url=str(doc["control_url"]) if doc.get("control_url") else None,
+            control_token=str(doc["control_token"]) if doc.get("control_token") else None,
             oca_ids=tuple(str(x) for x in doc.get("oca_ids", ())),
             email=demo.get("email"),
             password=demo.get("password"),

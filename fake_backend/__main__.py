@@ -11,6 +11,7 @@ import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from fake_backend.catalog import CATALOGS, CatalogTitle
 from fake_backend.content import Materializer
@@ -143,24 +144,37 @@ async def _serve(args: argparse.Namespace) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
-    async with backend:
-        ep = backend.endpoints()
-        if args.json:
-            print(json.dumps(ep), flush=True)
-        else:
-            print(f"gateway   {ep['gateway_url']}  (GET /health)")
-            print(f"control   {ep['control_url']}")
-            for oca_id, url in zip(ep["oca_ids"], ep["oca_urls"], strict=True):
-                print(f"{oca_id:<9} {url}")
-            if "tls_cert" in ep:
-                print(f"tls cert  {ep['tls_cert']}  (self-signed; trust it as the CA file)")
-            print(f"demo login: {ep['demo']['email']} / {ep['demo']['password']}")
-            print(
-                f"endpoints written to {args.data_dir / 'endpoints.json'}; Ctrl-C to stop",
-                flush=True,
-            )
+    starting = asyncio.ensure_future(backend.start())
+    stopping = asyncio.ensure_future(stop.wait())
+    await asyncio.wait({starting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    if not starting.done():  # a signal while starting (e.g. packaging): stop cleanly
+        starting.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await starting
+        await backend.close()
+        return 0
+    stopping.cancel()
+    starting.result()
+    try:
+        _print_endpoints(args, backend.endpoints())
         await stop.wait()
+    finally:
+        await backend.close()
     return 0
+
+
+def _print_endpoints(args: argparse.Namespace, ep: dict[str, Any]) -> None:
+    if args.json:
+        print(json.dumps(ep), flush=True)
+        return
+    print(f"gateway   {ep['gateway_url']}  (GET /health)")
+    print(f"control   {ep['control_url']}")
+    for oca_id, url in zip(ep["oca_ids"], ep["oca_urls"], strict=True):
+        print(f"{oca_id:<9} {url}")
+    if "tls_cert" in ep:
+        print(f"tls cert  {ep['tls_cert']}  (self-signed; trust it as the CA file)")
+    print(f"demo login: {ep['demo']['email']} / {ep['demo']['password']}")
+    print(f"endpoints written to {args.data_dir / 'endpoints.json'}; Ctrl-C to stop", flush=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -14,6 +14,7 @@ from fake_backend.experiments.allocation import DEFAULT_EXPERIMENT, Experiment
 from fake_backend.gateway.breaker import BreakerConfig
 from fake_backend.gateway.ratelimit import RateLimit
 from fake_backend.integrity import NonceCache
+from fake_backend.limits import LoginLimits, ServerLimits
 from fake_backend.store import Store
 from mediacore.signed_message import MAX_SKEW_S
 
@@ -40,6 +41,14 @@ class BackendConfig:
     oca_token_leeway_s: float = 30.0
     """OCAs take a playback token this long past its expiry (clock skew between hosts, a
     request in flight as it expires); the license server takes none."""
+    control_require_token: bool = True
+    """Every control-plane endpoint but ``/health`` needs ``X-Nrdp-Control-Token``."""
+    control_token: str | None = None
+    """The control token; None: a random one per start (written to endpoints.json)."""
+    limits: ServerLimits = field(default_factory=ServerLimits)
+    """Connection timeouts and caps, table sizes (fake_backend/limits.py)."""
+    login_limits: LoginLimits = field(default_factory=LoginLimits)
+    """Brute-force protection of login (fake_backend/limits.py)."""
 
 
 @dataclass(frozen=True)
@@ -96,9 +105,14 @@ class Context:
         self.clock = clock
         self.access = TokenSigner(secret, "access")
         self.playback = TokenSigner(secret, "playback")
-        self.nonces = NonceCache(ttl_s=2 * config.max_skew_s)
+        self.nonces = NonceCache(
+            ttl_s=2 * config.max_skew_s, max_entries=config.limits.nonce_entries
+        )
         self.cache = TtlCache(config.cache_ttl_s)
         self.faults = ServiceFaults()
         self.down_services: set[str] = set()  # gateway services taken down (control plane)
         self.gateway_url = ""
         self.control_url = ""
+        self.steering_url = ""
+        """Public base URL of steering (the gateway's): the Play API's steering entry and
+        every RELOAD-URI are built from it, never from a request's Host header."""

@@ -1,11 +1,15 @@
-"""The control plane (its own port): OCA fault control, placement view, steering, chaos,
-service faults and the experiment report. Operators and tests talk to it; players only
-fetch DASH content steering from it.
+"""The control plane (its own port): OCA fault control, placement view, chaos, service
+faults, breakers and the experiment report. Operators and tests talk to it; players never
+do (steering is on the gateway), and every endpoint but ``GET /health`` requires the
+control token (``X-Nrdp-Control-Token``), which only the local user can read from
+``endpoints.json``.
 """
 
 from __future__ import annotations
 
+import hmac
 import json
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
@@ -13,10 +17,11 @@ from aiohttp import web
 from fake_backend.context import Context, ServiceFault, ServiceFaults
 from fake_backend.errors import (
     InvalidFaultPlan,
+    InvalidToken,
     MalformedJson,
     OcaNotFound,
     RouteNotFound,
-    TitleNotFound,
+    Unauthenticated,
 )
 from fake_backend.experiments.allocation import qoe_report
 from fake_backend.http_errors import error_middleware
@@ -26,7 +31,29 @@ from fake_backend.oca.fleet import Fleet
 from fake_backend.oca.server import OcaNode
 from fake_backend.steering.service import Steering
 
-__all__ = ["ControlPlane"]
+__all__ = ["CONTROL_TOKEN_HEADER", "ControlPlane", "token_middleware"]
+
+CONTROL_TOKEN_HEADER = "X-Nrdp-Control-Token"
+_OPEN_PATHS = frozenset({"/health"})
+
+
+def token_middleware(token: str | None) -> Callable[..., Awaitable[web.StreamResponse]]:
+    """Refuse every request without the control token (401 8110 missing, 8111 wrong);
+    ``None``: no token required (``BackendConfig(control_require_token=False)``)."""
+
+    @web.middleware
+    async def mw(
+        request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
+        if token is not None and request.path not in _OPEN_PATHS:
+            got = request.headers.get(CONTROL_TOKEN_HEADER)
+            if not got:
+                raise Unauthenticated(f"the control plane needs the {CONTROL_TOKEN_HEADER} header")
+            if not hmac.compare_digest(got.encode("utf-8", "replace"), token.encode()):
+                raise InvalidToken("wrong control token")
+        return await handler(request)
+
+    return mw
 
 
 def _client(request: web.Request) -> str | None:
@@ -56,12 +83,22 @@ async def _json_body(request: web.Request) -> Any:
 
 
 class ControlPlane:
-    def __init__(self, ctx: Context, fleet: Fleet, steering: Steering, chaos: Chaos) -> None:
+    def __init__(
+        self,
+        ctx: Context,
+        fleet: Fleet,
+        steering: Steering,
+        chaos: Chaos,
+        token: str | None = None,
+    ) -> None:
         self.ctx = ctx
         self.fleet = fleet
         self.steering = steering
         self.chaos = chaos
-        app = web.Application(middlewares=[error_middleware(4 << 20)], client_max_size=4 << 20)
+        app = web.Application(
+            middlewares=[error_middleware(4 << 20), token_middleware(token)],
+            client_max_size=4 << 20,
+        )
         r = app.router
         r.add_get("/health", self.health)
         r.add_get("/control/v1/ocas", self.list_ocas)
@@ -80,8 +117,6 @@ class ControlPlane:
         r.add_post("/control/v1/chaos/stop", self.stop_chaos)
         r.add_get("/control/v1/breakers", self.breakers)
         r.add_post("/control/v1/breakers/reset", self.reset_breakers)
-        r.add_get("/steering/v1/dash/{title_id}", self.dash)
-        r.add_get("/steering/v1/rank/{title_id}", self.rank)
         r.add_get("/experiments/v1/report", self.report)
         self.app = app
         self.breaker_snapshot: Any = lambda: []
@@ -208,6 +243,7 @@ class ControlPlane:
         return web.json_response(self.chaos.to_json())
 
     async def stop_chaos(self, request: web.Request) -> web.Response:
+        """Stop chaos and bring back the OCAs it took down (``taken_down``: still down)."""
         await self.chaos.stop()
         return web.json_response(self.chaos.to_json())
 
@@ -218,22 +254,6 @@ class ControlPlane:
         """Close every gateway breaker now instead of waiting out its reset timeout."""
         self.breaker_reset()
         return web.json_response({"breakers": self.breaker_snapshot()})
-
-    async def dash(self, request: web.Request) -> web.Response:
-        title_id = request.match_info["title_id"]
-        if self.ctx.store.title(title_id) is None:
-            raise TitleNotFound(title_id=title_id[:64])
-        client = request.query.get("client", request.remote or "anonymous")
-        reload_uri = str(request.url)
-        return web.json_response(self.steering.dash_steering(title_id, client, reload_uri))
-
-    async def rank(self, request: web.Request) -> web.Response:
-        title_id = request.match_info["title_id"]
-        client = request.query.get("client", request.remote or "anonymous")
-        ranked = self.steering.rank(title_id, client)
-        return web.json_response(
-            {"title_id": title_id, "candidates": [r.to_dict() for r in ranked]}
-        )
 
     async def report(self, request: web.Request) -> web.Response:
         exp = self.ctx.config.experiment

@@ -34,6 +34,7 @@ __all__ = [
     "MethodNotAllowed",
     "NotEntitled",
     "OcaNotFound",
+    "Overloaded",
     "PathForbidden",
     "PaymentDeclined",
     "PlaybackTokenInvalid",
@@ -386,6 +387,21 @@ class ServiceDown(ServiceError):
     def __init__(self, *, service: str) -> None:
         super().__init__(f"service {service!r} is down")
         self.service = service
+
+
+class Overloaded(ServiceError):
+    """A bounded table (nonces, rate-limit buckets, login counters) is full of live
+    entries: the request is refused rather than forgetting one (which would fail open)."""
+
+    code = 8163
+    status = 503
+    severity = Severity.RECOVERABLE
+    retriable = True
+
+    def __init__(self, *, table: str, retry_after_s: int = 1) -> None:
+        super().__init__(f"server busy: the {table} table is full; retry after {retry_after_s} s")
+        self.table = table
+        self.retry_after_s = retry_after_s
 
 
 class OcaNotFound(ServiceError):

@@ -17,7 +17,7 @@ import secrets
 import shutil
 import ssl
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -28,17 +28,19 @@ from fake_backend.auth.service import AuthService
 from fake_backend.catalog import CatalogTitle, catalog_titles, derive_keys
 from fake_backend.content import ContentStore, Materializer, SyntheticMaterializer
 from fake_backend.context import BackendConfig, Context
-from fake_backend.control import ControlPlane
+from fake_backend.control import CONTROL_TOKEN_HEADER, ControlPlane
 from fake_backend.discovery.service import DiscoveryService
 from fake_backend.gateway.app import Gateway
 from fake_backend.gateway.breaker import CircuitBreaker
 from fake_backend.license.service import LicenseService
+from fake_backend.listener import AcceptErrorLog, ConnectionGuard, GuardedSite, runner_kwargs
 from fake_backend.live.channel import ChannelConfig
 from fake_backend.live.control import add_control_routes
 from fake_backend.live.service import LiveChannels
 from fake_backend.oca.chaos import Chaos
 from fake_backend.oca.fleet import Fleet
 from fake_backend.play_api.service import PlayApiService
+from fake_backend.steering.routes import steering_routes
 from fake_backend.steering.service import Steering
 from fake_backend.store import Store
 from fake_backend.telemetry.service import TelemetryService
@@ -91,9 +93,13 @@ class Backend:
         self.tls = tls
         self.tls_files: TlsFiles | None = None
         self._server_ssl: ssl.SSLContext | None = None
+        self.control_token = self.config.control_token or secrets.token_urlsafe(32)
         self.demo_email = DEMO_EMAIL
         self.demo_password = ""
         self._runners: list[web.AppRunner] = []
+        self.guards: dict[str, ConnectionGuard] = {}
+        """Connection guards of the gateway and control plane (OCAs hold their own)."""
+        self._accept_log = AcceptErrorLog(self.config.limits.accept_error_log_interval_s)
         self._started = False
 
     # -- URLs -------------------------------------------------------------------------
@@ -114,6 +120,11 @@ class Backend:
         """Per-OCA control endpoints (``GET`` describes, ``/faults`` PUT/DELETE, ``/down``...)."""
         return [f"{self.ctx.control_url}/control/v1/ocas/{n.id}" for n in self.fleet.nodes]
 
+    @property
+    def control_headers(self) -> dict[str, str]:
+        """The header every control-plane request carries (the token)."""
+        return {CONTROL_TOKEN_HEADER: self.control_token}
+
     def endpoints(self) -> dict[str, Any]:
         return {
             "gateway_url": self.gateway_url,
@@ -124,6 +135,7 @@ class Backend:
             "demo": {"email": self.demo_email, "password": self.demo_password},
             "titles": [t.id for t in self.catalog],
             "live": list(self.live.channels),
+            "control_token": self.control_token,
             **({"tls_cert": str(self.tls_files.cert.resolve())} if self.tls_files else {}),
         }
 
@@ -168,6 +180,7 @@ class Backend:
             self.auth.create_account(self.demo_email, self.demo_password, DEMO_PLAN, entitled=True)
 
     async def start(self) -> None:
+        self._accept_log.install(asyncio.get_running_loop())
         await asyncio.to_thread(self._prepare_dir)
         store = Store(self.data_dir / "backend.sqlite3")
         self.secret = store.secret("server_secret", os.urandom(32))
@@ -189,6 +202,7 @@ class Backend:
             client_ssl=client_ssl,
             token_verifier=self._verify_playback_token,
             require_token=self.config.oca_require_token,
+            limits=self.config.limits,
         )
         self.auth = AuthService(self.ctx)
         try:
@@ -214,25 +228,44 @@ class Backend:
             ]
             self.gateway = Gateway(self.ctx, [ep for s in services for ep in s.endpoints()])
             gateway_holder.append(self.gateway)
-            self.control = ControlPlane(self.ctx, self.fleet, self.steering, self.chaos)
+            self.gateway.app.router.add_routes(steering_routes(self.ctx, self.steering))
+            self.control = ControlPlane(
+                self.ctx,
+                self.fleet,
+                self.steering,
+                self.chaos,
+                self.control_token if self.config.control_require_token else None,
+            )
             self.control.breaker_snapshot = lambda: [
                 b.snapshot() for b in self.gateway.breakers.values()
             ]
             self.control.breaker_reset = self.gateway.reset_breakers
             self.control.gateway_services = lambda: self.gateway.services
             add_control_routes(self.control.app.router, self.live)
-            gw_port = await self._serve(self.gateway.app, base)
-            ctl_port = await self._serve(self.control.app, base + 1 if base else 0)
+            gw_port = await self._serve("gateway", self.gateway.app, base)
+            ctl_port = await self._serve("control", self.control.app, base + 1 if base else 0)
             scheme = "https" if self.tls else "http"
             self.ctx.gateway_url = f"{scheme}://{self.host}:{gw_port}"
             self.ctx.control_url = f"{scheme}://{self.host}:{ctl_port}"
+            self.ctx.steering_url = self.ctx.gateway_url
             if self.chaos_seed is not None:
                 self.chaos.start()
-            (self.data_dir / "endpoints.json").write_text(json.dumps(self.endpoints(), indent=2))
+            await asyncio.to_thread(self._write_endpoints)
         except BaseException:
             await self.close()
             raise
         self._started = True
+
+    def _write_endpoints(self) -> None:
+        """endpoints.json holds the control token and the demo password: owner-only (0600),
+        written to a fresh file so an old, wider mode never survives."""
+        path = self.data_dir / "endpoints.json"
+        tmp = path.with_name(f".endpoints-{os.getpid()}.json")
+        tmp.unlink(missing_ok=True)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(json.dumps(self.endpoints(), indent=2))
+        os.replace(tmp, path)
 
     def _verify_playback_token(self, token: str) -> dict[str, Any]:
         """What OCAs check a request's playback token with (the Play API's signer), with
@@ -240,30 +273,37 @@ class Backend:
         now = self.ctx.clock() - self.config.oca_token_leeway_s
         return self.ctx.playback.verify(token, now=now)
 
-    async def _serve(self, app: web.Application, port: int) -> int:
-        runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
+    async def _serve(self, name: str, app: web.Application, port: int) -> int:
+        limits = self.config.limits
+        runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0, **runner_kwargs(limits))
         await runner.setup()
         self._runners.append(runner)
-        site = web.TCPSite(
-            runner, self.host, port, reuse_address=True, ssl_context=self._server_ssl
+        guard = ConnectionGuard(limits)
+        site = GuardedSite(
+            runner, self.host, port, reuse_address=True, ssl_context=self._server_ssl, guard=guard
         )
         await site.start()
-        server = getattr(site, "_server", None)
-        if server is not None and server.sockets:
-            return int(server.sockets[0].getsockname()[1])
-        return port
+        self.guards[name] = guard
+        return site.port
 
     async def close(self) -> None:
+        """Close everything that was opened; one failing step does not skip the others."""
         chaos = getattr(self, "chaos", None)
+        steps: list[Callable[[], Awaitable[None]]] = []
         if chaos is not None:
-            await chaos.stop()
-        for runner in reversed(self._runners):
-            await runner.cleanup()
-        self._runners.clear()
+            steps.append(chaos.cancel)
+        steps += [runner.cleanup for runner in reversed(self._runners)]
         fleet = getattr(self, "fleet", None)
         if fleet is not None:
-            await fleet.close()
+            steps.append(fleet.close)
+        for step in steps:
+            try:
+                await step()
+            except Exception:
+                log.exception("backend shutdown step failed")
+        self._runners.clear()
         ctx = getattr(self, "ctx", None)
         if ctx is not None:
             ctx.store.close()
+        self._accept_log.uninstall()
         self._started = False

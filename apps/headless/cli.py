@@ -331,7 +331,7 @@ async def _play_mpd(args: argparse.Namespace, out: Console, err: Console) -> int
 
 async def _play(args: argparse.Namespace, info: BackendInfo, out: Console, err: Console) -> int:
     trace = load_trace(args.trace, args.trace_format) if args.trace else None
-    async with ControlClient(info.control_url, info.oca_ids) as control:
+    async with ControlClient(info.control_url, info.oca_ids, info.control_token) as control:
         if trace is not None:
             await control.apply_trace(trace)
         try:
@@ -378,7 +378,7 @@ async def _scenarios(
     if args.speed:
         scenarios = [replace(s, speed=args.speed) for s in scenarios]
     cases: list[CaseResult] = []
-    async with ControlClient(info.control_url, info.oca_ids) as control:
+    async with ControlClient(info.control_url, info.oca_ids, info.control_token) as control:
         runner = ScenarioRunner(info, control)
         for sc in scenarios:
             case = await runner.run(sc)
@@ -427,7 +427,7 @@ async def _load(args: argparse.Namespace, info: BackendInfo, out: Console, err: 
     titles = args.title or list(info.titles)
     accounts = args.accounts or ("balanced" if info.cell_of is not None else "random")
     opts = _play_options(args, None, LOAD_DEFAULTS)
-    async with ControlClient(info.control_url, info.oca_ids) as control:
+    async with ControlClient(info.control_url, info.oca_ids, info.control_token) as control:
         doc = await run_load(
             info,
             control,

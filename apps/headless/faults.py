@@ -8,6 +8,7 @@ token the SDK sends with every OCA request.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,7 @@ PLAN_FIELDS = frozenset(
         "down",
         "paths",
         "seed",
+        "trickle_bps",
     }
 )
 SERVICES = ("recommendations", "search", "steering", "artwork")
@@ -76,9 +78,13 @@ def trace_points(trace: Trace) -> list[list[float]]:
 class ControlClient:
     """A small aiohttp client for OCA fault plans, service faults and the experiment report."""
 
-    def __init__(self, control_url: str | None, oca_ids: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, control_url: str | None, oca_ids: tuple[str, ...] = (), token: str | None = None
+    ) -> None:
         self.control_url = control_url.rstrip("/") if control_url else None
         self.oca_ids = oca_ids
+        token = token or os.environ.get("NRDP_CONTROL_TOKEN")  # with --control URL alone
+        self._headers = {"X-Nrdp-Control-Token": token} if token else {}
         self._http: aiohttp.ClientSession | None = None
 
     async def __aenter__(self) -> ControlClient:
@@ -100,7 +106,9 @@ class ControlClient:
                 "no control plane URL: give --endpoints FILE (or --control URL) for faults"
             )
         if self._http is None:
-            self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
+            self._http = aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(total=10), headers=self._headers
+            )
         url = self.control_url + path
         try:
             async with self._http.request(method, url, json=body, params=params) as resp:

@@ -9,7 +9,6 @@ are parsed as YAML for their marks after ``json`` has checked their syntax).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ import yaml
 
 from apps.headless.faults import PLAN_FIELDS, SERVICES
 from apps.headless.options import OptionError, from_scenario, key_of, scenario_keys
+from apps.headless.safe_load import SafeLoadError, compose
 
 __all__ = ["STEPS", "Scenario", "ScenarioFormatError", "Step", "load_scenario", "scenario_files"]
 
@@ -42,6 +42,7 @@ _PLAN_ARGS: dict[str, _Arg] = {
     "down": (BOOL, False, None),
     "paths": (STR, False, None),
     "seed": (INT, False, None),
+    "trickle_bps": (INT, False, None),
 }
 assert set(_PLAN_ARGS) == PLAN_FIELDS
 STEPS: dict[str, dict[str, _Arg]] = {
@@ -226,22 +227,10 @@ def load_scenario(path: Path) -> Scenario:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioFormatError(path, None, f"cannot read: {exc}") from None
-    if path.suffix == ".json":
-        try:
-            json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ScenarioFormatError(path, exc.lineno, f"invalid JSON: {exc.msg}") from None
-    loader = yaml.SafeLoader(text)
     try:
-        root = loader.get_single_node()
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
-        raise ScenarioFormatError(path, line, f"invalid YAML: {exc.problem}") from None
-    except yaml.YAMLError as exc:
-        raise ScenarioFormatError(path, None, f"invalid YAML: {exc}") from None
-    finally:
-        loader.dispose()
+        root, loader = compose(text, json_syntax=path.suffix == ".json")
+    except SafeLoadError as exc:
+        raise ScenarioFormatError(path, exc.line, exc.reason) from None
     if not isinstance(root, yaml.MappingNode):
         line = _line(root) if root is not None else 1
         raise ScenarioFormatError(path, line, "a scenario is a mapping with 'steps'")

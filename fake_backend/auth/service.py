@@ -12,6 +12,7 @@ from typing import Any
 
 from drm.clearkey import b64url_encode
 from fake_backend.auth.passwords import hash_password, verify_password
+from fake_backend.auth.throttle import LoginThrottle
 from fake_backend.context import Context
 from fake_backend.errors import (
     AccountExists,
@@ -51,6 +52,7 @@ class AuthService:
         self.ctx = ctx
         # Unknown e-mails still pay one scrypt, so timing does not reveal which exist.
         self._dummy_hash = hash_password("not-a-password", salt=b"\0" * 16)
+        self.throttle = LoginThrottle(ctx.config.login_limits)
 
     def endpoints(self) -> list[Endpoint]:
         return [
@@ -109,10 +111,14 @@ class AuthService:
         if device_id is not None and not _DEVICE.fullmatch(device_id):
             raise InvalidField("must be 16-64 characters of [A-Za-z0-9_-]", field="device_id")
         account = self.ctx.store.account_by_email(email)
+        known = self._known_device(account.id if account else None, device_id)
+        who = (email.strip().lower(), req.request.remote or "unknown")
+        self.throttle.attempt(*who, known_device=known, now=req.now)
         stored = account.password_hash if account else self._dummy_hash
         ok = await asyncio.to_thread(verify_password, password, stored)
         if account is None or not ok:
             raise InvalidCredentials()
+        self.throttle.succeeded(*who, known_device=known, now=req.now)
         device_id = device_id or f"dev_{uuid.uuid4().hex}"
         session_key = os.urandom(32)
         if not self.ctx.store.upsert_device(device_id, account.id, model, session_key, now=req.now):
@@ -127,6 +133,14 @@ class AuthService:
             profiles=[p.to_dict() for p in self.ctx.store.profiles(account.id)],
         )
         return Reply(data=body)
+
+    def _known_device(self, account_id: str | None, device_id: str | None) -> bool:
+        """The login names a device already registered to the account (a familiar device:
+        the account-wide failure limit does not apply to it)."""
+        if account_id is None or device_id is None:
+            return False
+        device = self.ctx.store.device(device_id)
+        return device is not None and device.account_id == account_id
 
     async def refresh(self, req: ApiRequest) -> Reply:
         doc = req.json()

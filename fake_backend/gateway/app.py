@@ -65,7 +65,9 @@ CORS_HEADERS = {
 class Gateway:
     def __init__(self, ctx: Context, endpoints: Iterable[Endpoint]) -> None:
         self.ctx = ctx
-        self.limiter = RateLimiter(ctx.config.rate_limit)
+        self.limiter = RateLimiter(
+            ctx.config.rate_limit, max_keys=ctx.config.limits.rate_limit_keys
+        )
         self.breakers: dict[str, CircuitBreaker] = {}
         self.endpoints = list(endpoints)
         self.app = web.Application(

@@ -3,8 +3,10 @@
 A plan applies to the OCA's file responses (optionally only paths matching ``paths``, a
 glob on ``<title_id>/<path>``). Order of effects: ``down`` (connections refused) ->
 ``latency_ms`` (before anything) -> ``reset_rate`` (RST) -> ``error_rate`` (answer
-``error_status``) -> headers -> ``ttfb_ms`` -> body paced by ``bandwidth_kbps`` or
-``trace`` -> ``stall_after_bytes`` (pause ``stall_ms``) / ``truncate_after_bytes`` (close).
+``error_status``) -> headers -> ``ttfb_ms`` -> body paced by ``trickle_bps`` (a few bytes
+at a time: a server that keeps a connection alive without serving it), ``bandwidth_kbps``
+or ``trace`` -> ``stall_after_bytes`` (pause ``stall_ms``) / ``truncate_after_bytes``
+(close).
 """
 
 from __future__ import annotations
@@ -60,6 +62,7 @@ _INT_LIMITS: dict[str, tuple[int, int]] = {
     "stall_after_bytes": (0, 2**40),
     "truncate_after_bytes": (0, 2**40),
     "seed": (0, 2**32),
+    "trickle_bps": (1, 1_000_000),
 }
 
 
@@ -80,6 +83,8 @@ class FaultPlan:
     down: bool = False
     paths: str | None = None
     seed: int = 0
+    trickle_bps: int | None = None
+    """Body bytes per second, sent a few at a time (takes precedence over bandwidth)."""
 
     @property
     def shapes_body(self) -> bool:
@@ -90,6 +95,7 @@ class FaultPlan:
             or self.trace is not None
             or self.stall_after_bytes is not None
             or self.truncate_after_bytes is not None
+            or self.trickle_bps is not None
         )
 
     @property
@@ -102,6 +108,8 @@ class FaultPlan:
     def rate_bytes_per_s(self, elapsed_s: float) -> float | None:
         """The pacing rate at ``elapsed_s`` on the plan's clock (trace loops): since the
         OCA's plan was set, or since a client's first request under its client plan."""
+        if self.trickle_bps is not None:
+            return float(self.trickle_bps)
         if self.trace is not None:
             times = [t for t, _ in self.trace]
             span = times[-1] + (times[-1] - times[-2] if len(times) > 1 else 1.0)

@@ -9,13 +9,14 @@ when links are not possible). A miss fills from a peer that holds the file (HTTP
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import os
 import secrets
 import shutil
 import ssl
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ import aiohttp
 
 from fake_backend.content import ContentStore
 from fake_backend.errors import FileNotFound
+from fake_backend.limits import ServerLimits
 from fake_backend.oca.server import FILL_HEADER, OcaNode
 
 __all__ = ["Fleet", "place"]
@@ -61,6 +63,7 @@ class Fleet:
         client_ssl: ssl.SSLContext | None = None,
         token_verifier: Callable[[str], Mapping[str, Any]] | None = None,
         require_token: bool = False,
+        limits: ServerLimits | None = None,
     ) -> None:
         """``server_ssl`` serves every OCA over HTTPS; ``client_ssl`` verifies peers on fill.
 
@@ -76,10 +79,12 @@ class Fleet:
         """Cache fills between OCAs carry this (``FILL_HEADER``); a fill is served without a
         playback token, so the header's value must be something a client cannot know."""
         self.nodes = [
-            OcaNode(f"oca-{i + 1}", data_dir / "ocas" / f"oca-{i + 1}", self, host, server_ssl)
+            OcaNode(
+                f"oca-{i + 1}", data_dir / "ocas" / f"oca-{i + 1}", self, host, server_ssl, limits
+            )
             for i in range(count)
         ]
-        self._locks: dict[tuple[str, str, str], asyncio.Lock] = {}
+        self._locks: dict[tuple[str, str, str], list[Any]] = {}  # key -> [lock, users]
         self._file_counts: dict[str, int] = {}
         self._session: aiohttp.ClientSession | None = None
 
@@ -131,10 +136,29 @@ class Fleet:
                     out.append(n.id)
         return out
 
+    @property
+    def fill_locks(self) -> int:
+        """Per-file fill locks held now (one per file being filled; 0 when idle)."""
+        return len(self._locks)
+
+    @contextlib.asynccontextmanager
+    async def _fill_lock(self, key: tuple[str, str, str]) -> AsyncIterator[None]:
+        """One fill per file at a time; the lock lives only while someone uses it (a flood
+        of requests for missing files must not leave one lock per path behind)."""
+        entry = self._locks.get(key)
+        if entry is None:
+            entry = self._locks[key] = [asyncio.Lock(), 0]
+        entry[1] += 1
+        try:
+            async with entry[0]:
+                yield
+        finally:
+            entry[1] -= 1
+            if entry[1] == 0:
+                del self._locks[key]
+
     async def fill(self, node: OcaNode, title_id: str, rel: str) -> None:
-        key = (node.id, title_id, rel)
-        lock = self._locks.setdefault(key, asyncio.Lock())
-        async with lock:
+        async with self._fill_lock((node.id, title_id, rel)):
             dest = node.file_path(title_id, rel)
             if dest.is_file():
                 return
@@ -153,7 +177,6 @@ class Fleet:
                 raise FileNotFound(path=f"{title_id}/{rel}"[:200])
             await asyncio.to_thread(_link_or_copy, src, dest)
             node.stats["fills_origin"] += 1
-        self._locks.pop(key, None)
 
     @staticmethod
     def _write(dest: Path, data: bytes) -> None:

@@ -43,6 +43,8 @@ from fake_backend.errors import (
     TokenExpired,
 )
 from fake_backend.http_errors import error_middleware
+from fake_backend.limits import ServerLimits
+from fake_backend.listener import ConnectionGuard, GuardedSite, runner_kwargs
 from fake_backend.oca.faults import FaultPlan
 from fake_backend.oca.ranges import ByteRange, Unsatisfiable, parse_range
 from mediacore.signed_message import PLAYBACK_TOKEN_HEADER
@@ -101,8 +103,10 @@ class OcaNode:
         fleet: Fleet,
         host: str,
         ssl_context: ssl.SSLContext | None = None,
+        limits: ServerLimits | None = None,
     ) -> None:
         self.id = oca_id
+        self.guard = ConnectionGuard(limits or ServerLimits())
         self.ssl_context = ssl_context
         self.root = root
         root.mkdir(parents=True, exist_ok=True)
@@ -133,9 +137,13 @@ class OcaNode:
         self.app.router.add_get("/health", self._health)
         self.app.on_response_prepare.append(self._add_headers)
         self._runner = web.AppRunner(
-            self.app, access_log=None, handler_cancellation=True, shutdown_timeout=1.0
+            self.app,
+            access_log=None,
+            handler_cancellation=True,
+            shutdown_timeout=1.0,
+            **runner_kwargs(self.guard.limits),
         )
-        self._site: web.TCPSite | None = None
+        self._site: GuardedSite | None = None
 
     @property
     def url(self) -> str:
@@ -148,8 +156,13 @@ class OcaNode:
         await self._start_site(port)
 
     async def _start_site(self, port: int) -> None:
-        site = web.TCPSite(
-            self._runner, self.host, port, reuse_address=True, ssl_context=self.ssl_context
+        site = GuardedSite(
+            self._runner,
+            self.host,
+            port,
+            reuse_address=True,
+            ssl_context=self.ssl_context,
+            guard=self.guard,
         )
         await site.start()
         server = getattr(site, "_server", None)
@@ -398,7 +411,8 @@ class OcaNode:
                     await self._stall(request, plan.stall_ms / 1000)
                     next_t = loop.time()
                 rate = plan.rate_bytes_per_s(time.monotonic() - clock_zero)
-                n = _CHUNK if rate is None else int(min(_CHUNK, max(1024, rate * 0.05)))
+                floor = 1 if plan.trickle_bps is not None else 1024  # a trickle: bytes, not KiB
+                n = _CHUNK if rate is None else int(min(_CHUNK, max(floor, rate * 0.05)))
                 n = min(n, length - sent)
                 for limit in (
                     plan.truncate_after_bytes,

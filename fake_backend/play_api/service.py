@@ -8,7 +8,6 @@ with an expiry, the ladder allowed by the plan, and the experiment cell.
 from __future__ import annotations
 
 import uuid
-from urllib.parse import quote
 
 from drm.clearkey import CLEARKEY_SYSTEM_ID
 from fake_backend.context import Context
@@ -17,6 +16,7 @@ from fake_backend.errors import DependencyFailed, NotEntitled, TitleNotFound
 from fake_backend.experiments.allocation import allocate
 from fake_backend.gateway.api import ApiRequest, Endpoint, Reply, get_str
 from fake_backend.live.channel import LIVE_GENRE
+from fake_backend.steering.routes import dash_url
 from fake_backend.steering.service import Steering
 from fake_backend.store import PLANS
 from mediacore.signed_message import PLAYBACK_TOKEN_HEADER
@@ -76,10 +76,7 @@ class PlayApiService:
         self.ctx.store.add_view(account.id, profile.id, title.id, now=req.now)
         self.ctx.cache.invalidate(f"home:{profile.id}")
         kids = [k.hex() for k in title.kids]
-        steering_url = (
-            f"{self.ctx.control_url}/steering/v1/dash/{quote(title.id)}"
-            f"?client={quote(req.caller.device_id)}"
-        )
+        steering_url = dash_url(self.ctx.steering_url, title.id, req.caller.device_id)
         return Reply(
             data={
                 "playback_id": playback_id,

@@ -45,10 +45,12 @@ from nrdp.delivery.policy import (
     FallbackOptions,
     FallbackType,
     Fatal,
+    LoadErrorDecision,
     LoadErrorInfo,
     LoadErrorPolicy,
     Retry,
 )
+from nrdp.delivery.progress import ProgressMeter, ProgressRule
 from nrdp.delivery.reasons import classify
 from nrdp.delivery.resume import ByteRange, RangeResume
 from nrdp.errors import (
@@ -125,6 +127,20 @@ def _error_code(body: bytes) -> int | None:
     return code if isinstance(code, int) else None
 
 
+def _decided(err: SdkError, decision: LoadErrorDecision) -> SdkError:
+    """``err`` carrying the policy's decision (``err.decision``) for the caller."""
+    err.decision = decision  # type: ignore[attr-defined]
+    return err
+
+
+@dataclass(frozen=True)
+class _Limits:
+    """What one fetch's responses are held to besides the progress rule."""
+
+    required_bps: float | None
+    deadline_s: float | None
+
+
 SLOW_CHECK_AFTER_S = 0.5
 """A transfer is judged too slow only once it has run this long (avoid TCP slow start)."""
 
@@ -182,6 +198,7 @@ class Downloader:
         max_attempts: int = 16,
         on_failover: Callable[[str, str | None, str], None] | None = None,
         auth: SegmentAuth | None = None,
+        progress: ProgressRule | None = None,
     ) -> None:
         if stall_timeout <= 0 or all_down_wait < 0 or max_attempts < 1:
             raise InvalidArgument("timeouts must be > 0 and attempts >= 1", argument="downloader")
@@ -196,6 +213,7 @@ class Downloader:
         self.max_attempts = max_attempts
         self.on_failover = on_failover
         self.auth = auth
+        self.progress = progress if progress is not None else ProgressRule()
         self.bytes_total = 0
         self.credential_renewals = 0
 
@@ -207,12 +225,20 @@ class Downloader:
         required_bps: float | None = None,
         decorate: UrlDecorator | None = None,
         lower_tracks: int = 0,
+        deadline_s: float | None = None,
     ) -> DownloadResult:
         """The bytes of ``path`` (relative to each OCA's base URL), ``byte_range`` only if given.
 
         ``required_bps`` (the rung's bitrate) enables the too-slow check; ``lower_tracks`` says
         how many lower rungs exist, so the policy may answer Fallback TRACK, which this method
-        reports by raising the error for the caller to downswitch.
+        reports by raising the error for the caller to downswitch. Every response is held
+        to the progress rule (:mod:`nrdp.delivery.progress`) and, with ``deadline_s``, must
+        end within that many seconds of its request (what the buffer can afford: the engine
+        passes its buffer level less a margin); a trip fails over and resumes by Range.
+
+        Every error raised after the policy was asked carries its decision as
+        ``err.decision`` (:class:`Retry`, :class:`Fallback` or :class:`Fatal`), so the
+        caller acts on it (e.g. Fallback TRACK: a lower rung) instead of re-deriving it.
         """
         resume = RangeResume(byte_range)
         attempts: list[Attempt] = []
@@ -238,7 +264,13 @@ class Downloader:
             start_offset = resume.next_offset
             try:
                 sample = await self._attempt(
-                    oca, path, resume, required_bps, decorate, attempts, may_renew=not renewed
+                    oca,
+                    path,
+                    resume,
+                    _Limits(required_bps, deadline_s),
+                    decorate,
+                    attempts,
+                    may_renew=not renewed,
                 )
             except asyncio.CancelledError:
                 self.selector.report_cancelled(oca.id)
@@ -262,12 +294,9 @@ class Downloader:
                 now = self.clock.now()
                 decision = self.policy.on_load_error(
                     LoadErrorInfo(err, errors, resume.received),
-                    FallbackOptions(
-                        locations=len(self.selector.candidates),
-                        excluded_locations=self.selector.excluded_count(now),
-                        tracks=lower_tracks + 1,
-                    ),
+                    self._options(oca, now, lower_tracks),
                 )
+                err.decision = decision  # type: ignore[attr-defined]
                 if isinstance(decision, Retry):
                     self.selector.report_failure(oca.id, classify(err), now, exclude=False)
                     if errors >= self.max_attempts or isinstance(err, ThroughputTooLow):
@@ -285,14 +314,18 @@ class Downloader:
                     if self.on_failover is not None:
                         self.on_failover(oca.id, nxt.id if nxt else None, last_reason)
                     if errors >= self.max_attempts:
-                        raise AllOcasFailed(tried=tuple(tried), last_reason=last_reason) from err
+                        raise _decided(
+                            AllOcasFailed(tried=tuple(tried), last_reason=last_reason), decision
+                        ) from err
                     continue
                 self.selector.report_failure(oca.id, classify(err), now, exclude=False)
                 if isinstance(decision, Fallback):  # TRACK: the caller picks a lower rung
                     raise
                 if isinstance(decision, Fatal) and isinstance(err, NetworkError):
                     # a location fault with no location left: the whole fleet failed us
-                    raise AllOcasFailed(tried=tuple(tried), last_reason=last_reason) from err
+                    raise _decided(
+                        AllOcasFailed(tried=tuple(tried), last_reason=last_reason), decision
+                    ) from err
                 raise
             ttfb, transfer, end = sample
             data = resume.data()
@@ -308,12 +341,25 @@ class Downloader:
                 end_s=end,
             )
 
+    def _options(self, oca: Oca, now: float, lower_tracks: int) -> FallbackOptions:
+        """What the policy may fall back to. The current OCA counts as not excluded even
+        when a concurrent fetch (the audio beside the video) has just excluded it, or the
+        policy would see one location fewer than there is."""
+        excluded = self.selector.excluded_count(now)
+        if self.selector.is_excluded(oca.id, now):
+            excluded -= 1
+        return FallbackOptions(
+            locations=len(self.selector.candidates),
+            excluded_locations=excluded,
+            tracks=lower_tracks + 1,
+        )
+
     async def _attempt(
         self,
         oca: Oca,
         path: str,
         resume: RangeResume,
-        required_bps: float | None,
+        limits: _Limits,
         decorate: UrlDecorator | None,
         attempts: list[Attempt],
         *,
@@ -348,20 +394,7 @@ class Downloader:
                 url=url,
             )
             try:
-                while True:
-                    timeout = self.stall_timeout if resume.received > before else self.ttfb_timeout
-                    try:
-                        chunk = await resp.read_chunk(timeout)
-                    except TimeoutError as exc:
-                        got = resume.received
-                        raise StallTimeout(url=url, timeout_s=timeout, received=got) from exc
-                    if not chunk:
-                        break
-                    resume.feed(chunk)
-                    if resume.complete:
-                        break
-                    if required_bps is not None:
-                        self._check_speed(url, resume.received - before, got_headers, required_bps)
+                await self._read_body(resp, url, resume, limits, sent, got_headers)
                 resume.end_response()
             except BaseException:
                 resume.abort_response()
@@ -369,6 +402,56 @@ class Downloader:
         done = self.clock.now()
         attempts.append(Attempt(oca.id, resp.status, resume.received - before, None, offset))
         return got_headers - sent, done - got_headers, self.clock.now()
+
+    async def _read_body(
+        self,
+        resp: SegmentResponse,
+        url: str,
+        resume: RangeResume,
+        limits: _Limits,
+        sent: float,
+        got_headers: float,
+    ) -> None:
+        """Feed the body to ``resume`` until it ends, holding it to the stall timeout, the
+        progress rule and the deadline (measured from ``sent``)."""
+        before = resume.received
+        meter = ProgressMeter(self.progress, sent, limits.deadline_s)
+        while True:
+            timeout = self.stall_timeout if resume.received > before else self.ttfb_timeout
+            left = meter.seconds_left(self.clock.now())
+            try:
+                chunk = await resp.read_chunk(timeout if left is None else min(timeout, left))
+            except TimeoutError as exc:
+                if left is not None and left <= timeout:
+                    self._check_progress(url, meter, resume, before, force=True)
+                got = resume.received
+                raise StallTimeout(url=url, timeout_s=timeout, received=got) from exc
+            if not chunk:
+                return
+            resume.feed(chunk)
+            if resume.complete:
+                return
+            self._check_progress(url, meter, resume, before)
+            if limits.required_bps is not None:
+                self._check_speed(url, resume.received - before, got_headers, limits.required_bps)
+
+    def _check_progress(
+        self,
+        url: str,
+        meter: ProgressMeter,
+        resume: RangeResume,
+        before: int,
+        *,
+        force: bool = False,
+    ) -> None:
+        now = self.clock.now()
+        if force and meter.deadline_at is not None:
+            now = max(now, meter.deadline_at)  # the read waited out the deadline
+        trip = meter.update(resume.received - before, resume.remaining, now)
+        if trip is not None:
+            raise ThroughputTooLow(
+                url=url, measured_bps=trip.measured_bps, required_bps=trip.required_bps
+            )
 
     async def _read_error_code(self, resp: SegmentResponse) -> int | None:
         """The error code of a (small) error body; None if it cannot be read in time."""

@@ -7,7 +7,7 @@ import json
 import secrets
 import time
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -17,11 +17,22 @@ import pytest
 
 from drm.clearkey import b64url_decode
 from fake_backend.context import BackendConfig
+from fake_backend.control import CONTROL_TOKEN_HEADER
 from fake_backend.runner import Backend
 from mediacore.signed_message import sign_request
 
+CONTROL_TOKEN = "test-control-token-0123456789"
+CONTROL_HEADERS = {CONTROL_TOKEN_HEADER: CONTROL_TOKEN}
+"""Test backends share one control token; the ``http`` fixtures send it on every request."""
+
+
+def with_control_token(config: BackendConfig | None) -> BackendConfig:
+    cfg = config or BackendConfig()
+    return cfg if cfg.control_token else replace(cfg, control_token=CONTROL_TOKEN)
+
 
 async def start_backend(tmp_path: Path, **kw: Any) -> Backend:
+    kw["config"] = with_control_token(kw.get("config"))
     kw.setdefault("catalog", "tiny")
     kw.setdefault("content_scale", 0.05)
     kw.setdefault("ocas", 3)
@@ -58,7 +69,9 @@ async def make_backend(tmp_path: Path) -> AsyncIterator[Callable[..., Any]]:
 
 @pytest.fixture
 async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=20)) as s:
+    async with aiohttp.ClientSession(
+        timeout=aiohttp.ClientTimeout(total=20), headers=CONTROL_HEADERS
+    ) as s:
         yield s
 
 

@@ -60,12 +60,15 @@ async def test_unknown_oca_and_service(backend, http):
 
 async def test_dash_content_steering(backend, http):
     title = backend.catalog[0].id
-    url = f"{backend.control_url}/steering/v1/dash/{title}?client=dev-a"
-    async with http.get(url) as r:
+    url = f"{backend.gateway_url}/steering/v1/dash/{title}?client=dev-a"
+    async with http.get(url, headers={"Host": "evil.example:666"}) as r:
         doc = await r.json()
     assert doc["VERSION"] == 1 and doc["TTL"] == backend.config.steering_ttl_s
     assert sorted(doc["PATHWAY-PRIORITY"]) == ["oca-1", "oca-2", "oca-3"]
-    assert doc["RELOAD-URI"].endswith("client=dev-a")
+    # Regression (issue 17 #13): the reload URL used to echo the Host header.
+    assert doc["RELOAD-URI"] == url
+    async with http.get(f"{backend.control_url}/steering/v1/dash/{title}") as r:
+        assert r.status == 404  # players never need the control plane's address
     first = doc["PATHWAY-PRIORITY"][0]
     async with http.put(
         f"{backend.control_url}/control/v1/ocas/{first}/faults", json={"error_rate": 0.9}
@@ -73,7 +76,7 @@ async def test_dash_content_steering(backend, http):
         assert r.status == 200
     async with http.get(url) as r:
         assert (await r.json())["PATHWAY-PRIORITY"][-1] == first
-    async with http.get(f"{backend.control_url}/steering/v1/dash/t-nope") as r:
+    async with http.get(f"{backend.gateway_url}/steering/v1/dash/t-nope") as r:
         assert r.status == 404
 
 
@@ -82,7 +85,7 @@ async def test_rank_spreads_clients_over_equal_ocas(backend, http):
     firsts = set()
     for i in range(30):
         async with http.get(
-            f"{backend.control_url}/steering/v1/rank/{title}", params={"client": f"device-{i}"}
+            f"{backend.gateway_url}/steering/v1/rank/{title}", params={"client": f"device-{i}"}
         ) as r:
             cands = (await r.json())["candidates"]
         assert cands[0]["holds_title"] is True

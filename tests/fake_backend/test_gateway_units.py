@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from fake_backend.auth.passwords import hash_password, verify_password
 from fake_backend.auth.tokens import TokenSigner
 from fake_backend.discovery.cache import TtlCache
-from fake_backend.errors import InvalidToken, TokenExpired
+from fake_backend.errors import InvalidToken, Overloaded, TokenExpired
 from fake_backend.gateway.breaker import BreakerConfig, BreakerState, CircuitBreaker
 from fake_backend.gateway.ratelimit import RateLimit, RateLimiter
 
@@ -23,6 +23,20 @@ def test_token_bucket():
     assert rl.take("a", 0.5) == 0.0  # refilled one token
     assert RateLimiter.retry_after_header(0.01) == 1
     assert RateLimiter.retry_after_header(2.2) == 3
+
+
+def test_rate_limiter_full_table_fails_closed():
+    """Regression (issue 17 #10): at max_keys every bucket used to be reset (an attacker
+    with many addresses refilled everyone's bucket). Now only refilled buckets are
+    forgotten; a table full of live buckets refuses new keys with 503 Overloaded."""
+    rl = RateLimiter(RateLimit(rate_per_s=1, burst=2), max_keys=2)
+    assert rl.take("a", 0.0) == 0.0 and rl.take("a", 0.0) == 0.0
+    assert rl.take("b", 0.0) == 0.0
+    with pytest.raises(Overloaded):
+        rl.take("c", 0.5)
+    assert rl.take("a", 0.5) > 0  # a's drained bucket was not reset
+    assert rl.take("c", 2.2) == 0.0  # b refilled (2 s) and was forgotten; a was not
+    assert len(rl) == 2 and rl.take("a", 2.2) == 0.0
 
 
 def test_breaker_cycle():

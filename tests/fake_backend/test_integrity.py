@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from fake_backend.errors import Overloaded
 from fake_backend.integrity import NonceCache
 from mediacore.signed_message import (
     canonical_request,
@@ -107,7 +109,21 @@ def test_nonce_cache_replay_and_expiry():
 
 
 def test_nonce_cache_is_bounded():
-    c = NonceCache(ttl_s=1e9, max_entries=100)
+    c = NonceCache(ttl_s=10, max_entries=100)
     for i in range(1000):
-        c.check_and_add("d", f"n{i}", now=i)
+        assert c.check_and_add("d", f"n{i}", now=i)
     assert len(c) <= 100
+
+
+def test_nonce_cache_full_of_live_nonces_fails_closed():
+    """Regression (issue 17 #10): a full cache used to evict the oldest live nonce, so its
+    message could be replayed. Now only expired nonces go; a full cache refuses (503)."""
+    c = NonceCache(ttl_s=100, max_entries=3)
+    for i in range(3):
+        assert c.check_and_add("d", f"n{i}", now=float(i))
+    with pytest.raises(Overloaded) as err:
+        c.check_and_add("d", "fresh", now=3.0)
+    assert err.value.status == 503 and err.value.code == 8163
+    assert not c.check_and_add("d", "n0", now=3.0)  # n0 still remembered: no replay
+    assert c.check_and_add("d", "fresh", now=100.5)  # n0 expired, room again
+    assert len(c) == 3

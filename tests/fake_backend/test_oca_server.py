@@ -119,6 +119,22 @@ async def test_missing_file_404(backend, http, title):
         assert (await r.json())["error"]["code"] == 8172
 
 
+async def test_fill_locks_do_not_outlive_their_fills(backend, http, title):
+    """Regression (issue 17 #9): a lock per requested path stayed forever (20,000 misses
+    left 20,199 entries); now a lock lives only while its fill runs."""
+    node = _holder(backend, title, holds=False)
+
+    async def miss(i: int) -> int:
+        async with http.get(f"{node.url}/titles/{title}/v1080/no-{i}.m4s") as r:
+            return r.status
+
+    statuses = await asyncio.gather(*(miss(i) for i in range(300)))
+    assert set(statuses) == {404}
+    async with http.get(f"{node.url}/titles/{title}/{SEG}") as r:
+        assert r.status == 200  # a real fill (from a peer) works and leaves nothing
+    assert backend.fleet.fill_locks == 0
+
+
 async def test_preflight(backend, http, title):
     node = _holder(backend, title)
     async with http.options(

@@ -30,7 +30,8 @@ async def test_https_everywhere_and_verification(tmp_path):
                 async with http.get(base + "/health") as r:
                     assert r.status == 200, base
             # An OCA that does not hold the title fills it from a peer over HTTPS.
-            async with http.get(ep["control_url"] + "/control/v1/ocas") as r:
+            control = {"X-Nrdp-Control-Token": ep["control_token"]}
+            async with http.get(ep["control_url"] + "/control/v1/ocas", headers=control) as r:
                 ocas = (await r.json())["ocas"]
             title_id = be.catalog[0].id
             miss = next(o for o in ocas if not o["holdings"].get(title_id, {}).get("complete"))
@@ -45,7 +46,9 @@ async def test_https_everywhere_and_verification(tmp_path):
             ) as r:
                 assert r.status == 206
                 assert await r.read() == want
-            async with http.get(ep["control_url"] + "/control/v1/ocas/" + miss["oca_id"]) as r:
+            async with http.get(
+                ep["control_url"] + "/control/v1/ocas/" + miss["oca_id"], headers=control
+            ) as r:
                 assert (await r.json())["stats"]["fills_peer"] >= 1
 
         async with aiohttp.ClientSession() as plain:  # system trust store only

@@ -17,6 +17,8 @@ import aiohttp
 import pytest
 
 from fake_backend.catalog import CatalogTitle, short_title
+from fake_backend.context import BackendConfig
+from fake_backend.control import CONTROL_TOKEN_HEADER
 from fake_backend.packager import (
     EncodedTitle,
     encode_title,
@@ -29,6 +31,19 @@ FPS = 10
 TITLE = short_title("t-real", (b"\x11" * 16, b"\x22" * 16))
 FRAMES = int(TITLE.duration_s * FPS)
 SPEC = replace(spec_for_title(TITLE, ()), fps=FPS)  # the catalog row is authoritative
+
+
+CONTROL_HEADERS = {CONTROL_TOKEN_HEADER: "test-control-token-nrdp-0123456789"}
+"""The control token of these test backends; the ``http`` fixture sends it."""
+
+
+def with_control_token(config: BackendConfig | None) -> BackendConfig:
+    cfg = config or BackendConfig()
+    return (
+        cfg
+        if cfg.control_token
+        else replace(cfg, control_token=CONTROL_HEADERS[CONTROL_TOKEN_HEADER])
+    )
 
 
 class CachedMaterializer:
@@ -59,6 +74,7 @@ async def make_backend(
     async def make(*, encrypted: bool = True, **kw: Any) -> Backend:
         kw.setdefault("ocas", 3)
         kw.setdefault("catalog", [TITLE])
+        kw["config"] = with_control_token(kw.get("config"))
         be = Backend(
             tmp_path / f"b{len(started)}",
             materializer=CachedMaterializer(encoded_title, encrypted=encrypted),
@@ -82,8 +98,11 @@ async def backend(make_backend: Callable[..., Any]) -> Backend:
 
 @pytest.fixture
 async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    """A plain test client for control endpoints (never the SDK's own channels)."""
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=20)) as s:
+    """A plain test client for control endpoints (never the SDK's own channels); it carries
+    the test backends' control token."""
+    async with aiohttp.ClientSession(
+        timeout=aiohttp.ClientTimeout(total=20), headers=CONTROL_HEADERS
+    ) as s:
         yield s
 
 

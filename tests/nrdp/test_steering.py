@@ -447,11 +447,11 @@ async def test_dead_steering_server_never_stalls_playback(make_backend, nb, mode
             player = dev.player(sink=sink, config=PlayerConfig(buffer=buffer))
             events: list[object] = []
             player.on_event(events.append)
-            real, be.ctx.control_url = be.ctx.control_url, dead  # the Play API names it
+            real, be.ctx.steering_url = be.ctx.steering_url, dead  # the Play API names it
             try:
                 await player.load(nb.TITLE.id)
             finally:
-                be.ctx.control_url = real
+                be.ctx.steering_url = real
             assert player.manifest is not None
             assert (player.manifest.steering_url or "").startswith(dead)
             assert await player.wait_until_done(timeout=30) is PlayerState.ENDED

@@ -67,7 +67,7 @@ async def trace_backend(tmp_path: Path, encoded_long: EncodedTitle) -> AsyncIter
 
 
 async def _play(be: Backend, http: Any, plan: dict[str, Any], n: int) -> tuple[Any, list[Any]]:
-    async with http.put(be.control_urls[0] + "/faults", json=plan) as r:
+    async with http.put(be.control_urls[0] + "/faults", json=plan, headers=be.control_headers) as r:
         assert r.status == 200, await r.text()
     async with Device(DeviceConfig(f"nrdp-trace-device-{n:04d}", be.gateway_url)) as dev:
         await dev.login(be.demo_email, be.demo_password)

@@ -132,7 +132,7 @@ def _set_artwork_fault(backend, error_rate: float) -> None:
     req = urllib.request.Request(
         f"{backend.control_url}/control/v1/services/artwork/faults",
         json.dumps({"error_rate": error_rate}).encode(),
-        {"Content-Type": "application/json"},
+        {"Content-Type": "application/json", **backend.control_headers},
         method="PUT",
     )
     with urllib.request.urlopen(req, timeout=10) as r:

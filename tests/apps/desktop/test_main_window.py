@@ -29,9 +29,10 @@ SMALL_BUFFER = nrdp.PlayerConfig(
 )
 
 
-def post(url: str, doc: dict | None = None) -> int:
+def post(url: str, doc: dict | None = None, headers: dict | None = None) -> int:
     data = json.dumps(doc).encode() if doc is not None else b""
-    req = urllib.request.Request(url, data, {"Content-Type": "application/json"}, method="POST")
+    hdrs = {"Content-Type": "application/json", **(headers or {})}
+    req = urllib.request.Request(url, data, hdrs, method="POST")
     with urllib.request.urlopen(req, timeout=10) as r:
         return r.status
 
@@ -200,11 +201,11 @@ def test_killed_oca_fails_over_without_a_dialog(qtbot, app_window, backend):
     qtbot.waitUntil(lambda: window.overlay.stats.oca is not None, timeout=15_000)
     serving = window.overlay.stats.oca
     control = f"{backend.control_url}/control/v1/ocas/{serving}"
-    assert post(control + "/down") == 200
+    assert post(control + "/down", headers=backend.control_headers) == 200
     try:
         qtbot.waitUntil(lambda: window.playback.state == "ended", timeout=20_000)
     finally:
-        post(control + "/up")
+        post(control + "/up", headers=backend.control_headers)
     stats = window.overlay.stats
     assert stats.oca_failovers >= 1 and stats.oca != serving
     assert "failovers" in window.overlay.text.text()

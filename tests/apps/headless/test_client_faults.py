@@ -64,7 +64,7 @@ async def _client_plans(control: ControlClient) -> list[int]:
 
 async def _self_fault_leaves_others_alone(info: BackendInfo, scenario_path: Path) -> None:
     scenario = load_scenario(scenario_path)
-    async with ControlClient(info.control_url, info.oca_ids) as control:
+    async with ControlClient(info.control_url, info.oca_ids, info.control_token) as control:
         run = asyncio.create_task(ScenarioRunner(info, control).run(scenario))
         try:
             # the scenario's device has a plan on every OCA, the OCAs' own plans are healthy

@@ -22,7 +22,7 @@ def test_balanced_accounts_fill_more_than_one_cell(backend: Backend) -> None:
     assert info.cell_of is not None and len(info.cells) >= 2
 
     async def go() -> dict:
-        async with ControlClient(info.control_url, info.oca_ids) as control:
+        async with ControlClient(info.control_url, info.oca_ids, info.control_token) as control:
             return await run_load(
                 info,
                 control,
@@ -151,7 +151,7 @@ def test_trace_set_paces_each_session_by_its_own_trace(backend: Backend, tmp_pat
     (traces / "b-high.txt").write_text("0 100000\n1 100000\n")
 
     async def go() -> tuple[dict, list]:
-        async with ControlClient(info.control_url, info.oca_ids) as control:
+        async with ControlClient(info.control_url, info.oca_ids, info.control_token) as control:
             ids = await control.all_oca_ids()
             try:
                 for oca_id in ids[1:]:

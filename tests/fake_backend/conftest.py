@@ -205,4 +205,5 @@ def fb() -> SimpleNamespace:
         signup_paid=signup_paid,
         Client=Client,
         BackendConfig=BackendConfig,
+        with_control_token=with_control_token,
     )

@@ -48,7 +48,7 @@ async def live(
         clock=clock,
         content_scale=0.02,
         ocas=2,
-        config=fb.BackendConfig(oca_require_token=True),
+        config=fb.with_control_token(fb.BackendConfig(oca_require_token=True)),
     )
     await be.start()
     try:

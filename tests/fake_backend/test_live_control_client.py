@@ -31,7 +31,7 @@ async def test_live_scenarios_parse_and_their_controls_work(tmp_path: Path) -> N
     )
     await be.start()
     try:
-        async with ControlClient(be.control_url) as control:
+        async with ControlClient(be.control_url, (), be.control_token) as control:
             used = set()
             for f in files:
                 sc = load_scenario(f)

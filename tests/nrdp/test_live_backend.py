@@ -193,7 +193,8 @@ def mpd_url(be: Backend, cid: str) -> str:
 
 
 async def control(http: aiohttp.ClientSession, be: Backend, path: str, doc: Any = None) -> Any:
-    async with http.post(f"{be.control_url}/control/v1/live/{path}", json=doc or {}) as r:
+    url = f"{be.control_url}/control/v1/live/{path}"
+    async with http.post(url, json=doc or {}, headers=be.control_headers) as r:
         assert r.status == 200
         return await r.json()
 

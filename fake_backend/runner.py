@@ -25,6 +25,7 @@ from typing import Any
 from aiohttp import web
 
 from fake_backend.auth.service import AuthService
+from fake_backend.background import BackgroundPackaging, remove_stale_tmp
 from fake_backend.catalog import CatalogTitle, catalog_titles, derive_keys
 from fake_backend.content import ContentStore, Materializer, SyntheticMaterializer
 from fake_backend.context import BackendConfig, Context
@@ -67,7 +68,12 @@ class Backend:
         clock: Callable[[], float] = time.time,
         reset: bool = False,
         tls: bool = False,
+        ready_first: Sequence[str] | None = None,
+        on_background: Callable[[str, bool], None] | None = None,
     ) -> None:
+        """``ready_first``: package only these titles before the servers start and the rest
+        in the background (see :mod:`fake_backend.background`; ``on_background(title_id,
+        ok)`` runs as each of those is ready or has failed). None: every title first."""
         if ocas < 1:
             raise ValueError("the fleet needs at least one OCA")
         self.data_dir = Path(data_dir)
@@ -88,6 +94,10 @@ class Backend:
         self.demo_password = ""
         self._runners: list[web.AppRunner] = []
         self._started = False
+        self.ready_first = None if ready_first is None else tuple(ready_first)
+        self.on_background = on_background
+        self._later: list[tuple[CatalogTitle, Any]] = []
+        self.background: BackgroundPackaging | None = None
 
     # -- URLs -------------------------------------------------------------------------
     @property
@@ -145,13 +155,27 @@ class Backend:
     def _seed(self) -> None:
         """Blocking first-start work: catalog rows, origin content, placement, demo account."""
         store, secret = self.ctx.store, self.secret
-        for t in self.catalog:
+        first = self.ready_first
+        order = self.catalog
+        if first is not None:
+            remove_stale_tmp(self.origin.root)
+            order = sorted(
+                self.catalog,
+                key=lambda t: (t.id not in first, first.index(t.id) if t.id in first else 0),
+            )
+        self._later = []
+        for t in order:
             keys = derive_keys(secret, t)
             if store.title(t.id) is None:
                 store.put_title(t, keys)
-            self.origin.ensure(t, keys)
+            if first is None or t.id in first or self.origin.is_ready(t.id):
+                self.origin.ensure(t, keys)
+            else:
+                self._later.append((t, keys))
+        later = {t.id for t, _ in self._later}
         for t in self.catalog:
-            self.fleet.place_title(t.id, self.config.replicas)
+            if t.id not in later:
+                self.fleet.place_title(t.id, self.config.replicas)
         self.demo_password = store.secret(
             "demo_password", secrets.token_urlsafe(9).encode()
         ).decode()
@@ -218,10 +242,29 @@ class Backend:
             if self.chaos_seed is not None:
                 self.chaos.start()
             (self.data_dir / "endpoints.json").write_text(json.dumps(self.endpoints(), indent=2))
+            self._start_background()
         except BaseException:
             await self.close()
             raise
         self._started = True
+
+    def _start_background(self) -> None:
+        if not self._later:
+            return
+
+        def placed(title_id: str) -> None:
+            self.fleet.place_title(title_id, self.config.replicas)
+            if self.on_background is not None:
+                self.on_background(title_id, True)
+
+        def failed(title_id: str, exc: BaseException) -> None:
+            if self.on_background is not None:
+                self.on_background(title_id, False)
+
+        self.background = BackgroundPackaging(
+            self.origin.root, self.materializer, self._later, placed, failed
+        )
+        self.background.start()
 
     def _verify_playback_token(self, token: str) -> dict[str, Any]:
         """What OCAs check a request's playback token with (the Play API's signer), with
@@ -243,6 +286,9 @@ class Backend:
         return port
 
     async def close(self) -> None:
+        if self.background is not None:
+            await asyncio.to_thread(self.background.close)
+            self.background = None
         chaos = getattr(self, "chaos", None)
         if chaos is not None:
             await chaos.stop()

@@ -3,7 +3,9 @@
 The embedded backend runs on a separate event loop thread, so the SDK reaches it over
 loopback HTTP exactly as it would reach a remote server. Media is real (the equivalent of
 ``python -m fake_backend serve --media encoded``): titles are packaged into the data dir on
-first start (the demo catalog takes minutes) and reused by later starts.
+first start and reused by later starts. ``play`` asks for its title first
+(``ready_first``): that one is packaged on every core before the services start, the rest
+of the catalog in the background while it plays.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -22,7 +24,10 @@ from fake_backend.experiments.allocation import allocate
 from fake_backend.packager import PackagerMaterializer, catalog_titles
 from fake_backend.runner import Backend
 
-__all__ = ["BackendInfo", "EmbeddedBackend", "UsageError", "info_from_endpoints"]
+__all__ = ["BackendInfo", "EmbeddedBackend", "UsageError", "demo_title", "info_from_endpoints"]
+
+DEMO_MAX_TITLE_S = 60.0
+"""The demo plays a title of at most this length (it plays to the end)."""
 
 
 class UsageError(Exception):
@@ -81,6 +86,25 @@ class _ProgressMaterializer:
         self.on_title(title.id, float(title.duration_s))
         self.inner.materialize(title, keys, dest)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Sent to the background packager (another process) as the bare packager, one
+        process per title there: the progress callback stays here."""
+        return (PackagerMaterializer, ())
+
+
+def demo_title(catalog: str) -> str:
+    """The demo's title, known before the backend starts (so it is packaged first): the
+    sharpest title of at most ``DEMO_MAX_TITLE_S`` (highest rung, then the longest; ties go
+    to the earlier catalog entry), else the first title."""
+    titles = catalog_titles(catalog)
+    best: tuple[tuple[float, float], str] | None = None
+    for t in titles:
+        height = max((r.height or 0 for r in t.renditions if r.kind == "video"), default=0)
+        key = (float(height), float(t.duration_s))
+        if t.duration_s <= DEMO_MAX_TITLE_S and (best is None or key > best[0]):
+            best = (key, t.id)
+    return best[1] if best is not None else titles[0].id
+
 
 def titles_to_package(data_dir: Path, catalog: str) -> list[tuple[str, float]]:
     """Catalog titles whose origin copy is not complete yet (what a start will encode)."""
@@ -101,8 +125,13 @@ class EmbeddedBackend:
         catalog: str = "demo",
         ocas: int = 3,
         on_package: Callable[[str, float], None] | None = None,
+        ready_first: Sequence[str] | None = None,
+        on_background: Callable[[str, bool], None] | None = None,
+        workers: int = 2,
     ) -> None:
-        materializer: Any = PackagerMaterializer()
+        """``ready_first``: titles packaged before the services start (``workers``
+        processes each); the others follow in the background (``on_background``)."""
+        materializer: Any = PackagerMaterializer(workers=workers)
         if on_package is not None:
             materializer = _ProgressMaterializer(materializer, on_package)
         self.backend = Backend(
@@ -111,6 +140,8 @@ class EmbeddedBackend:
             catalog=catalog_titles(catalog),
             materializer=materializer,
             config=BackendConfig(oca_require_token=True),  # as a real CDN: no token, no bytes
+            ready_first=ready_first,
+            on_background=on_background,
         )
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(

@@ -12,7 +12,7 @@ import contextlib
 import os
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -23,9 +23,11 @@ import abr.registry
 import nrdp
 from abr.errors import TraceFormatError
 from apps.headless.backend import (
+    DEMO_MAX_TITLE_S,
     BackendInfo,
     EmbeddedBackend,
     UsageError,
+    demo_title,
     read_endpoints,
     titles_to_package,
 )
@@ -52,7 +54,6 @@ from apps.headless.session import PlayOptions, PlaySession
 __all__ = ["build_parser", "main"]
 
 EXIT_OK, EXIT_FAILED, EXIT_ERROR = 0, 1, 2
-DEMO_MAX_TITLE_S = 60.0
 _T0 = time.monotonic()
 
 
@@ -162,17 +163,29 @@ def _backend(args: argparse.Namespace, err: Console) -> Iterator[BackendInfo]:
     if args.ocas < 1:
         raise UsageError("--ocas must be at least 1")
     data_dir: Path = args.data_dir
+    first: list[str] | None = None
+    if args.command == "play":  # its title is packaged first, the rest while it plays
+        args.title = args.title or demo_title(args.catalog)
+        first = [args.title]
     pending = titles_to_package(data_dir, args.catalog)
+    now = [p for p in pending if first is None or p[0] in first]
+    later = [p for p in pending if p not in now]
     if pending and not args.quiet:
-        minutes = "about 2-3 minutes" if args.catalog == "demo" else "a few seconds"
+        what = ", ".join(t for t, _ in now) if first else f"the {args.catalog} catalog"
+        note = f"; {len(later)} more titles follow in the background" if later else ""
         err.print(
-            f"[bold]First start:[/] packaging the {args.catalog} catalog into {data_dir}/ "
-            f"({len(pending)} titles, {minutes}); later starts reuse it."
+            f"[bold]First start:[/] packaging {what} into {data_dir}/ on 2 processes{note}; "
+            "later starts reuse it."
         )
     t0 = time.monotonic()
-    with PackagingProgress(err, pending if not args.quiet else []) as pack:
+    with PackagingProgress(err, now if not args.quiet else []) as pack:
         embedded = EmbeddedBackend(
-            data_dir, catalog=args.catalog, ocas=args.ocas, on_package=pack.on_title
+            data_dir,
+            catalog=args.catalog,
+            ocas=args.ocas,
+            on_package=pack.on_title,
+            ready_first=first,
+            on_background=_background_reporter(err, len(later), quiet=args.quiet),
         )
         try:
             info = embedded.start()
@@ -187,6 +200,19 @@ def _backend(args: argparse.Namespace, err: Console) -> Iterator[BackendInfo]:
         yield info
     finally:
         embedded.close()
+
+
+def _background_reporter(err: Console, total: int, *, quiet: bool) -> Callable[[str, bool], None]:
+    """One line per title the background packaging finishes (it runs during playback)."""
+    done = [0]
+
+    def report(title_id: str, ok: bool) -> None:
+        done[0] += 1
+        if not quiet:
+            state = "packaged" if ok else "[red]FAILED to package[/]"
+            err.print(f"background: {title_id} {state} ({done[0]}/{total})")
+
+    return report
 
 
 async def _login(device: nrdp.Device, info: BackendInfo) -> None:

@@ -22,7 +22,9 @@ from pathlib import Path
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
+import abr.registry
 import nrdp
+from abr.errors import AbrError
 from apps.desktop.main_window import MainWindow
 from apps.desktop.session import Session
 
@@ -50,15 +52,28 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     ap.add_argument("--audio", metavar="LANG", help="preferred audio language (BCP-47)")
     ap.add_argument("--subtitles", metavar="LANG", help="turn on subtitles in LANG at load")
+    ap.add_argument(
+        "--abr",
+        metavar="NAME",
+        default="default",
+        help="ABR algorithm: a registry name, package.module:ClassName or an nrdp_sdk.abr "
+        "entry point (docs/abr.md)",
+    )
     args = ap.parse_args(argv)
     if args.ocas < 1 or args.quit_after < 0:
         ap.error("--ocas must be >= 1 and --quit-after >= 0")
     try:
+        abr.registry.check(args.abr)
+    except AbrError as exc:
+        ap.error(f"--abr: {exc}")
+    try:
         args.player_config = nrdp.PlayerConfig(
-            preferred_audio_language=args.audio, preferred_text_language=args.subtitles
+            preferred_audio_language=args.audio,
+            preferred_text_language=args.subtitles,
+            abr=nrdp.AbrConfig(algorithm=args.abr),
         )
     except nrdp.SdkError as exc:
-        ap.error(f"--audio/--subtitles: {exc}")
+        ap.error(f"--audio/--subtitles/--abr: {exc}")
     return args
 
 

@@ -21,7 +21,7 @@ from rich.console import Console
 
 import abr.registry
 import nrdp
-from abr.errors import TraceFormatError
+from abr.errors import AbrError, TraceFormatError
 from apps.headless.backend import (
     DEMO_MAX_TITLE_S,
     BackendInfo,
@@ -106,7 +106,12 @@ def build_parser() -> argparse.ArgumentParser:
     play.add_argument("--duration", type=float, metavar="S", help="seconds of media to play")
     play.add_argument("--start", type=float, metavar="S", help="start position in seconds")
     play.add_argument("--speed", choices=("realtime", "fast"), default="realtime")
-    play.add_argument("--abr", metavar="NAME", help="ABR algorithm (abr registry name)")
+    play.add_argument(
+        "--abr",
+        metavar="NAME",
+        help="ABR algorithm: a registry name, package.module:ClassName or an nrdp_sdk.abr "
+        "entry point (docs/abr.md)",
+    )
     play.add_argument("--max-rung", type=int, metavar="N", help="cap the video rung")
     play.add_argument("--trace", type=Path, metavar="FILE", help="throughput trace for the OCAs")
     play.add_argument("--trace-format", choices=("kbps", "cooked", "mahimahi"))
@@ -297,9 +302,11 @@ def _check_play_args(args: argparse.Namespace) -> None:
     """Refuse bad play arguments before a backend starts (packaging can take minutes)."""
     if args.duration is not None and args.duration <= 0:
         raise UsageError("--duration must be > 0")
-    known = ("default", *abr.registry.names())
-    if args.abr is not None and args.abr not in known:
-        raise UsageError(f"--abr {args.abr!r}: unknown algorithm (known: {', '.join(known)})")
+    if args.abr is not None:
+        try:
+            abr.registry.check(args.abr)
+        except AbrError as exc:
+            raise UsageError(f"--abr {args.abr!r}: {exc}") from None
     if args.trace is not None:
         load_trace(args.trace, args.trace_format)
 

@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 import abr.registry
+from abr.errors import AbrError
 from apps.headless.faults import PLAN_FIELDS, SERVICES
 
 __all__ = ["STEPS", "Scenario", "ScenarioFormatError", "Step", "load_scenario", "scenario_files"]
@@ -199,13 +200,10 @@ def _parse_step(path: Path, node: yaml.Node, loader: yaml.SafeLoader) -> Step:
     if name == "wait" and ("seconds" in args) == ("until" in args):
         raise ScenarioFormatError(path, line, "wait: give exactly one of 'seconds' or 'until'")
     if name == "play" and "abr" in args:
-        algorithms = ("default", *abr.registry.names())
-        if args["abr"] not in algorithms:
-            raise ScenarioFormatError(
-                path,
-                arg_lines["abr"],
-                f"play.abr: unknown algorithm (known: {', '.join(algorithms)})",
-            )
+        try:
+            abr.registry.check(str(args["abr"]))
+        except AbrError as exc:
+            raise ScenarioFormatError(path, arg_lines["abr"], f"play.abr: {exc}") from None
     if name == "fault" and "client" in args and args.get("down") is True:
         raise ScenarioFormatError(
             path,

@@ -51,3 +51,19 @@ def test_track_preferences_become_the_player_config(capsys):
     with pytest.raises(SystemExit):
         parse_args(["--subtitles", "not a language!"])
     assert "--audio/--subtitles" in capsys.readouterr().err
+
+
+def test_abr_flag_takes_registry_and_plugin_names(capsys, tmp_path, monkeypatch):
+    assert parse_args([]).player_config.abr.algorithm == "default"
+    assert parse_args(["--abr", "bola"]).player_config.abr.algorithm == "bola"
+    (tmp_path / "zz_desktop_abr.py").write_text(
+        "class Mine:\n    name = 'mine'\n    def choose(self, obs): ...\n    def reset(self): ...\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    args = parse_args(["--abr", "zz_desktop_abr:Mine"])
+    assert args.player_config.abr.algorithm == "zz_desktop_abr:Mine"
+    for bad in ("no-such-algorithm", "zz_desktop_abr:Missing"):
+        with pytest.raises(SystemExit) as info:
+            parse_args(["--abr", bad])
+        assert info.value.code == 2
+        assert "--abr" in capsys.readouterr().err

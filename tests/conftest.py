@@ -44,7 +44,7 @@ def abr_data_dir(shared_dir: Path) -> Path:
 
 
 # ----------------------------------------------------------------- doc examples
-DOC_MARKER = re.compile(r"<!--\s*doc-test:\s*(skip|file\s+(\S+))\s*-->")
+DOC_MARKER = re.compile(r"<!--\s*doc-test:\s*(skip|file\s+([^\s>]+))[^>]*-->")
 
 
 @dataclass(frozen=True)

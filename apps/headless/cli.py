@@ -33,6 +33,7 @@ from apps.headless.backend import (
 )
 from apps.headless.faults import ControlClient, ControlError, load_trace
 from apps.headless.progress import (
+    LoadProgress,
     PackagingProgress,
     PlaybackProgress,
     cells_table,
@@ -175,13 +176,15 @@ def _backend(args: argparse.Namespace, err: Console) -> Iterator[BackendInfo]:
     pending = titles_to_package(data_dir, args.catalog)
     now = [p for p in pending if first is None or p[0] in first]
     later = [p for p in pending if p not in now]
-    if pending and not args.quiet:
+    if now and not args.quiet:
         what = ", ".join(t for t, _ in now) if first else f"the {args.catalog} catalog"
         note = f"; {len(later)} more titles follow in the background" if later else ""
         err.print(
             f"[bold]First start:[/] packaging {what} into {data_dir}/ on 2 processes{note}; "
             "later starts reuse it."
         )
+    elif later and not args.quiet:
+        err.print(f"packaging {len(later)} more titles into {data_dir}/ in the background")
     t0 = time.monotonic()
     with PackagingProgress(err, now if not args.quiet else []) as pack:
         embedded = EmbeddedBackend(
@@ -350,7 +353,7 @@ async def _play(args: argparse.Namespace, info: BackendInfo, out: Console, err: 
         from apps.headless.plot import plot_session
 
         plot_session(report, args.plot)
-    out.print(summary_table([report]))
+    out.print(summary_table([report], width=out.width))
     for a in case.assertions:
         if not a.passed:
             err.print(f"[red]FAILED[/] {a.name}: {a.message}")
@@ -395,9 +398,10 @@ async def _scenarios(
         write_json(args.report, doc)
     if args.junit:
         write_junit(args.junit, cases, str(args.target))
-    reports = [r for c in cases for r in c.sessions]
+    named = zip(scenarios, cases, strict=True)
+    reports = [{**r, "scenario": sc.name} for sc, c in named for r in c.sessions]
     if reports and not args.quiet:
-        out.print(summary_table(reports))
+        out.print(summary_table(reports, width=out.width))
     if any(c.error for c in cases):
         first = next(c.error for c in cases if c.error)
         print(f"error: {first}", file=sys.stderr)
@@ -416,26 +420,29 @@ async def _load(args: argparse.Namespace, info: BackendInfo, out: Console, err: 
 
     titles = args.title or list(info.titles)
     accounts = args.accounts or ("balanced" if info.cell_of is not None else "random")
+    progress = LoadProgress(err, args.sessions, enabled=not args.quiet)
     async with ControlClient(info.control_url, info.oca_ids) as control:
-        doc = await run_load(
-            info,
-            control,
-            sessions=args.sessions,
-            titles=titles,
-            realtime=args.speed == "realtime",
-            decode=args.decode,
-            duration=args.duration,
-            trace_set=args.trace_set,
-            accounts=accounts,
-            timeout=args.timeout,
-            ramp=args.ramp,
-        )
+        with progress:
+            doc = await run_load(
+                info,
+                control,
+                progress=progress,
+                sessions=args.sessions,
+                titles=titles,
+                realtime=args.speed == "realtime",
+                decode=args.decode,
+                duration=args.duration,
+                trace_set=args.trace_set,
+                accounts=accounts,
+                timeout=args.timeout,
+                ramp=args.ramp,
+            )
     if args.report:
         write_json(args.report, doc)
     agg, run = doc["aggregate"], doc["run"]
     if not args.quiet:
         rows = [r for r in doc["sessions"] if "rebuffer_ratio" in r]
-        out.print(summary_table(rows, load=True))
+        out.print(summary_table(rows, load=True, width=out.width))
         if isinstance(doc["cells"], list):
             out.print(cells_table(doc["cells"]))
     out.print_json(data={"aggregate": agg, "run": run, "cells_run": doc["cells_run"]})

@@ -14,6 +14,7 @@ every session kept real time say how many sessions this machine sustains.
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import resource
 import statistics
@@ -23,7 +24,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import nrdp
 from apps.headless.accounts import AccountError, NewAccount, SignupClient, balanced_accounts
@@ -31,9 +32,17 @@ from apps.headless.backend import BackendInfo, UsageError
 from apps.headless.faults import ControlClient, ControlError, load_trace
 from apps.headless.report import session_report
 from apps.headless.scenarios import new_device_id
-from apps.headless.session import PlayOptions, PlaySession
+from apps.headless.session import PlayOptions, PlaySession, Tick
 
-__all__ = ["ACCOUNT_MODES", "CpuMeter", "aggregate", "cells_of_run", "pacing_of", "run_load"]
+__all__ = [
+    "ACCOUNT_MODES",
+    "CpuMeter",
+    "LoadObserver",
+    "aggregate",
+    "cells_of_run",
+    "pacing_of",
+    "run_load",
+]
 
 ACCOUNT_MODES = ("balanced", "random", "shared")
 """``balanced``: fresh accounts picked so cells go round-robin (needs the backend's
@@ -101,6 +110,14 @@ class CpuMeter:
         }
 
 
+class LoadObserver(Protocol):
+    """What watches a load run (the CLI's progress bar): each session's polls and end."""
+
+    def on_tick(self, index: int, tick: Tick) -> None: ...
+
+    def on_done(self, index: int, state: str) -> None: ...
+
+
 async def _one(
     info: BackendInfo,
     index: int,
@@ -110,6 +127,7 @@ async def _one(
     delay: float,
     device_id: str,
     trace: str | None = None,
+    progress: LoadObserver | None = None,
 ) -> dict[str, Any]:
     if delay > 0:
         await asyncio.sleep(delay)
@@ -126,14 +144,23 @@ async def _one(
         async with nrdp.Device(config) as device:
             await device.login(login.email, login.password)
             # a slow poll: N sessions' polls share one event loop with N frame clocks
-            session = PlaySession(device, opts, poll_s=0.5)
+            on_tick = None if progress is None else functools.partial(progress.on_tick, index)
+            session = PlaySession(device, opts, on_tick=on_tick, poll_s=0.5)
             await session.run()
             report = session_report(session)
     except nrdp.SdkError as err:
-        return {**head, "title": title, "state": "error", "errors": [err.code]}
+        return _ended(
+            progress, index, {**head, "title": title, "state": "error", "errors": [err.code]}
+        )
     report = {**head, **report}
     if login.cell is not None:
         report["cell_expected"] = login.cell
+    return _ended(progress, index, report)
+
+
+def _ended(progress: LoadObserver | None, index: int, report: dict[str, Any]) -> dict[str, Any]:
+    if progress is not None:
+        progress.on_done(index, str(report.get("state")))
     return report
 
 
@@ -250,6 +277,7 @@ async def run_load(
     accounts: str = "balanced",
     timeout: float = 900.0,
     ramp: float = 0.0,
+    progress: LoadObserver | None = None,
 ) -> dict[str, Any]:
     """Run the sessions; session *i* starts ``i * ramp / sessions`` seconds after the first."""
     if not titles:
@@ -287,6 +315,7 @@ async def run_load(
                     ramp * i / sessions,
                     device_ids[i],
                     traces[i],
+                    progress,
                 )
                 for i in range(sessions)
             )

@@ -57,9 +57,8 @@ async def test_ready_first_serves_at_once_and_packages_the_rest_in_the_backgroun
         origin = tmp_path / "d" / "titles"
         assert (origin / "t-detect" / ".complete").exists()
         assert be.background is not None
-        async with aiohttp.ClientSession() as http:
-            async with http.get(be.gateway_url + "/health") as r:
-                assert r.status == 200
+        async with aiohttp.ClientSession() as http, http.get(be.gateway_url + "/health") as r:
+            assert r.status == 200
         done = await asyncio.to_thread(be.background.done.wait, 120)
         assert done, be.background.failed
         assert sorted(events) == [("t-heist", True), ("t-ocean", True)]

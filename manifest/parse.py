@@ -24,6 +24,7 @@ from manifest._xml import DEFAULT_MAX_BYTES, load_xml, local_name, subtree_text
 from manifest.diagnostics import ManifestWarning, WarningKind
 from manifest.errors import InvalidValue, NotAnMpd
 from manifest.isotime import parse_datetime, parse_duration
+from manifest.limits import MAX_INTEGER
 from manifest.link import INHERITED_ATTRS, INHERITED_LISTS, link
 from manifest.model import (
     AdaptationSet,
@@ -55,8 +56,8 @@ XLINK_ACTUATE = "{http://www.w3.org/1999/xlink}actuate"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 
-_MAX_INT = 1 << 62
-"""Larger integers cannot be segment times or counts (they would overflow 64-bit arrays)."""
+_MAX_INT = MAX_INTEGER
+"""Larger integers cannot be segment times or counts (:mod:`manifest.limits`)."""
 
 _T = TypeVar("_T")
 _LOCAL: dict[Any, str] = {}

@@ -269,7 +269,7 @@ def test_memo_gives_the_same_model_as_a_full_parse(monkeypatch: pytest.MonkeyPat
 
     monkeypatch.setattr(manifest.parse, "_Ctx", spy)
     fast, full = _parse_both(_doc(periods), monkeypatch)
-    assert holder[0].period_memo_hits == 11  # the memo was used...
+    assert holder[0].period_memo.hits == 11  # the memo was used...
     assert fast == full  # ...and changed nothing
     reps = [list(p.adaptation_sets[0].representations) for p in fast.periods]
     assert len({id(r) for rs in reps for r in rs}) == 24  # one object per Period

@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["period_keys"]
+__all__ = ["TEMPLATE_MARK", "period_keys"]
 
 _ATTRS = rb"""(?:\s+[^\s=<>/]+\s*=\s*(?:"[^"<]*"|'[^'<]*'))*"""
 _PERIOD_START = re.compile(rb"(" + _ATTRS + rb")\s*(/?)>")  # after "<Period"
 _PERIOD_END = re.compile(rb"</Period\s*>")
 _AFTER_NAME = (b" ", b"\t", b"\n", b"\r", b">", b"/")
 _LEADING_BASE_URLS = re.compile(rb"(?:\s*<BaseURL" + _ATTRS + rb"\s*>[^<]*</BaseURL\s*>)*")
+_CHILDLESS_TEMPLATE = re.compile(rb"<SegmentTemplate(?=[\s/])[^<>]*/>")
+TEMPLATE_MARK = b"<SegmentTemplate/>"
+"""What a key holds in place of each childless SegmentTemplate (see :func:`period_keys`)."""
 
 
 def _root_start(data: bytes) -> int:
@@ -54,7 +57,11 @@ def period_keys(data: bytes, count: int) -> list[bytes | None] | None:
     declares a namespace). None when the document cannot be sliced exactly.
 
     Equal keys mean the Periods' AdaptationSets are written identically in the same
-    namespace context; the Period's own attributes and leading BaseURLs are left out.
+    namespace context, except for the attributes of childless SegmentTemplates (each is
+    :data:`TEMPLATE_MARK` in the key): multi-Period documents often differ only there
+    (``startNumber``, ``presentationTimeOffset`` going on from Period to Period), and a
+    Period taken from the memo parses its own templates. The Period's own attributes and
+    leading BaseURLs are left out too.
     """
     root = _root_start(data)
     if root < 0:
@@ -83,7 +90,13 @@ def period_keys(data: bytes, count: int) -> list[bytes | None] | None:
             return None
         lead = _LEADING_BASE_URLS.match(chunk, end)
         body_start = lead.end() if lead is not None else end
-        keys.append(None if chunk.find(b"xmlns", 0, end) >= 0 else chunk[body_start:close])
+        if chunk.find(b"xmlns", 0, end) >= 0:
+            keys.append(None)
+            continue
+        body = chunk[body_start:close]
+        if body.find(b"<SegmentTemplate") >= 0:
+            body = _CHILDLESS_TEMPLATE.sub(TEMPLATE_MARK, body)
+        keys.append(body)
     return keys
 
 

@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from manifest._paths import ElementPath, path_str
-from manifest._spans import period_keys
+from manifest._spans import TEMPLATE_MARK, period_keys
 from manifest._xml import DEFAULT_MAX_BYTES, load_xml, local_name, subtree_text
 from manifest.diagnostics import ManifestWarning, WarningKind
 from manifest.errors import InvalidValue, NotAnMpd
@@ -610,6 +610,8 @@ def _period(el: Any, path: ElementPath, ctx: _Ctx, index: int = -1) -> Period:
         snapshots = memo.lookup(key)
         if snapshots is not None:
             sets = sets_from_snapshots(snapshots)
+            if isinstance(key, bytes) and TEMPLATE_MARK in key:
+                _own_templates(kids, path, ctx, sets)
         elif memo.wants():
             new_snapshots = []
     if sets is None:
@@ -651,6 +653,33 @@ def _period(el: Any, path: ElementPath, ctx: _Ctx, index: int = -1) -> Period:
             "end_time": None,
         },
     )
+
+
+def _own_templates(
+    kids: list[tuple[Any, str | None]], path: ElementPath, ctx: _Ctx, sets: list[AdaptationSet]
+) -> None:
+    """A memo hit whose key left the childless SegmentTemplates' attributes out
+    (:mod:`manifest._spans`): each set and Representation gets the template this Period
+    writes, parsed (and reporting) at its own path."""
+    n = 0
+    for ch, name in kids:
+        if name != "AdaptationSet":
+            continue
+        set_path = (path, "AdaptationSet", n + 1)
+        reps = sets[n].representations
+        n += 1
+        k = 0
+        for sub in ch:
+            sub_name = _local_get(sub.tag) or _name(sub.tag)
+            if sub_name == "SegmentTemplate":
+                info = _segment_template(sub, (set_path, "SegmentTemplate", 0), ctx)
+                sets[n - 1].__dict__["segment_info"] = info
+            elif sub_name == "Representation":
+                for t in sub if len(sub) else ():
+                    if (_local_get(t.tag) or _name(t.tag)) == "SegmentTemplate":
+                        t_path = ((set_path, "Representation", k + 1), "SegmentTemplate", 0)
+                        reps[k].__dict__["segment_info"] = _segment_template(t, t_path, ctx)
+                k += 1
 
 
 _COMMON_DESCRIPTORS = {

@@ -51,10 +51,11 @@ def _plain(data: bytes, start: int, end: int) -> bool:
     return data.find(b"<!", start, end) < 0 and data.find(b"<?", start, end) < 0
 
 
-def period_keys(data: bytes, count: int) -> list[bytes | None] | None:
+def period_keys(data: bytes, count: int) -> list[tuple[bytes, bytes] | None] | None:
     """For each of the ``count`` ``<Period`` elements, in document order, the bytes of its
-    content after its leading BaseURL elements (None: self-closing, or the start tag
-    declares a namespace). None when the document cannot be sliced exactly.
+    content after its leading BaseURL elements, as (key, text): the key compares Periods,
+    the text is the content as written (None: self-closing, or the start tag declares a
+    namespace). None when the document cannot be sliced exactly.
 
     Equal keys mean the Periods' AdaptationSets are written identically in the same
     namespace context, except for the attributes of childless SegmentTemplates (each is
@@ -70,7 +71,7 @@ def period_keys(data: bytes, count: int) -> list[bytes | None] | None:
     chunks = data.split(b"<Period")
     if len(chunks) != count + 1 or not _plain(chunks[0], root, len(chunks[0])):
         return None
-    keys: list[bytes | None] = []
+    keys: list[tuple[bytes, bytes] | None] = []
     for chunk in chunks[1:]:
         end = _start_tag_end(chunk)
         if end < 0:
@@ -94,9 +95,10 @@ def period_keys(data: bytes, count: int) -> list[bytes | None] | None:
             keys.append(None)
             continue
         body = chunk[body_start:close]
+        key = body
         if body.find(b"<SegmentTemplate") >= 0:
-            body = _CHILDLESS_TEMPLATE.sub(TEMPLATE_MARK, body)
-        keys.append(body)
+            key = _CHILDLESS_TEMPLATE.sub(TEMPLATE_MARK, body)
+        keys.append((key, body))
     return keys
 
 

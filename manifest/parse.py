@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from manifest._paths import ElementPath, path_str
-from manifest._spans import TEMPLATE_MARK, period_keys
+from manifest._spans import period_keys
 from manifest._xml import DEFAULT_MAX_BYTES, load_xml, local_name, subtree_text
 from manifest.diagnostics import ManifestWarning, WarningKind
 from manifest.errors import InvalidValue, NotAnMpd
@@ -607,10 +607,10 @@ def _period(el: Any, path: ElementPath, ctx: _Ctx, index: int = -1) -> Period:
     key = memo.key(el, kids, index) if memo is not None else None
     new_snapshots: list[SetSnapshot | None] | None = None
     if memo is not None and key is not None:
-        snapshots = memo.lookup(key)
+        snapshots, same_text = memo.lookup(key)
         if snapshots is not None:
             sets = sets_from_snapshots(snapshots)
-            if isinstance(key, bytes) and TEMPLATE_MARK in key:
+            if not same_text:  # equal but for template attributes (manifest._spans)
                 _own_templates(kids, path, ctx, sets)
         elif memo.wants():
             new_snapshots = []

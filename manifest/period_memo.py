@@ -53,15 +53,16 @@ Key = bytes | str
 class PeriodMemo:
     """Text of a Period's AdaptationSets -> their parsed fields, for one document."""
 
-    __slots__ = ("dead", "hits", "last", "misses", "raw_keys", "table")
+    __slots__ = ("dead", "hits", "last", "misses", "raw_keys", "table", "text")
 
-    def __init__(self, raw_keys: list[bytes | None] | None = None) -> None:
-        self.table: dict[Key, tuple[SetSnapshot, ...]] = {}
+    def __init__(self, raw_keys: list[tuple[bytes, bytes] | None] | None = None) -> None:
+        self.table: dict[Key, tuple[tuple[SetSnapshot, ...], Key]] = {}
         self.hits = 0
         self.misses = 0
         self.dead = False
-        self.last: tuple[Key, tuple[SetSnapshot, ...]] | None = None
+        self.last: tuple[Key, tuple[tuple[SetSnapshot, ...], Key]] | None = None
         self.raw_keys = raw_keys
+        self.text: Key = b""  # the current Period's text as written (its key if serialized)
 
     def key(self, el: Any, kids: Kids, index: int) -> Key | None:
         """The Period's key; None when it cannot come from the memo. Serializing clears
@@ -69,21 +70,26 @@ class PeriodMemo:
         if self.dead or not memo_eligible(kids):
             return None
         raw = self.raw_keys[index] if self.raw_keys is not None and index >= 0 else None
-        return raw if raw is not None else serialized_key(el, kids)
+        if raw is not None:
+            self.text = raw[1]
+            return raw[0]
+        self.text = serialized_key(el, kids)
+        return self.text
 
-    def lookup(self, key: Key) -> tuple[SetSnapshot, ...] | None:
-        """The sets parsed for an equal Period, or None (a miss)."""
+    def lookup(self, key: Key) -> tuple[tuple[SetSnapshot, ...] | None, bool]:
+        """(the sets parsed for an equal Period or None, whether that Period's text was
+        this one's exactly: else its templates differ, see :mod:`manifest._spans`)."""
         # Usually equal to the previous Period: a string compare instead of hashing ~2 KB.
         last = self.last
-        snapshots = last[1] if last is not None and last[0] == key else self.table.get(key)
-        if snapshots is not None:
-            self.last = (key, snapshots)
+        entry = last[1] if last is not None and last[0] == key else self.table.get(key)
+        if entry is not None:
+            self.last = (key, entry)
             self.hits += 1
-            return snapshots
+            return entry[0], entry[1] == self.text
         self.misses += 1
         if self.hits == 0 and self.misses >= MAX_MISSES:
             self.dead = True
-        return None
+        return None, False
 
     def wants(self) -> bool:
         """Whether a missed Period's sets should be collected for :meth:`store`."""
@@ -93,9 +99,9 @@ class PeriodMemo:
         """Remember a Period's sets if every one of them can be shared."""
         if None in snapshots:
             return
-        kept = tuple(s for s in snapshots if s is not None)
-        self.last = (key, kept)
-        self.table[key] = kept
+        entry = (tuple(s for s in snapshots if s is not None), self.text)
+        self.last = (key, entry)
+        self.table[key] = entry
 
 
 class SetMemo:

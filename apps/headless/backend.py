@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+import urllib.request
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
@@ -24,7 +25,15 @@ from fake_backend.experiments.allocation import allocate
 from fake_backend.packager import PackagerMaterializer, catalog_titles
 from fake_backend.runner import Backend
 
-__all__ = ["BackendInfo", "EmbeddedBackend", "UsageError", "demo_title", "info_from_endpoints"]
+__all__ = [
+    "BackendInfo",
+    "DataDirInUse",
+    "EmbeddedBackend",
+    "UsageError",
+    "demo_title",
+    "info_from_endpoints",
+    "running_backend",
+]
 
 DEMO_MAX_TITLE_S = 60.0
 """The demo plays a title of at most this length (it plays to the end)."""
@@ -115,6 +124,38 @@ def titles_to_package(data_dir: Path, catalog: str) -> list[tuple[str, float]]:
     return out
 
 
+class DataDirInUse(UsageError):
+    """The data dir belongs to a backend that is running (``fake_backend serve`` or another
+    app): starting an embedded one there would overwrite its ``endpoints.json`` with ports
+    that die with this run. Exit code 2, like every usage error."""
+
+    def __init__(self, data_dir: Path, gateway_url: str) -> None:
+        super().__init__(
+            f"data dir {data_dir} is in use by a running backend (gateway {gateway_url}); "
+            f"play against it with --endpoints {data_dir / 'endpoints.json'}, or give "
+            "another --data-dir"
+        )
+        self.data_dir = data_dir
+        self.gateway_url = gateway_url
+
+
+def running_backend(data_dir: Path, timeout_s: float = 1.0) -> str | None:
+    """The gateway URL of a live backend whose ``endpoints.json`` is in ``data_dir`` (its
+    ``/health`` answers), else None (no file, or a stale one left by a stopped backend)."""
+    try:
+        doc = json.loads((data_dir / "endpoints.json").read_text())
+        url = str(doc["gateway_url"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if not url.startswith(("http://", "https://")):
+        return None
+    try:
+        with urllib.request.urlopen(f"{url}/health", timeout=timeout_s) as resp:
+            return url if resp.status == 200 else None
+    except (OSError, ValueError):
+        return None
+
+
 class EmbeddedBackend:
     """``start()`` blocks until every service listens; ``close()`` stops them and the thread."""
 
@@ -152,6 +193,10 @@ class EmbeddedBackend:
         return asyncio.run_coroutine_threadsafe(coro, self._loop)
 
     def start(self, timeout: float = 900.0) -> BackendInfo:
+        """Raises :class:`DataDirInUse` when a running backend owns the data dir."""
+        live = running_backend(self.backend.data_dir)
+        if live is not None:
+            raise DataDirInUse(self.backend.data_dir, live)
         self._thread.start()
         self._submit(self.backend.start()).result(timeout)
         info = info_from_endpoints(self.backend.endpoints())

@@ -25,10 +25,12 @@ from abr.errors import AbrError, TraceFormatError
 from apps.headless.backend import (
     DEMO_MAX_TITLE_S,
     BackendInfo,
+    DataDirInUse,
     EmbeddedBackend,
     UsageError,
     demo_title,
     read_endpoints,
+    running_backend,
     titles_to_package,
 )
 from apps.headless.faults import ControlClient, ControlError, load_trace
@@ -169,6 +171,9 @@ def _backend(args: argparse.Namespace, err: Console) -> Iterator[BackendInfo]:
     if args.ocas < 1:
         raise UsageError("--ocas must be at least 1")
     data_dir: Path = args.data_dir
+    live = running_backend(data_dir)
+    if live is not None:  # before any "packaging" line: nothing will be started
+        raise DataDirInUse(data_dir, live)
     first: list[str] | None = None
     if args.command == "play":  # its title is packaged first, the rest while it plays
         args.title = args.title or demo_title(args.catalog)

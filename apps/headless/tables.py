@@ -111,10 +111,13 @@ def _compact_columns(reports: Sequence[Row], load: bool) -> list[Column]:
     return cols
 
 
-COMPACT_CAPTION = (
-    "start: startup ms; stalls: count, rebuffer share; sw/fo: switches/failovers; "
-    "frames: shown/expected (! out of order); lag: real-time lag s"
-)
+_LEGEND = {
+    "start": "start: startup ms",
+    "stalls": "stalls: count, rebuffer share",
+    "sw/fo": "sw/fo: switches/failovers",
+    "frames": "frames: shown/expected (! out of order)",
+    "lag": "lag: real-time lag s",
+}
 _WRAPPING = ("scenario", "title", "cell", "trace", "err")
 
 
@@ -141,7 +144,7 @@ def _table(reports: Sequence[Row], cols: list[Column], *, compact: bool) -> Tabl
             header_style="bold underline",
             padding=(0, 0, 0, 1),
             pad_edge=False,
-            caption=COMPACT_CAPTION,
+            caption="; ".join(_LEGEND[h] for h, _, _ in cols if h in _LEGEND),
             caption_justify="left",
         )
     else:

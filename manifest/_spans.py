@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["TEMPLATE_MARK", "period_keys"]
+__all__ = ["TEMPLATE_MARK", "changed_templates", "period_keys"]
 
 _ATTRS = rb"""(?:\s+[^\s=<>/]+\s*=\s*(?:"[^"<]*"|'[^'<]*'))*"""
 _PERIOD_START = re.compile(rb"(" + _ATTRS + rb")\s*(/?)>")  # after "<Period"
@@ -72,6 +72,7 @@ def period_keys(data: bytes, count: int) -> list[tuple[bytes, bytes] | None] | N
     if len(chunks) != count + 1 or not _plain(chunks[0], root, len(chunks[0])):
         return None
     keys: list[tuple[bytes, bytes] | None] = []
+    last: tuple[bytes, bytes] = (b"", b"")
     for chunk in chunks[1:]:
         end = _start_tag_end(chunk)
         if end < 0:
@@ -95,10 +96,14 @@ def period_keys(data: bytes, count: int) -> list[tuple[bytes, bytes] | None] | N
             keys.append(None)
             continue
         body = chunk[body_start:close]
+        if body == last[1]:  # a repeat of the previous Period: memcmp, no regex
+            keys.append(last)
+            continue
         key = body
         if body.find(b"<SegmentTemplate") >= 0:
             key = _CHILDLESS_TEMPLATE.sub(TEMPLATE_MARK, body)
-        keys.append((key, body))
+        last = (key, body)
+        keys.append(last)
     return keys
 
 
@@ -115,3 +120,11 @@ def _start_tag_end(chunk: bytes) -> int:
         return gt + 1
     tag = _PERIOD_START.match(chunk)
     return -1 if tag is None else tag.end()
+
+
+def changed_templates(before: bytes, now: bytes) -> tuple[list[int], int]:
+    """Indices of the childless SegmentTemplates written differently in two Period texts
+    whose keys are equal, and how many there are (document order)."""
+    a = _CHILDLESS_TEMPLATE.findall(before)
+    b = _CHILDLESS_TEMPLATE.findall(now)
+    return [j for j, (x, y) in enumerate(zip(a, b, strict=True)) if x != y], len(b)

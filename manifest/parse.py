@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from manifest._paths import ElementPath, path_str
-from manifest._spans import period_keys
+from manifest._spans import changed_templates, period_keys
 from manifest._xml import DEFAULT_MAX_BYTES, load_xml, local_name, subtree_text
 from manifest.diagnostics import ManifestWarning, WarningKind
 from manifest.errors import InvalidValue, NotAnMpd
@@ -47,7 +47,7 @@ from manifest.model import (
     SegmentUrl,
     UrlRange,
 )
-from manifest.period_memo import PeriodMemo, SetMemo, SetSnapshot, sets_from_snapshots
+from manifest.period_memo import Key, PeriodMemo, SetMemo, SetSnapshot, sets_from_snapshots
 from manifest.protection import parse_content_protection
 
 __all__ = ["parse_adaptation_set_fragment", "parse_mpd", "parse_period_fragment"]
@@ -607,11 +607,11 @@ def _period(el: Any, path: ElementPath, ctx: _Ctx, index: int = -1) -> Period:
     key = memo.key(el, kids, index) if memo is not None else None
     new_snapshots: list[SetSnapshot | None] | None = None
     if memo is not None and key is not None:
-        snapshots, same_text = memo.lookup(key)
+        snapshots, text = memo.lookup(key)
         if snapshots is not None:
             sets = sets_from_snapshots(snapshots)
-            if not same_text:  # equal but for template attributes (manifest._spans)
-                _own_templates(kids, path, ctx, sets)
+            if text != memo.text:  # equal but for template attributes (manifest._spans)
+                _own_templates(el, kids, path, ctx, sets, text, memo.text)
         elif memo.wants():
             new_snapshots = []
     if sets is None:
@@ -656,30 +656,41 @@ def _period(el: Any, path: ElementPath, ctx: _Ctx, index: int = -1) -> Period:
 
 
 def _own_templates(
-    kids: list[tuple[Any, str | None]], path: ElementPath, ctx: _Ctx, sets: list[AdaptationSet]
+    el: Any,
+    kids: list[tuple[Any, str | None]],
+    path: ElementPath,
+    ctx: _Ctx,
+    sets: list[AdaptationSet],
+    before: Key,
+    now: Key,
 ) -> None:
     """A memo hit whose key left the childless SegmentTemplates' attributes out
-    (:mod:`manifest._spans`): each set and Representation gets the template this Period
-    writes, parsed (and reporting) at its own path."""
-    n = 0
-    for ch, name in kids:
-        if name != "AdaptationSet":
+    (:mod:`manifest._spans`): each template written differently from the remembered
+    Period's is parsed (and reports) at its own path, into its set or Representation."""
+    assert isinstance(before, bytes) and isinstance(now, bytes)  # raw keys only
+    changed, count = changed_templates(before, now)
+    childless = [t for t in el.iter("{*}SegmentTemplate") if not len(t)]
+    if len(childless) != count:  # e.g. <SegmentTemplate ...></SegmentTemplate>: all of them
+        changed = list(range(len(childless)))
+    set_els = [ch for ch, name in kids if name == "AdaptationSet"]
+    for j in changed:
+        t = childless[j]
+        owner = t.getparent()
+        if owner in set_els:
+            n = set_els.index(owner)
+            t_path = ((path, "AdaptationSet", n + 1), "SegmentTemplate", 0)
+            sets[n].__dict__["segment_info"] = _segment_template(t, t_path, ctx)
             continue
-        set_path = (path, "AdaptationSet", n + 1)
-        reps = sets[n].representations
-        n += 1
-        k = 0
-        for sub in ch:
-            sub_name = _local_get(sub.tag) or _name(sub.tag)
-            if sub_name == "SegmentTemplate":
-                info = _segment_template(sub, (set_path, "SegmentTemplate", 0), ctx)
-                sets[n - 1].__dict__["segment_info"] = info
-            elif sub_name == "Representation":
-                for t in sub if len(sub) else ():
-                    if (_local_get(t.tag) or _name(t.tag)) == "SegmentTemplate":
-                        t_path = ((set_path, "Representation", k + 1), "SegmentTemplate", 0)
-                        reps[k].__dict__["segment_info"] = _segment_template(t, t_path, ctx)
-                k += 1
+        set_el = owner.getparent()
+        if _name(owner.tag) != "Representation" or set_el not in set_els:
+            continue  # inside an element the parser does not read
+        n = set_els.index(set_el)
+        k = sum(
+            1 for sib in owner.itersiblings(preceding=True) if _name(sib.tag) == "Representation"
+        )
+        rep_path = ((path, "AdaptationSet", n + 1), "Representation", k + 1)
+        rep = sets[n].representations[k]
+        rep.__dict__["segment_info"] = _segment_template(t, (rep_path, "SegmentTemplate", 0), ctx)
 
 
 _COMMON_DESCRIPTORS = {

@@ -76,20 +76,20 @@ class PeriodMemo:
         self.text = serialized_key(el, kids)
         return self.text
 
-    def lookup(self, key: Key) -> tuple[tuple[SetSnapshot, ...] | None, bool]:
-        """(the sets parsed for an equal Period or None, whether that Period's text was
-        this one's exactly: else its templates differ, see :mod:`manifest._spans`)."""
+    def lookup(self, key: Key) -> tuple[tuple[SetSnapshot, ...] | None, Key]:
+        """(the sets parsed for an equal Period or None, that Period's text: when it is
+        not this one's, their templates differ, see :mod:`manifest._spans`)."""
         # Usually equal to the previous Period: a string compare instead of hashing ~2 KB.
         last = self.last
         entry = last[1] if last is not None and last[0] == key else self.table.get(key)
         if entry is not None:
             self.last = (key, entry)
             self.hits += 1
-            return entry[0], entry[1] == self.text
+            return entry[0], entry[1]
         self.misses += 1
         if self.hits == 0 and self.misses >= MAX_MISSES:
             self.dead = True
-        return None, False
+        return None, self.text
 
     def wants(self) -> bool:
         """Whether a missed Period's sets should be collected for :meth:`store`."""

@@ -50,17 +50,19 @@ async def test_ready_first_serves_at_once_and_packages_the_rest_in_the_backgroun
         catalog="tiny",
         ocas=1,
         materializer=PackagerMaterializer(posters=False),
-        ready_first=["t-detect"],
+        ready_first=["t-ocean", "t-heist"],  # the smallest title in the background
         on_background=lambda tid, ok: events.append((tid, ok)),
     )
     async with be:
         origin = tmp_path / "d" / "titles"
-        assert (origin / "t-detect" / ".complete").exists()
+        assert (origin / "t-ocean" / ".complete").exists()
+        assert (origin / "t-heist" / ".complete").exists()
         assert be.background is not None
         async with aiohttp.ClientSession() as http, http.get(be.gateway_url + "/health") as r:
             assert r.status == 200
-        done = await asyncio.to_thread(be.background.done.wait, 120)
+        # at low priority on a busy machine it may take a while: a generous bound
+        done = await asyncio.to_thread(be.background.done.wait, 240)
         assert done, be.background.failed
-        assert sorted(events) == [("t-heist", True), ("t-ocean", True)]
-        assert all((origin / t / ".complete").exists() for t in ("t-heist", "t-ocean"))
-        assert be.fleet.holders("t-ocean"), "a title packaged in the background is placed"
+        assert events == [("t-detect", True)]
+        assert (origin / "t-detect" / ".complete").exists()
+        assert be.fleet.holders("t-detect"), "a title packaged in the background is placed"

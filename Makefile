@@ -1,10 +1,12 @@
-# Two commands for a new user: `make demo` and `make test`. Each creates .venv when missing
-# and installs the project into it first.
+# Two commands for a new user: `make demo` and `make test`. Each creates .venv when missing.
+# `make demo` installs only what the headless demo imports (scripts/demo_venv.py: a first
+# frame within a minute of a fresh clone); `make test` installs the project with its dev tools.
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+DEMO_STAMP := $(VENV)/.demo-installed
 PYTEST_ARGS ?= -n 2 --dist loadfile
 
 .PHONY: setup demo test bench lint errors-doc clean
@@ -12,13 +14,19 @@ PYTEST_ARGS ?= -n 2 --dist loadfile
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip --version >/dev/null 2>&1 || $(PY) -m ensurepip --upgrade --default-pip
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]' --config-settings editable_mode=compat
 	touch $(STAMP)
 
+$(DEMO_STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
+	test -f $(STAMP) || $(PYTHON) scripts/demo_venv.py $(VENV)
+	touch $(DEMO_STAMP)
+
 setup: $(STAMP)
 
-demo: setup
+demo: $(DEMO_STAMP)
 	$(PY) -m apps.headless play
 
 test: setup

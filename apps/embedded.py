@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import threading
-from collections.abc import Callable, Mapping
+import urllib.request
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -28,13 +30,18 @@ from fake_backend.runner import Backend
 
 __all__ = [
     "BackendInfo",
+    "DataDirInUse",
     "EmbeddedBackend",
     "add_embedded_flags",
+    "demo_title",
     "info_from_endpoints",
+    "running_backend",
     "titles_to_package",
 ]
 
 CATALOGS = ("demo", "tiny")
+DEMO_MAX_TITLE_S = 60.0
+"""The demo plays a title of at most this length (it plays to the end)."""
 
 
 def _ocas(text: str) -> int:
@@ -123,6 +130,57 @@ class _ProgressMaterializer:
         self.on_title(title.id, float(title.duration_s))
         self.inner.materialize(title, keys, dest)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Sent to the background packager (another process) as the bare packager, one
+        process per title there: the progress callback stays here."""
+        return (PackagerMaterializer, ())
+
+
+def demo_title(catalog: str) -> str:
+    """The demo's title, known before the backend starts (so it is packaged first): the
+    sharpest title of at most ``DEMO_MAX_TITLE_S`` (highest rung, then the longest; ties go
+    to the earlier catalog entry), else the first title."""
+    titles = catalog_titles(catalog)
+    best: tuple[tuple[float, float], str] | None = None
+    for t in titles:
+        height = max((r.height or 0 for r in t.renditions if r.kind == "video"), default=0)
+        key = (float(height), float(t.duration_s))
+        if t.duration_s <= DEMO_MAX_TITLE_S and (best is None or key > best[0]):
+            best = (key, t.id)
+    return best[1] if best is not None else titles[0].id
+
+
+class DataDirInUse(ValueError):
+    """The data dir belongs to a backend that is running (``fake_backend serve`` or another
+    app): starting an embedded one there would overwrite its ``endpoints.json`` with ports
+    that die with this run."""
+
+    def __init__(self, data_dir: Path, gateway_url: str) -> None:
+        super().__init__(
+            f"data dir {data_dir} is in use by a running backend (gateway {gateway_url}); "
+            f"play against it with --endpoints {data_dir / 'endpoints.json'}, or give "
+            "another --data-dir"
+        )
+        self.data_dir = data_dir
+        self.gateway_url = gateway_url
+
+
+def running_backend(data_dir: Path, timeout_s: float = 1.0) -> str | None:
+    """The gateway URL of a live backend whose ``endpoints.json`` is in ``data_dir`` (its
+    ``/health`` answers), else None (no file, or a stale one left by a stopped backend)."""
+    try:
+        doc = json.loads((data_dir / "endpoints.json").read_text())
+        url = str(doc["gateway_url"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if not url.startswith(("http://", "https://")):
+        return None
+    try:
+        with urllib.request.urlopen(f"{url}/health", timeout=timeout_s) as resp:
+            return url if resp.status == 200 else None
+    except (OSError, ValueError):
+        return None
+
 
 class EmbeddedBackend:
     """``start()`` blocks until every service listens; ``close()`` stops them and the thread.
@@ -138,8 +196,13 @@ class EmbeddedBackend:
         ocas: int = 3,
         on_package: Callable[[str, float], None] | None = None,
         thread_name: str = "nrdp-embedded-backend",
+        ready_first: Sequence[str] | None = None,
+        on_background: Callable[[str, bool], None] | None = None,
+        workers: int = 2,
     ) -> None:
-        materializer: Any = PackagerMaterializer()
+        """``ready_first``: titles packaged before the services start (``workers``
+        processes each); the others follow in the background (``on_background``)."""
+        materializer: Any = PackagerMaterializer(workers=workers)
         if on_package is not None:
             materializer = _ProgressMaterializer(materializer, on_package)
         self.backend = Backend(
@@ -148,6 +211,8 @@ class EmbeddedBackend:
             catalog=catalog_titles(catalog),
             materializer=materializer,
             config=BackendConfig(oca_require_token=True),  # as a real CDN: no token, no bytes
+            ready_first=ready_first,
+            on_background=on_background,
         )
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(
@@ -158,7 +223,12 @@ class EmbeddedBackend:
         return asyncio.run_coroutine_threadsafe(coro, self._loop)
 
     def start(self, timeout: float = 900.0) -> BackendInfo:
-        """Start the thread and the services; the description carries the demo login."""
+        """Start the thread and the services; the description carries the demo login.
+
+        Raises :class:`DataDirInUse` when a running backend owns the data dir."""
+        live = running_backend(self.backend.data_dir)
+        if live is not None:
+            raise DataDirInUse(self.backend.data_dir, live)
         self._thread.start()
         self._submit(self.backend.start()).result(timeout)
         info = info_from_endpoints(self.backend.endpoints())

@@ -27,13 +27,14 @@ from pathlib import Path
 
 import aiohttp
 
-from benchmarks.harness import Result, benchmark
+from benchmarks.harness import Result, benchmark, scaled
 
 FILE_MB = 2
-N_FILES = 16
+N_FILES = scaled(16, 2)
 CLIENTS = 8
-DURATION_S = 3.0
-ROUNDS = 3
+DURATION_S = scaled(3.0, 0.3)
+ROUNDS = scaled(3, 1)
+TOKEN_HEADER = "X-Nrdp-Playback-Token"
 
 
 def _spawn_backend(data_dir: Path) -> tuple[subprocess.Popen[str], dict[str, object]]:
@@ -80,11 +81,27 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-async def _throughput(urls: list[str]) -> float:
+async def _playback_token(ep: dict[str, object], title: str) -> str:
+    """A playback token for ``title`` from the Play API, as the player gets one: the OCAs
+    require it, and checking it is part of what an OCA request costs."""
+    from nrdp import Device, DeviceConfig
+    from nrdp.playback.play_api import fetch_playback_manifest
+
+    demo = ep["demo"]
+    assert isinstance(demo, dict)
+    async with Device(DeviceConfig("nrdp-bench-oca-0001", str(ep["gateway_url"]))) as dev:
+        await dev.login(demo["email"], demo["password"])
+        pm = await fetch_playback_manifest(dev.playback, dev.auth, title)
+    if pm.playback_token is None:
+        raise RuntimeError("the Play API gave no playback token")
+    return pm.playback_token.reveal()
+
+
+async def _throughput(urls: list[str], headers: dict[str, str] | None = None) -> float:
     """MB/s moved by CLIENTS concurrent clients looping over ``urls`` for DURATION_S."""
     total = 0
     conn = aiohttp.TCPConnector(limit=CLIENTS)
-    async with aiohttp.ClientSession(connector=conn) as s:
+    async with aiohttp.ClientSession(connector=conn, headers=headers) as s:
         for u in urls[:2]:  # warm up (page cache, connections)
             async with s.get(u) as r:
                 await r.read()
@@ -174,9 +191,11 @@ def oca_throughput() -> list[Result]:
                 base_proc = _aiohttp_static(root, port)
                 name, target = "aiohttp web.static", None
                 note = "nginx not installed: baseline is a bare aiohttp static server"
+            token = {TOKEN_HEADER: asyncio.run(_playback_token(ep, str(title)))}
             oca_runs, base_runs = [], []
             for _ in range(ROUNDS):
-                oca_runs.append(asyncio.run(_throughput([f"{oca_url}/titles/{r}" for r in rel])))
+                oca_urls = [f"{oca_url}/titles/{r}" for r in rel]
+                oca_runs.append(asyncio.run(_throughput(oca_urls, token)))
                 base_runs.append(
                     asyncio.run(_throughput([f"http://127.0.0.1:{port}/{r}" for r in rel]))
                 )
@@ -185,7 +204,10 @@ def oca_throughput() -> list[Result]:
             if base_proc is not None:
                 base_proc.terminate()
                 base_proc.wait(10)
-    note += f"; best of {ROUNDS} alternating rounds, OCA {oca_runs}, baseline {base_runs}"
+    note += (
+        f"; OCA requests carry a playback token (checked per request); best of {ROUNDS} "
+        f"alternating rounds, OCA {oca_runs}, baseline {base_runs}"
+    )
     return [
         Result(
             "backend.oca_throughput_2MB_x8",

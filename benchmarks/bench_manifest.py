@@ -48,14 +48,17 @@ from collections.abc import Callable, Mapping
 
 from lxml import etree
 
-from benchmarks.harness import Result, benchmark, time_call
+from benchmarks.harness import Result, benchmark, scaled, time_call
 from manifest import Representation, parse_mpd
 
 NS = 'xmlns="urn:mpeg:dash:schema:mpd:2011"'
+ENTRIES = scaled(20_000, 200)
+PERIODS = scaled(100, 5)
+LOOKUP_SIZES = scaled((1_000, 100_000), (100, 1_000))
 
 
 def timeline_mpd(
-    entries: int = 20_000,
+    entries: int = ENTRIES,
     reps: int = 5,
     *,
     per_representation: bool = False,
@@ -105,7 +108,7 @@ def pretty(data: bytes) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
 
 
-def multi_period_mpd(periods: int = 100, *, distinct: bool = False) -> bytes:
+def multi_period_mpd(periods: int = PERIODS, *, distinct: bool = False) -> bytes:
     """``distinct``: the video SegmentTemplate's startNumber continues the numbering from
     Period to Period, so no Period's AdaptationSets repeat an earlier Period's text."""
     out = [
@@ -154,6 +157,7 @@ def _best(fns: Mapping[str, Callable[[], object]], rounds: int) -> dict[str, flo
     the OS) and with it a call's time by up to 40%, so the second, self-preceded call
     gives every function the same conditions.
     """
+    rounds = scaled(rounds, 1)
     best = dict.fromkeys(fns, float("inf"))
     order = list(fns.items())
     for i in range(rounds):
@@ -185,7 +189,7 @@ def _parse_results(label: str, data: bytes, *, first_lookup: bool, rounds: int) 
 
         def parse_and_lookup() -> None:
             m = parse_mpd(data, url)
-            next(m.representations()).segment_at(1000.0)
+            next(m.representations()).segment_at(scaled(1000.0, 10.0))
 
         fns = {
             "full": parse_and_lookup,
@@ -305,10 +309,11 @@ def _lookup_rep(segments: int) -> Representation:
 def segment_at_scaling() -> list[Result]:
     rnd = random.Random(3)
     timings = {}
-    for n in (1_000, 100_000):
+    small, large = LOOKUP_SIZES
+    for n in (small, large):
         rep = _lookup_rep(n)
         end = rep.index()[n - 1].end
-        probes = [rnd.uniform(0, end) for _ in range(2000)]
+        probes = [rnd.uniform(0, end) for _ in range(scaled(2000, 50))]
 
         def run(rep: Representation = rep, probes: list[float] = probes) -> None:
             for p in probes:
@@ -318,10 +323,10 @@ def segment_at_scaling() -> list[Result]:
     return [
         Result(
             name="manifest.segment_at_100k_vs_1k",
-            figure=timings[100_000] * 1e6,
+            figure=timings[large] * 1e6,
             unit="us/lookup",
             baseline_name="segment_at on 1,000 segments",
-            baseline=timings[1_000] * 1e6,
+            baseline=timings[small] * 1e6,
             higher_is_better=False,
             target=0.5,
             notes="ratio = t(1e3)/t(1e5); O(log n) ~0.6, O(n) would be ~0.01",

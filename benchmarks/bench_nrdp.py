@@ -54,7 +54,7 @@ from typing import Any
 import aiohttp
 import av
 
-from benchmarks.harness import Result, benchmark
+from benchmarks.harness import Result, benchmark, scaled
 from drm import decrypt_init, decrypt_segment
 from fake_backend.catalog import CatalogTitle, short_title
 from fake_backend.packager import PackagerMaterializer, spec_for_title
@@ -66,9 +66,9 @@ from nrdp.playback.license import acquire_license
 from nrdp.playback.play_api import fetch_playback_manifest
 from nrdp.scheduler.loop import AHEAD_FRAMES, PART_FRAMES
 
-LOADS = 20
-PINNED_LOADS = 7
-ROUNDS = 9
+LOADS = scaled(20, 1)
+PINNED_LOADS = scaled(7, 1)
+ROUNDS = scaled(9, 1)
 STARTUP_TARGET_MS = 300.0
 TITLE = short_title(
     "t-bench", (b"\x31" * 16, b"\x32" * 16), rungs=("v360", "v720"), segment_duration_s=2.0
@@ -77,7 +77,7 @@ HD = short_title(
     "t-bench-hd",
     (b"\x41" * 16, b"\x42" * 16),
     rungs=("v240", "v1080"),
-    duration_s=20.0,
+    duration_s=scaled(20.0, 4.0),
     segment_duration_s=4.0,
 )
 SPECS = [replace(spec_for_title(t, ()), fps=30) for t in (TITLE, HD)]  # rows are authoritative

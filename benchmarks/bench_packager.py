@@ -13,13 +13,16 @@ from __future__ import annotations
 
 import tempfile
 import time
+from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import av
 
-from benchmarks.harness import Result, benchmark
+from benchmarks.harness import Result, benchmark, scaled, smoke
 from fake_backend.packager import DEMO_LADDER, TEST_LADDER, TitleSpec, encode_title
+from fake_backend.packager.catalog_specs import PackageSpec
 from fake_backend.packager.media_factory import scaled_frames, video_codec_options
 
 
@@ -50,12 +53,17 @@ def _timed(fn: object) -> float:
     return time.perf_counter() - t0
 
 
+LADDER_S = scaled(10.0, 2.0)
+HD_S = scaled(4.0, 2.0)
+RUNS = scaled(2, 1)
+
+
 @benchmark
 def ladder_encode() -> list[Result]:
-    spec = TitleSpec("bench", 10.0, TEST_LADDER, audio=False)
-    raw = min(_timed(lambda: _raw_encode(spec)) for _ in range(2))
-    packaged = min(_timed(lambda: encode_title(spec)) for _ in range(2))
-    with_audio = _timed(lambda: encode_title(TitleSpec("bench", 10.0, TEST_LADDER)))
+    spec = TitleSpec("bench", LADDER_S, TEST_LADDER, audio=False)
+    raw = min(_timed(lambda: _raw_encode(spec)) for _ in range(RUNS))
+    packaged = min(_timed(lambda: encode_title(spec)) for _ in range(RUNS))
+    with_audio = _timed(lambda: encode_title(TitleSpec("bench", LADDER_S, TEST_LADDER)))
     return [
         Result(
             name="packager.ladder_10s_240p-480p_3rungs",
@@ -71,9 +79,9 @@ def ladder_encode() -> list[Result]:
 
 @benchmark
 def fps_1080p() -> list[Result]:
-    spec = TitleSpec("bench1080", 4.0, (DEMO_LADDER[-1],), audio=False)
-    raw = min(_timed(lambda: _raw_encode(spec)) for _ in range(2))
-    packaged = min(_timed(lambda: encode_title(spec)) for _ in range(2))
+    spec = TitleSpec("bench1080", HD_S, (DEMO_LADDER[-1],), audio=False)
+    raw = min(_timed(lambda: _raw_encode(spec)) for _ in range(RUNS))
+    packaged = min(_timed(lambda: encode_title(spec)) for _ in range(RUNS))
     return [
         Result(
             name="packager.1080p_rung_fps",
@@ -90,6 +98,14 @@ def fps_1080p() -> list[Result]:
 # --------------------------------------------------------------- catalogs (package_title)
 
 
+def _specs(specs: tuple[PackageSpec, ...]) -> tuple[PackageSpec, ...]:
+    """The catalog's specs; in a smoke run, its first title cut to one segment, one rung."""
+    if not smoke():
+        return specs
+    first = specs[0]
+    return (replace(first, duration_s=first.segment_duration_s, rungs=first.rungs[:1]),)
+
+
 def _package_catalog(name: str, root: Path) -> tuple[float, float]:
     """Package catalog ``name`` under ``root``; (total seconds, seconds inside the encoder).
 
@@ -102,8 +118,8 @@ def _package_catalog(name: str, root: Path) -> tuple[float, float]:
     spent = [0.0]
     originals = (package_module.encode_title, package_module.encode_audio)
 
-    def timed(fn):  # type: ignore[no-untyped-def]
-        def run(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def timed(fn: Any) -> Any:
+        def run(*args: Any, **kwargs: Any) -> Any:
             t0 = time.perf_counter()
             try:
                 return fn(*args, **kwargs)
@@ -116,7 +132,7 @@ def _package_catalog(name: str, root: Path) -> tuple[float, float]:
     package_module.encode_audio = timed(originals[1])
     try:
         t0 = time.perf_counter()
-        for spec in catalog_specs(name):
+        for spec in _specs(catalog_specs(name)):
             kids = default_kids(spec.title_id)
             keys = {kid: bytes([n + 1]) * 16 for n, kid in enumerate(kids.values())}
             package_module.package_title(

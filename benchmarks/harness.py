@@ -9,13 +9,33 @@ though absolute times vary between machines.
 from __future__ import annotations
 
 import gc
+import math
+import os
 import statistics
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
-__all__ = ["Result", "benchmark", "registry", "time_call"]
+__all__ = ["SMOKE_ENV", "Result", "benchmark", "registry", "scaled", "smoke", "time_call"]
+
+SMOKE_ENV = "NRDP_BENCH_SMOKE"
+"""Set to ``1`` (``python -m benchmarks --smoke`` does) before the benchmark modules load:
+every benchmark then runs once at a size that takes seconds. The figures mean nothing; the
+run proves that each benchmark still works (the test suite runs it, so a broken benchmark is
+a red CI instead of a silent ``nan``)."""
+
+T = TypeVar("T")
+
+
+def smoke() -> bool:
+    """Whether this process runs the benchmarks at smoke size."""
+    return os.environ.get(SMOKE_ENV) == "1"
+
+
+def scaled(full: T, smoke_size: T) -> T:
+    """``full`` normally, ``smoke_size`` in a smoke run."""
+    return smoke_size if smoke() else full
 
 
 @dataclass
@@ -50,6 +70,13 @@ class Result:
             return None
         return r >= self.target
 
+    @property
+    def finite(self) -> bool:
+        """The figure (and the baseline, if any) is a finite number: what a smoke run checks."""
+        return math.isfinite(self.figure) and (
+            self.baseline is None or math.isfinite(self.baseline)
+        )
+
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["ratio"] = self.ratio
@@ -75,6 +102,8 @@ def registry() -> dict[str, BenchFn]:
 def time_call(fn: Callable[[], object], *, repeat: int = 5, number: int = 1) -> float:
     """Median seconds per call of ``fn`` over ``repeat`` rounds of ``number`` calls."""
     samples = []
+    if smoke():
+        repeat, number = 1, 1
     for _ in range(repeat):
         gc.collect()
         gc.disable()

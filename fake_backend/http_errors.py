@@ -1,6 +1,7 @@
 """Renders every failure as the one JSON error shape, and maps aiohttp's own HTTP errors.
 
-``{"error": {"code": int, "name": str, "message": str, "request_id": str}}``
+``{"error": {"code": int, "name": str, "message": str, "request_id": str}}``, plus
+``"field": str`` for an error about one field (``InvalidField``, 8102)
 """
 
 from __future__ import annotations
@@ -50,6 +51,9 @@ def error_response(err: ServiceError, request_id: str) -> web.Response:
             "request_id": request_id,
         }
     }
+    field = getattr(err, "field", None)
+    if isinstance(field, str):  # InvalidField (8102) and others: which field, for clients
+        body["error"]["field"] = field
     resp = web.Response(
         status=err.status, body=json.dumps(body).encode(), content_type="application/json"
     )

@@ -25,6 +25,7 @@ from typing import Any
 from aiohttp import web
 
 from fake_backend.auth.service import AuthService
+from fake_backend.background import BackgroundPackaging, remove_stale_tmp
 from fake_backend.catalog import CatalogTitle, catalog_titles, derive_keys
 from fake_backend.content import ContentStore, Materializer, SyntheticMaterializer
 from fake_backend.context import BackendConfig, Context
@@ -74,7 +75,12 @@ class Backend:
         tls: bool = False,
         live: Sequence[ChannelConfig] = (),
         live_start: float | None = None,
+        ready_first: Sequence[str] | None = None,
+        on_background: Callable[[str, bool], None] | None = None,
     ) -> None:
+        """``ready_first``: package only these titles before the servers start and the rest
+        in the background (see :mod:`fake_backend.background`; ``on_background(title_id,
+        ok)`` runs as each of those is ready or has failed). None: every title first."""
         if ocas < 1:
             raise ValueError("the fleet needs at least one OCA")
         self.data_dir = Path(data_dir)
@@ -101,6 +107,10 @@ class Backend:
         """Connection guards of the gateway and control plane (OCAs hold their own)."""
         self._accept_log = AcceptErrorLog(self.config.limits.accept_error_log_interval_s)
         self._started = False
+        self.ready_first = None if ready_first is None else tuple(ready_first)
+        self.on_background = on_background
+        self._later: list[tuple[CatalogTitle, Any]] = []
+        self.background: BackgroundPackaging | None = None
 
     # -- URLs -------------------------------------------------------------------------
     @property
@@ -165,14 +175,28 @@ class Backend:
     def _seed(self) -> None:
         """Blocking first-start work: catalog rows, origin content, placement, demo account."""
         store, secret = self.ctx.store, self.secret
-        for t in self.catalog:
+        first = self.ready_first
+        order = self.catalog
+        if first is not None:
+            remove_stale_tmp(self.origin.root)
+            order = sorted(
+                self.catalog,
+                key=lambda t: (t.id not in first, first.index(t.id) if t.id in first else 0),
+            )
+        self._later = []
+        for t in order:
             keys = derive_keys(secret, t)
             if store.title(t.id) is None:
                 store.put_title(t, keys)
-            self.origin.ensure(t, keys)
+            if first is None or t.id in first or self.origin.is_ready(t.id):
+                self.origin.ensure(t, keys)
+            else:
+                self._later.append((t, keys))
+        later = {t.id for t, _ in self._later}
         self.live.load(self.origin)
         for t in self.catalog:
-            self.fleet.place_title(t.id, self.config.replicas)
+            if t.id not in later:
+                self.fleet.place_title(t.id, self.config.replicas)
         self.demo_password = store.secret(
             "demo_password", secrets.token_urlsafe(9).encode()
         ).decode()
@@ -251,6 +275,7 @@ class Backend:
             if self.chaos_seed is not None:
                 self.chaos.start()
             await asyncio.to_thread(self._write_endpoints)
+            self._start_background()
         except BaseException:
             await self.close()
             raise
@@ -266,6 +291,24 @@ class Backend:
         with os.fdopen(fd, "w") as f:
             f.write(json.dumps(self.endpoints(), indent=2))
         os.replace(tmp, path)
+
+    def _start_background(self) -> None:
+        if not self._later:
+            return
+
+        def placed(title_id: str) -> None:
+            self.fleet.place_title(title_id, self.config.replicas)
+            if self.on_background is not None:
+                self.on_background(title_id, True)
+
+        def failed(title_id: str, exc: BaseException) -> None:
+            if self.on_background is not None:
+                self.on_background(title_id, False)
+
+        self.background = BackgroundPackaging(
+            self.origin.root, self.materializer, self._later, placed, failed
+        )
+        self.background.start()
 
     def _verify_playback_token(self, token: str) -> dict[str, Any]:
         """What OCAs check a request's playback token with (the Play API's signer), with
@@ -288,6 +331,9 @@ class Backend:
 
     async def close(self) -> None:
         """Close everything that was opened; one failing step does not skip the others."""
+        if self.background is not None:
+            await asyncio.to_thread(self.background.close)
+            self.background = None
         chaos = getattr(self, "chaos", None)
         steps: list[Callable[[], Awaitable[None]]] = []
         if chaos is not None:

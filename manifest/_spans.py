@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["period_keys"]
+__all__ = ["TEMPLATE_MARK", "changed_templates", "period_keys"]
 
 _ATTRS = rb"""(?:\s+[^\s=<>/]+\s*=\s*(?:"[^"<]*"|'[^'<]*'))*"""
 _PERIOD_START = re.compile(rb"(" + _ATTRS + rb")\s*(/?)>")  # after "<Period"
 _PERIOD_END = re.compile(rb"</Period\s*>")
 _AFTER_NAME = (b" ", b"\t", b"\n", b"\r", b">", b"/")
 _LEADING_BASE_URLS = re.compile(rb"(?:\s*<BaseURL" + _ATTRS + rb"\s*>[^<]*</BaseURL\s*>)*")
+_CHILDLESS_TEMPLATE = re.compile(rb"<SegmentTemplate(?=[\s/])[^<>]*/>")
+TEMPLATE_MARK = b"<SegmentTemplate/>"
+"""What a key holds in place of each childless SegmentTemplate (see :func:`period_keys`)."""
 
 
 def _root_start(data: bytes) -> int:
@@ -48,13 +51,18 @@ def _plain(data: bytes, start: int, end: int) -> bool:
     return data.find(b"<!", start, end) < 0 and data.find(b"<?", start, end) < 0
 
 
-def period_keys(data: bytes, count: int) -> list[bytes | None] | None:
+def period_keys(data: bytes, count: int) -> list[tuple[bytes, bytes] | None] | None:
     """For each of the ``count`` ``<Period`` elements, in document order, the bytes of its
-    content after its leading BaseURL elements (None: self-closing, or the start tag
-    declares a namespace). None when the document cannot be sliced exactly.
+    content after its leading BaseURL elements, as (key, text): the key compares Periods,
+    the text is the content as written (None: self-closing, or the start tag declares a
+    namespace). None when the document cannot be sliced exactly.
 
     Equal keys mean the Periods' AdaptationSets are written identically in the same
-    namespace context; the Period's own attributes and leading BaseURLs are left out.
+    namespace context, except for the attributes of childless SegmentTemplates (each is
+    :data:`TEMPLATE_MARK` in the key): multi-Period documents often differ only there
+    (``startNumber``, ``presentationTimeOffset`` going on from Period to Period), and a
+    Period taken from the memo parses its own templates. The Period's own attributes and
+    leading BaseURLs are left out too.
     """
     root = _root_start(data)
     if root < 0:
@@ -63,7 +71,8 @@ def period_keys(data: bytes, count: int) -> list[bytes | None] | None:
     chunks = data.split(b"<Period")
     if len(chunks) != count + 1 or not _plain(chunks[0], root, len(chunks[0])):
         return None
-    keys: list[bytes | None] = []
+    keys: list[tuple[bytes, bytes] | None] = []
+    last: tuple[bytes, bytes] = (b"", b"")
     for chunk in chunks[1:]:
         end = _start_tag_end(chunk)
         if end < 0:
@@ -83,7 +92,18 @@ def period_keys(data: bytes, count: int) -> list[bytes | None] | None:
             return None
         lead = _LEADING_BASE_URLS.match(chunk, end)
         body_start = lead.end() if lead is not None else end
-        keys.append(None if chunk.find(b"xmlns", 0, end) >= 0 else chunk[body_start:close])
+        if chunk.find(b"xmlns", 0, end) >= 0:
+            keys.append(None)
+            continue
+        body = chunk[body_start:close]
+        if body == last[1]:  # a repeat of the previous Period: memcmp, no regex
+            keys.append(last)
+            continue
+        key = body
+        if body.find(b"<SegmentTemplate") >= 0:
+            key = _CHILDLESS_TEMPLATE.sub(TEMPLATE_MARK, body)
+        last = (key, body)
+        keys.append(last)
     return keys
 
 
@@ -100,3 +120,11 @@ def _start_tag_end(chunk: bytes) -> int:
         return gt + 1
     tag = _PERIOD_START.match(chunk)
     return -1 if tag is None else tag.end()
+
+
+def changed_templates(before: bytes, now: bytes) -> tuple[list[int], int]:
+    """Indices of the childless SegmentTemplates written differently in two Period texts
+    whose keys are equal, and how many there are (document order)."""
+    a = _CHILDLESS_TEMPLATE.findall(before)
+    b = _CHILDLESS_TEMPLATE.findall(now)
+    return [j for j, (x, y) in enumerate(zip(a, b, strict=True)) if x != y], len(b)

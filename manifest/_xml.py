@@ -12,11 +12,12 @@ from typing import Any
 from lxml import etree
 
 from manifest.errors import DocumentTooLarge, MalformedXml, UnsafeXml
+from manifest.limits import MAX_DOCUMENT_BYTES
 
 __all__ = ["DEFAULT_MAX_BYTES", "load_xml", "local_name", "subtree_text"]
 
-DEFAULT_MAX_BYTES = 32 * 1024 * 1024
-"""The largest MPD accepted. Real VOD MPDs reach ~1 MB; this leaves room for long timelines."""
+DEFAULT_MAX_BYTES = MAX_DOCUMENT_BYTES
+"""The largest MPD accepted (:mod:`manifest.limits`)."""
 
 
 def _parser(recover: bool) -> etree.XMLParser:

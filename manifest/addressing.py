@@ -14,24 +14,46 @@ from array import array
 from bisect import bisect_right
 from collections.abc import Iterator
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from manifest.baseurl import join_url
 from manifest.errors import AddressingUnavailable, SegmentNotFound
 from manifest.isotime import seconds_between
-from manifest.model import (
+from manifest.template import compile_template
+from manifest.timeline import TimelineRuns
+from manifest.values import (
+    AddressingContext,
     ByteRange,
     InitRef,
     SegmentBase,
+    SegmentInfo,
     SegmentList,
     SegmentRef,
     SegmentTemplate,
+    SidxReference,
+    UrlCandidate,
 )
-from manifest.template import compile_template
-from manifest.timeline import TimelineRuns
 
-if TYPE_CHECKING:
-    from manifest.model import Representation
+
+class Representation(Protocol):
+    """What addressing reads of a :class:`manifest.model.Representation` (declared here so
+    this module needs only :mod:`manifest.values`, and the model can delegate to it)."""
+
+    @property
+    def id(self) -> str | None: ...
+    @property
+    def bandwidth(self) -> int | None: ...
+    @property
+    def addressing(self) -> SegmentInfo | None: ...
+    @property
+    def context(self) -> AddressingContext: ...
+    @property
+    def base_url_candidates(self) -> tuple[UrlCandidate, ...]: ...
+    @property
+    def sidx(self) -> tuple[SidxReference, ...] | None: ...
+    @property
+    def primary_base_url(self) -> str: ...
+
 
 __all__ = [
     "SegmentIndex",

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from urllib.parse import urljoin, urlsplit
 
-from manifest.model import BaseUrl, UrlCandidate
+from manifest.values import BaseUrl, UrlCandidate
 
 __all__ = ["candidates_for", "join_url", "resolve_level"]
 

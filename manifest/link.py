@@ -13,8 +13,8 @@ from manifest.model import (
     Representation,
     SegmentInfo,
     UrlCandidate,
-    evolve,
 )
+from manifest.values import evolve
 
 __all__ = ["link"]
 

@@ -8,7 +8,7 @@ general checks; the dict-based model classes are created from one complete field
 one document share one (immutable) instance; absent optional children skip the loops;
 AdaptationSet -> Representation inheritance happens here, on the Representations' dicts.
 Periods (and AdaptationSets) that repeat an earlier one's text reuse its parsed fields
-(:func:`_memo_eligible`, :func:`_adaptation_set`): Python per element is what costs.
+(:mod:`manifest.period_memo`): Python per element is what costs.
 """
 
 from __future__ import annotations
@@ -19,11 +19,12 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from manifest._paths import ElementPath, path_str
-from manifest._spans import period_keys
+from manifest._spans import changed_templates, period_keys
 from manifest._xml import DEFAULT_MAX_BYTES, load_xml, local_name, subtree_text
 from manifest.diagnostics import ManifestWarning, WarningKind
 from manifest.errors import InvalidValue, NotAnMpd
 from manifest.isotime import parse_datetime, parse_duration
+from manifest.limits import MAX_INTEGER
 from manifest.link import INHERITED_ATTRS, INHERITED_LISTS, link
 from manifest.model import (
     AdaptationSet,
@@ -46,6 +47,7 @@ from manifest.model import (
     SegmentUrl,
     UrlRange,
 )
+from manifest.period_memo import Key, PeriodMemo, SetMemo, SetSnapshot, sets_from_snapshots
 from manifest.protection import parse_content_protection
 
 __all__ = ["parse_adaptation_set_fragment", "parse_mpd", "parse_period_fragment"]
@@ -55,8 +57,8 @@ XLINK_ACTUATE = "{http://www.w3.org/1999/xlink}actuate"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 
-_MAX_INT = 1 << 62
-"""Larger integers cannot be segment times or counts (they would overflow 64-bit arrays)."""
+_MAX_INT = MAX_INTEGER
+"""Larger integers cannot be segment times or counts (:mod:`manifest.limits`)."""
 
 _T = TypeVar("_T")
 _LOCAL: dict[Any, str] = {}
@@ -67,17 +69,8 @@ _SetAttributes = tuple[dict[str, Any], str | None, tuple[tuple[str, Any], ...]]
 """AdaptationSet attribute fields, ``@label``, and the (field, value) pairs inherited."""
 
 
-_SetSnapshot = tuple[dict[str, Any], tuple[dict[str, Any], ...]]
-"""An AdaptationSet's field dict and its Representations' field dicts, before linking."""
-
 _MEMO = True
 """Reuse repeated Periods'/AdaptationSets' parsed fields (tests compare with it off)."""
-_MEMO_MAX_MISSES = 8
-"""Misses (without a hit) after which a document stops comparing Periods/AdaptationSets."""
-_MEMO_POSITION_MISSES = 3
-"""Consecutive misses after which an AdaptationSet position is no longer compared."""
-_MEMO_MAX_PERIODS = 64
-"""Distinct Period texts remembered per document."""
 
 
 class _Ctx:
@@ -85,15 +78,8 @@ class _Ctx:
         "adaptation_sets",
         "descriptors",
         "eager",
-        "last_period",
         "memo",
-        "memo_dead",
-        "memo_hits",
-        "memo_misses",
-        "period_keys",
         "period_memo",
-        "period_memo_hits",
-        "period_memo_misses",
         "protections",
         "recovered",
         "representations",
@@ -115,18 +101,9 @@ class _Ctx:
         self.adaptation_sets: dict[tuple[Any, ...], _SetAttributes] = {}
         self.timelines = 0
         self.timeline_doc = False  # the document holds a SegmentTimeline somewhere
-        # AdaptationSet position in its Period -> (subtree text, parsed fields) of the
-        # previous Period's set at that position (see _adaptation_set); None: not used.
-        self.memo: dict[int, tuple[str, _SetSnapshot]] | None = None
-        self.memo_hits = 0
-        self.memo_misses = 0
-        self.memo_dead: dict[int, int] = {}  # position -> consecutive misses
-        # Text of a Period's AdaptationSets -> their parsed fields (see _memo_eligible).
-        self.period_memo: dict[bytes | str, tuple[_SetSnapshot, ...]] | None = None
-        self.period_memo_hits = 0
-        self.period_memo_misses = 0
-        self.last_period: tuple[bytes | str, tuple[_SetSnapshot, ...]] | None = None
-        self.period_keys: list[bytes | None] | None = None  # manifest._spans
+        # The repeated-set and repeated-Period memos (manifest.period_memo); None: not used.
+        self.memo: SetMemo | None = None
+        self.period_memo: PeriodMemo | None = None
 
     def warn(self, kind: WarningKind, path: ElementPath, detail: str, line: int | None) -> None:
         self.warnings.append(ManifestWarning(kind, path_str(path), detail, line))
@@ -150,17 +127,16 @@ def parse_mpd(
         raise NotAnMpd(root=str(root.tag), line=root.sourceline)
     ctx = _Ctx(eager_timelines, recovered)
     if _MEMO and not recovered and len(root) > 2:
-        ctx.memo = {}  # several Periods may repeat their AdaptationSets
+        ctx.memo = SetMemo()  # several Periods may repeat their AdaptationSets
         # Timelines are never shared (each keeps its element), and keying a Period that
         # holds one would slice or serialize every S: such documents only use the
         # AdaptationSet memo, for their timeline-free sets.
         ctx.timeline_doc = next(root.iter("{*}SegmentTimeline"), None) is not None
         count = sum(1 for _ in root.iterchildren("{*}Period"))
-        # Raw slices are exact only if no other element (nested, prefixed) is a Period.
         if not ctx.timeline_doc and count > 2:
-            ctx.period_memo = {}
-            if sum(1 for _ in root.iter("{*}Period")) == count:
-                ctx.period_keys = period_keys(data, count)
+            # Raw slices are exact only if no other element (nested, prefixed) is a Period.
+            exact = sum(1 for _ in root.iter("{*}Period")) == count
+            ctx.period_memo = PeriodMemo(period_keys(data, count) if exact else None)
     if recovered:
         ctx.warn(WarningKind.RECOVERED_XML, "MPD", "document is not namespace-well-formed", None)
     model = link(_mpd(root, url, ctx), _in_place=True)
@@ -628,25 +604,16 @@ def _period(el: Any, path: ElementPath, ctx: _Ctx, index: int = -1) -> Period:
     period_id, start, duration = get("id"), get("start"), get("duration")
     href, actuate = _xlink(el, ctx)
     memo = ctx.period_memo
-    key: bytes | str | None = None
-    if memo is not None and _memo_eligible(kids):
-        raw = ctx.period_keys[index] if ctx.period_keys is not None and index >= 0 else None
-        key = raw if raw is not None else _serialized_key(el, kids)
-    new_snapshots: list[_SetSnapshot | None] | None = None
+    key = memo.key(el, kids, index) if memo is not None else None
+    new_snapshots: list[SetSnapshot | None] | None = None
     if memo is not None and key is not None:
-        # Usually equal to the previous Period: a string compare instead of hashing ~2 KB.
-        last = ctx.last_period
-        snapshots = last[1] if last is not None and last[0] == key else memo.get(key)
+        snapshots, text = memo.lookup(key)
         if snapshots is not None:
-            ctx.last_period = (key, snapshots)
-            ctx.period_memo_hits += 1
-            sets = _sets_from_snapshots(snapshots)
-        else:
-            ctx.period_memo_misses += 1
-            if ctx.period_memo_hits == 0 and ctx.period_memo_misses >= _MEMO_MAX_MISSES:
-                ctx.period_memo = None
-            elif len(memo) < _MEMO_MAX_PERIODS:
-                new_snapshots = []
+            sets = sets_from_snapshots(snapshots)
+            if text != memo.text:  # equal but for template attributes (manifest._spans)
+                _own_templates(el, kids, path, ctx, sets, text, memo.text)
+        elif memo.wants():
+            new_snapshots = []
     if sets is None:
         sets = []
         for ch, name in kids:
@@ -662,12 +629,10 @@ def _period(el: Any, path: ElementPath, ctx: _Ctx, index: int = -1) -> Period:
                 streams.append(_event_stream(ch, (path, "EventStream", len(streams) + 1), ctx))
             elif name == "AssetIdentifier":
                 asset = _descriptor(ch, ctx)
-        shareable = new_snapshots is not None and None not in new_snapshots
-        if memo is not None and key is not None and new_snapshots is not None and shareable:
-            ctx.last_period = (key, tuple(s for s in new_snapshots if s is not None))
-            memo[key] = ctx.last_period[1]
+        if memo is not None and key is not None and new_snapshots is not None:
+            memo.store(key, new_snapshots)
     else:
-        # A memo hit: the Period's only other children are BaseURLs (see _memo_eligible).
+        # A memo hit: the Period's only other children are BaseURLs (memo_eligible).
         base_urls = [_base_url(ch, (path, "BaseURL", 0), ctx) for ch, n in kids if n == "BaseURL"]
     if href:
         ctx.warn(WarningKind.UNRESOLVED_XLINK, path, f"xlink:href={href!r}", el.sourceline)
@@ -690,34 +655,42 @@ def _period(el: Any, path: ElementPath, ctx: _Ctx, index: int = -1) -> Period:
     )
 
 
-def _memo_eligible(kids: list[tuple[Any, str | None]]) -> bool:
-    """Whether a Period's AdaptationSets may come from the repeated-Period memo.
-
-    Multi-Period documents often repeat the same AdaptationSets in every Period; only the
-    Period's attributes and BaseURL differ. Comparing Periods as text costs a fraction of
-    parsing their sets from Python, so sets equal to an earlier Period's reuse its parsed
-    fields. Only Periods whose other children are BaseURLs placed before the sets qualify
-    (their own warnings then keep document order). The key is the Period's raw text from
-    the document (:mod:`manifest._spans`) or else its serialization.
-    """
-    seen_set = False
-    for _, name in kids:
-        if name == "AdaptationSet":
-            seen_set = True
-        elif name != "BaseURL" or seen_set:
-            return False
-    return seen_set
-
-
-def _serialized_key(el: Any, kids: list[tuple[Any, str | None]]) -> str:
-    """The Period's text without its attributes (already read) and BaseURL children
-    (parsed on their own): both are dropped from this private tree first. Namespace
-    declarations stay in the text, so equal text means equal AdaptationSets."""
-    for ch, name in kids:
-        if name == "BaseURL":
-            el.remove(ch)
-    el.attrib.clear()
-    return subtree_text(el)
+def _own_templates(
+    el: Any,
+    kids: list[tuple[Any, str | None]],
+    path: ElementPath,
+    ctx: _Ctx,
+    sets: list[AdaptationSet],
+    before: Key,
+    now: Key,
+) -> None:
+    """A memo hit whose key left the childless SegmentTemplates' attributes out
+    (:mod:`manifest._spans`): each template written differently from the remembered
+    Period's is parsed (and reports) at its own path, into its set or Representation."""
+    assert isinstance(before, bytes) and isinstance(now, bytes)  # raw keys only
+    changed, count = changed_templates(before, now)
+    childless = [t for t in el.iter("{*}SegmentTemplate") if not len(t)]
+    if len(childless) != count:  # e.g. <SegmentTemplate ...></SegmentTemplate>: all of them
+        changed = list(range(len(childless)))
+    set_els = [ch for ch, name in kids if name == "AdaptationSet"]
+    for j in changed:
+        t = childless[j]
+        owner = t.getparent()
+        if owner in set_els:
+            n = set_els.index(owner)
+            t_path = ((path, "AdaptationSet", n + 1), "SegmentTemplate", 0)
+            sets[n].__dict__["segment_info"] = _segment_template(t, t_path, ctx)
+            continue
+        set_el = owner.getparent()
+        if _name(owner.tag) != "Representation" or set_el not in set_els:
+            continue  # inside an element the parser does not read
+        n = set_els.index(set_el)
+        k = sum(
+            1 for sib in owner.itersiblings(preceding=True) if _name(sib.tag) == "Representation"
+        )
+        rep_path = ((path, "AdaptationSet", n + 1), "Representation", k + 1)
+        rep = sets[n].representations[k]
+        rep.__dict__["segment_info"] = _segment_template(t, (rep_path, "SegmentTemplate", 0), ctx)
 
 
 _COMMON_DESCRIPTORS = {
@@ -782,7 +755,7 @@ def _adaptation_set(
     path: ElementPath,
     ctx: _Ctx,
     pos: int = -1,
-    snapshots: list[_SetSnapshot | None] | None = None,
+    snapshots: list[SetSnapshot | None] | None = None,
 ) -> AdaptationSet:
     """``pos``: the set's position in its Period, for the repeated-set memo; ``snapshots``
     receives the set's parsed fields (None if it cannot be shared) for the Period memo.
@@ -796,25 +769,19 @@ def _adaptation_set(
     differ stop comparing after ``_MEMO_MAX_MISSES`` misses.
     """
     memo = ctx.memo if pos >= 0 else None
-    if memo is not None and ctx.memo_dead.get(pos, 0) >= _MEMO_POSITION_MISSES:
+    if memo is not None and not memo.compared(pos):
         memo = None  # this position changes every Period: stop serializing it
     blob = None
-    if memo is not None:
-        prev = memo.get(pos)
-        if prev is not None and ctx.timeline_doc and _has_timeline(el):
-            prev = None  # would serialize every S, and cannot be shared anyway
-        if prev is not None:
-            blob = subtree_text(el)
-            if blob == prev[0]:
-                ctx.memo_hits += 1
-                ctx.memo_dead[pos] = 0
-                if snapshots is not None:
-                    snapshots.append(prev[1])
-                return _set_from_snapshot(prev[1])
-            ctx.memo_misses += 1
-            ctx.memo_dead[pos] = ctx.memo_dead.get(pos, 0) + 1
-            if ctx.memo_hits == 0 and ctx.memo_misses >= _MEMO_MAX_MISSES:
-                ctx.memo = memo = None
+    if memo is not None and pos in memo.table and not (ctx.timeline_doc and _has_timeline(el)):
+        # (a set with a timeline would serialize every S, and cannot be shared anyway)
+        blob = subtree_text(el)
+        reused = memo.find(pos, blob)
+        if reused is not None:
+            if snapshots is not None:
+                snapshots.append(reused)
+            return sets_from_snapshots((reused,))[0]
+        if memo.exhausted:
+            ctx.memo = memo = None
     warnings_before = len(ctx.warnings)
     timelines_before = ctx.timelines
     lists: dict[str, list[Any]] = {}
@@ -898,39 +865,15 @@ def _adaptation_set(
             snapshot = (d.copy(), tuple(rd.copy() for rd in reps))
         if snapshots is not None:
             snapshots.append(snapshot)
-        if memo is not None:
-            if snapshot is not None:
-                memo[pos] = (subtree_text(el) if blob is None else blob, snapshot)
-            else:
-                memo.pop(pos, None)
+        if memo is not None:  # (a set that cannot be shared is never serialized)
+            text = "" if snapshot is None else subtree_text(el) if blob is None else blob
+            memo.store(pos, text, snapshot)
     return aset
 
 
 def _has_timeline(el: Any) -> bool:
     """A SegmentTimeline below ``el`` (lxml's C iteration; stops at the first)."""
     return next(el.iter("{*}SegmentTimeline"), None) is not None
-
-
-def _set_from_snapshot(snapshot: _SetSnapshot) -> AdaptationSet:
-    """A fresh AdaptationSet (and Representations: linking completes them per Period)."""
-    return _sets_from_snapshots((snapshot,))[0]
-
-
-def _sets_from_snapshots(snapshots: tuple[_SetSnapshot, ...]) -> list[AdaptationSet]:
-    new = object.__new__
-    out = []
-    for fields, rep_fields in snapshots:
-        aset = new(AdaptationSet)
-        d = aset.__dict__
-        d.update(fields)  # faster than object.__setattr__(aset, "__dict__", fields.copy())
-        reps = []
-        for rd in rep_fields:
-            rep = new(Representation)
-            rep.__dict__.update(rd)
-            reps.append(rep)
-        d["representations"] = tuple(reps)
-        out.append(aset)
-    return out
 
 
 def _adaptation_set_attributes(

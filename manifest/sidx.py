@@ -7,7 +7,7 @@ outside what the box can describe raise :class:`InvalidSidx`, never struct error
 from __future__ import annotations
 
 from manifest.errors import InvalidSidx
-from manifest.model import SidxReference
+from manifest.values import SidxReference
 from mediacore.boxes import MalformedBox, iter_boxes
 
 __all__ = ["parse_sidx"]

@@ -6,6 +6,7 @@ import re
 from functools import lru_cache
 
 from manifest.errors import InvalidTemplate
+from manifest.limits import MAX_FORMAT_WIDTH
 
 __all__ = ["UrlTemplate", "compile_template"]
 
@@ -55,6 +56,11 @@ class UrlTemplate:
         return "".join(out)
 
 
+def _short(source: str) -> str:
+    """The template as an error shows it: a hostile one can be megabytes long."""
+    return source if len(source) <= 200 else source[:200] + "..."
+
+
 @lru_cache(maxsize=1024)
 def compile_template(source: str) -> UrlTemplate:
     """Split ``source`` into parts once; unknown ``$...$`` identifiers raise InvalidTemplate."""
@@ -74,10 +80,16 @@ def compile_template(source: str) -> UrlTemplate:
             continue
         m = _IDENT.match(source, j)
         if m is None:
-            raise InvalidTemplate(template=source, reason=f"bad identifier at offset {j}")
+            raise InvalidTemplate(template=_short(source), reason=f"bad identifier at offset {j}")
         name, tag, width, conv = m.group(1), m.group(2), m.group(3), m.group(4)
         if tag and name not in _ALLOWED_FORMAT:
-            raise InvalidTemplate(template=source, reason=f"${name}$ takes no format tag")
+            raise InvalidTemplate(template=_short(source), reason=f"${name}$ takes no format tag")
+        if tag and (len(width) > 3 or int(width) > MAX_FORMAT_WIDTH):
+            raise InvalidTemplate(
+                template=_short(source),
+                reason=f"format width {width[:12]} of ${name}$ is over the limit "
+                f"{MAX_FORMAT_WIDTH}",
+            )
         if literal:
             parts.append(("".join(literal), None, ""))
             literal = []

@@ -20,6 +20,7 @@ from types import MappingProxyType
 from typing import Any
 from urllib.parse import urlsplit
 
+from mediacore.device_id import DEVICE_ID_RULE, is_valid_device_id
 from nrdp.cmcd import KEYS as CMCD_KEYS
 from nrdp.cmcd import CmcdMode
 from nrdp.errors import ConfigError
@@ -485,9 +486,6 @@ class DeviceCapabilities:
         )
 
 
-_DEVICE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
-
-
 @dataclass(frozen=True)
 class DeviceConfig:
     """Who the device is and where it talks: id, capabilities, gateway, the two channels."""
@@ -501,8 +499,8 @@ class DeviceConfig:
     model: str = "nrdp-reference"
 
     def __post_init__(self) -> None:
-        if not isinstance(self.device_id, str) or not _DEVICE_ID.fullmatch(self.device_id):
-            raise ConfigError("must be 1-128 characters of [A-Za-z0-9._:-]", field="device_id")
+        if not is_valid_device_id(self.device_id):  # the gateway's rule (mediacore.device_id)
+            raise ConfigError(f"must be {DEVICE_ID_RULE}", field="device_id")
         if not isinstance(self.gateway_url, str):
             raise ConfigError("must be a string", field="gateway_url")
         try:

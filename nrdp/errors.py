@@ -478,11 +478,13 @@ class ServiceError(BackendError):
         server_name: str = "",
         request_id: str = "",
         retry_after_s: float | None = None,
+        field: str | None = None,
     ) -> None:
         safe = redact_url(url)
         name = f" {server_name}" if server_name else ""
+        about = f" field {field}" if field else ""
         super().__init__(
-            f"HTTP {status}{name} ({server_code}) from {safe}",
+            f"HTTP {status}{name} ({server_code}){about} from {safe}",
             retriable=status in (408, 429) or status >= 500,
             severity=Severity.RECOVERABLE,
         )
@@ -492,6 +494,8 @@ class ServiceError(BackendError):
         self.server_name = server_name
         self.request_id = request_id
         self.retry_after_s = retry_after_s
+        self.field = field
+        """The field the service refused (``InvalidField``, 8102), when it named one."""
 
 
 class ResponseTampered(BackendError):

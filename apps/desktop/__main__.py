@@ -59,15 +59,24 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     ap.add_argument("--audio", metavar="LANG", help="preferred audio language (BCP-47)")
     ap.add_argument("--subtitles", metavar="LANG", help="turn on subtitles in LANG at load")
+    ap.add_argument(
+        "--abr",
+        metavar="NAME",
+        default="default",
+        help="ABR algorithm: a registry name, package.module:ClassName or an nrdp_sdk.abr "
+        "entry point (docs/abr.md)",
+    )
     args = ap.parse_args(argv)
     if args.quit_after < 0:
         ap.error("--quit-after must be >= 0")
     try:
         args.player_config = nrdp.PlayerConfig(
-            preferred_audio_language=args.audio, preferred_text_language=args.subtitles
+            preferred_audio_language=args.audio,
+            preferred_text_language=args.subtitles,
+            abr=nrdp.AbrConfig(algorithm=args.abr),
         )
     except nrdp.SdkError as exc:
-        ap.error(f"--audio/--subtitles: {exc}")
+        ap.error(f"--audio/--subtitles/--abr: {exc}")
     args.source = None
     if args.key and not args.mpd:
         ap.error("--key goes with --mpd")

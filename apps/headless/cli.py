@@ -12,7 +12,7 @@ import contextlib
 import os
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -21,7 +21,13 @@ from rich.console import Console
 
 import nrdp
 from abr import TraceFormatError
-from apps.embedded import add_embedded_flags
+from apps.embedded import (
+    DEMO_MAX_TITLE_S,
+    DataDirInUse,
+    add_embedded_flags,
+    demo_title,
+    running_backend,
+)
 from apps.headless.backend import (
     BackendInfo,
     EmbeddedBackend,
@@ -32,6 +38,7 @@ from apps.headless.backend import (
 from apps.headless.faults import ControlClient, ControlError, load_trace
 from apps.headless.options import OptionError, PlayOptions, add_play_flags, flag_of, from_flags
 from apps.headless.progress import (
+    LoadProgress,
     PackagingProgress,
     PlaybackProgress,
     cells_table,
@@ -53,7 +60,6 @@ from apps.headless.session import PlaySession
 __all__ = ["build_parser", "main"]
 
 EXIT_OK, EXIT_FAILED, EXIT_ERROR = 0, 1, 2
-DEMO_MAX_TITLE_S = 60.0
 _T0 = time.monotonic()
 
 
@@ -157,21 +163,35 @@ def _backend(args: argparse.Namespace, err: Console) -> Iterator[BackendInfo]:
         yield info
         return
     data_dir: Path = args.data_dir
+    live = running_backend(data_dir)
+    if live is not None:  # before any "packaging" line: nothing will be started
+        raise DataDirInUse(data_dir, live)
+    first: list[str] | None = None
+    if args.command == "play":  # its title is packaged first, the rest while it plays
+        args.title = args.title or demo_title(args.catalog)
+        first = [args.title]
     pending = titles_to_package(data_dir, args.catalog)
-    if pending and not args.quiet:
-        minutes = "about 2-3 minutes" if args.catalog == "demo" else "a few seconds"
+    now = [p for p in pending if first is None or p[0] in first]
+    later = [p for p in pending if p not in now]
+    if now and not args.quiet:
+        what = ", ".join(t for t, _ in now) if first else f"the {args.catalog} catalog"
+        note = f"; {len(later)} more titles follow in the background" if later else ""
         err.print(
-            f"[bold]First start:[/] packaging the {args.catalog} catalog into {data_dir}/ "
-            f"({len(pending)} titles, {minutes}); later starts reuse it."
+            f"[bold]First start:[/] packaging {what} into {data_dir}/ on 2 processes{note}; "
+            "later starts reuse it."
         )
+    elif later and not args.quiet:
+        err.print(f"packaging {len(later)} more titles into {data_dir}/ in the background")
     t0 = time.monotonic()
-    with PackagingProgress(err, pending if not args.quiet else []) as pack:
+    with PackagingProgress(err, now if not args.quiet else []) as pack:
         embedded = EmbeddedBackend(
             data_dir,
             catalog=args.catalog,
             ocas=args.ocas,
             on_package=pack.on_title,
             thread_name="headless-backend",  # load.py measures this thread's CPU
+            ready_first=first,
+            on_background=_background_reporter(err, len(later), quiet=args.quiet),
         )
         try:
             info = embedded.start()
@@ -186,6 +206,19 @@ def _backend(args: argparse.Namespace, err: Console) -> Iterator[BackendInfo]:
         yield info
     finally:
         embedded.close()
+
+
+def _background_reporter(err: Console, total: int, *, quiet: bool) -> Callable[[str, bool], None]:
+    """One line per title the background packaging finishes (it runs during playback)."""
+    done = [0]
+
+    def report(title_id: str, ok: bool) -> None:
+        done[0] += 1
+        if not quiet:
+            state = "packaged" if ok else "[red]FAILED to package[/]"
+            err.print(f"background: {title_id} {state} ({done[0]}/{total})")
+
+    return report
 
 
 async def _login(device: nrdp.Device, info: BackendInfo) -> None:
@@ -360,7 +393,7 @@ async def _play(args: argparse.Namespace, info: BackendInfo, out: Console, err: 
         from apps.headless.plot import plot_session
 
         plot_session(report, args.plot)
-    out.print(summary_table([report]))
+    out.print(summary_table([report], width=out.width))
     for a in case.assertions:
         if not a.passed:
             err.print(f"[red]FAILED[/] {a.name}: {a.message}")
@@ -405,9 +438,10 @@ async def _scenarios(
         write_json(args.report, doc)
     if args.junit:
         write_junit(args.junit, cases, str(args.target))
-    reports = [r for c in cases for r in c.sessions]
+    named = zip(scenarios, cases, strict=True)
+    reports = [{**r, "scenario": sc.name} for sc, c in named for r in c.sessions]
     if reports and not args.quiet:
-        out.print(summary_table(reports))
+        out.print(summary_table(reports, width=out.width))
     if any(c.error for c in cases):
         first = next(c.error for c in cases if c.error)
         print(f"error: {first}", file=sys.stderr)
@@ -427,27 +461,30 @@ async def _load(args: argparse.Namespace, info: BackendInfo, out: Console, err: 
     titles = args.title or list(info.titles)
     accounts = args.accounts or ("balanced" if info.cell_of is not None else "random")
     opts = _play_options(args, None, LOAD_DEFAULTS)
+    progress = LoadProgress(err, args.sessions, enabled=not args.quiet)
     async with ControlClient(info.control_url, info.oca_ids, info.control_token) as control:
-        doc = await run_load(
-            info,
-            control,
-            sessions=args.sessions,
-            titles=titles,
-            realtime=opts.realtime,
-            decode=args.decode,
-            duration=opts.duration,
-            trace_set=args.trace_set,
-            accounts=accounts,
-            timeout=opts.timeout,
-            ramp=args.ramp,
-            scheduler=args.scheduler,
-        )
+        with progress:
+            doc = await run_load(
+                info,
+                control,
+                progress=progress,
+                sessions=args.sessions,
+                titles=titles,
+                realtime=opts.realtime,
+                decode=args.decode,
+                duration=opts.duration,
+                trace_set=args.trace_set,
+                accounts=accounts,
+                timeout=opts.timeout,
+                ramp=args.ramp,
+                scheduler=args.scheduler,
+            )
     if args.report:
         write_json(args.report, doc)
     agg, run = doc["aggregate"], doc["run"]
     if not args.quiet:
         rows = [r for r in doc["sessions"] if "rebuffer_ratio" in r]
-        out.print(summary_table(rows, load=True))
+        out.print(summary_table(rows, load=True, width=out.width))
         if isinstance(doc["cells"], list):
             out.print(cells_table(doc["cells"]))
     out.print_json(data={"aggregate": agg, "run": run, "cells_run": doc["cells_run"]})
@@ -504,7 +541,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ScenarioFormatError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_ERROR
-    except (UsageError, ControlError, TraceFormatError) as exc:
+    except (UsageError, DataDirInUse, ControlError, TraceFormatError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_ERROR
     except nrdp.SdkError as exc:

@@ -14,6 +14,7 @@ every session kept real time say how many sessions this machine sustains.
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import resource
 import statistics
@@ -23,7 +24,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import nrdp
 from apps.headless.accounts import AccountError, NewAccount, SignupClient, balanced_accounts
@@ -31,11 +32,12 @@ from apps.headless.backend import BackendInfo, UsageError
 from apps.headless.faults import ControlClient, ControlError, load_trace
 from apps.headless.report import session_report
 from apps.headless.scenarios import new_device_id
-from apps.headless.session import PlayOptions, PlaySession
+from apps.headless.session import PlayOptions, PlaySession, Tick
 
 __all__ = [
     "ACCOUNT_MODES",
     "CpuMeter",
+    "LoadObserver",
     "SessionSpec",
     "aggregate",
     "cells_of_run",
@@ -110,6 +112,14 @@ class CpuMeter:
         }
 
 
+class LoadObserver(Protocol):
+    """What watches a load run (the CLI's progress bar): each session's polls and end."""
+
+    def on_tick(self, index: int, tick: Tick) -> None: ...
+
+    def on_done(self, index: int, state: str) -> None: ...
+
+
 @dataclass(frozen=True)
 class SessionSpec:
     """Everything one session needs, picklable so a cluster worker can run it."""
@@ -123,11 +133,13 @@ class SessionSpec:
     trace: str | None = None
 
 
-async def play_session(gateway_url: str, spec: SessionSpec) -> dict[str, Any]:
+async def play_session(
+    gateway_url: str, spec: SessionSpec, progress: LoadObserver | None = None
+) -> dict[str, Any]:
     """One session, start to report (runs here or on a cluster worker)."""
     if spec.delay > 0:
         await asyncio.sleep(spec.delay)
-    login = spec.login
+    login, index = spec.login, spec.index
     config = nrdp.DeviceConfig(spec.device_id, gateway_url)
     head: dict[str, Any] = {
         "session": spec.index,
@@ -141,14 +153,23 @@ async def play_session(gateway_url: str, spec: SessionSpec) -> dict[str, Any]:
         async with nrdp.Device(config) as device:
             await device.login(login.email, login.password)
             # a slow poll: N sessions' polls share one event loop with N frame clocks
-            session = PlaySession(device, spec.opts, poll_s=0.5)
+            on_tick = None if progress is None else functools.partial(progress.on_tick, index)
+            session = PlaySession(device, spec.opts, on_tick=on_tick, poll_s=0.5)
             await session.run()
             report = session_report(session)
     except nrdp.SdkError as err:
-        return {**head, "title": spec.title, "state": "error", "errors": [err.code]}
+        return _ended(
+            progress, index, {**head, "title": spec.title, "state": "error", "errors": [err.code]}
+        )
     report = {**head, **report}
     if login.cell is not None:
         report["cell_expected"] = login.cell
+    return _ended(progress, index, report)
+
+
+def _ended(progress: LoadObserver | None, index: int, report: dict[str, Any]) -> dict[str, Any]:
+    if progress is not None:
+        progress.on_done(index, str(report.get("state")))
     return report
 
 
@@ -266,6 +287,7 @@ async def run_load(
     timeout: float = 900.0,
     ramp: float = 0.0,
     scheduler: Any = None,
+    progress: LoadObserver | None = None,
 ) -> dict[str, Any]:
     """Run the sessions; session *i* starts ``i * ramp / sessions`` seconds after the first.
 
@@ -311,7 +333,7 @@ async def run_load(
     try:
         if scheduler is None:
             reports = list(
-                await asyncio.gather(*(play_session(info.gateway_url, s) for s in specs))
+                await asyncio.gather(*(play_session(info.gateway_url, s, progress) for s in specs))
             )
         else:
             from apps.headless.cluster import play_on_cluster
@@ -319,6 +341,8 @@ async def run_load(
             reports, workers = await asyncio.to_thread(
                 play_on_cluster, scheduler, info.gateway_url, specs
             )
+            for r in reports:
+                _ended(progress, int(r["session"]), r)
     finally:
         if trace_set is not None:
             for oca_id in await control.all_oca_ids():

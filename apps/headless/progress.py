@@ -9,11 +9,17 @@ from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from apps.headless.session import Tick
+from apps.headless.tables import cells_table, summary_table
 
-__all__ = ["PackagingProgress", "PlaybackProgress", "cells_table", "summary_table"]
+__all__ = [
+    "LoadProgress",
+    "PackagingProgress",
+    "PlaybackProgress",
+    "cells_table",
+    "summary_table",
+]
 
 
 class PackagingProgress:
@@ -119,85 +125,73 @@ class PlaybackProgress:
             )
 
 
-def _fmt(value: Any, spec: str = "", unit: str = "") -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return f"{value:{spec}}{unit}"
+class LoadProgress:
+    """``load``: one bar over the media all sessions play (seconds played of seconds to
+    play, as their players report them), with how many sessions wait, play, have ended or
+    failed; on a non-terminal (CI logs) one status line every 5 s instead."""
 
-
-def _frames(r: dict[str, Any]) -> str:
-    if r.get("decoded") is False:  # --no-decode: the SDK's count, no ids were read
-        return f"{r.get('frames_presented', '-')} (not decoded)"
-    return f"{r.get('frames_decoded')}/{r.get('frames_expected')}"
-
-
-def summary_table(reports: Sequence[dict[str, Any]], *, load: bool = False) -> Table:
-    """One row per session: the numbers a QA engineer reads first (``load``: with the
-    session number, A/B cell, the trace file under ``--trace-set`` and real-time lag)."""
-    t = Table(title="QoE summary", title_justify="left")
-    traced = load and any(r.get("trace") for r in reports)  # load --trace-set
-    lead = ("#", "cell", *(("trace",) if traced else ())) if load else ()
-    tail = ("rt lag", "real time") if load else ()
-    for col in (
-        *lead,
-        "title",
-        "state",
-        "startup",
-        "avg bitrate",
-        "stalls",
-        "rebuffer",
-        "switches",
-        "failovers",
-        "frames",
-        "in order",
-        "QoE lin",
-        "errors",
-        *tail,
-    ):
-        left = col in ("title", "state", "errors", "cell", "trace")
-        t.add_column(col, justify="left" if left else "right")
-    for r in reports:
-        qoe = r.get("qoe") or {}
-        first: tuple[str, ...] = ()
-        if load:
-            first = (str(r.get("session", "")), str(r.get("cell") or "-"))
-            first += (str(r.get("trace") or "-"),) if traced else ()
-        last = (_fmt(r.get("realtime_lag_s"), ".2f", " s"), _fmt(r.get("kept_realtime")))
-        t.add_row(
-            *first,
-            str(r.get("title")),
-            str(r.get("state")),
-            _fmt(r.get("startup_ms"), ".0f", " ms"),
-            _fmt(r.get("avg_bitrate_kbps"), ".0f", " kbps"),
-            _fmt(r.get("stall_count")),
-            _fmt(100 * r.get("rebuffer_ratio", 0.0), ".2f", " %"),
-            _fmt(r.get("switches")),
-            _fmt(r.get("failovers")),
-            _frames(r),
-            _fmt(r.get("frames_in_order")),
-            _fmt(qoe.get("qoe_lin"), ".3f"),
-            ",".join(str(c) for c in r.get("errors", [])) or "-",
-            *(last if load else ()),
+    def __init__(self, console: Console, sessions: int, *, enabled: bool = True) -> None:
+        self.console = console
+        self.sessions = sessions
+        self.enabled = enabled
+        self.positions: dict[int, float] = {}
+        self.durations: dict[int, float] = {}
+        self.states: dict[int, str] = {}
+        self.progress = Progress(
+            TextColumn("[bold]load[/] {task.fields[counts]}"),
+            BarColumn(bar_width=24),
+            TextColumn("{task.completed:.0f}/{task.total:.0f} s of media"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=False,
         )
-    return t
+        self.task: TaskID | None = None
+        self._last_print = 0.0
 
+    def __enter__(self) -> LoadProgress:
+        if self.enabled and self.console.is_terminal:
+            self.progress.start()
+            self.task = self.progress.add_task("load", total=1.0, counts=self.counts())
+        return self
 
-def cells_table(cells: Sequence[dict[str, Any]]) -> Table:
-    """The backend's per-cell QoE (``GET /experiments/v1/report``)."""
-    t = Table(title="A/B cells (backend experiment report)", title_justify="left")
-    for col in ("cell", "abr", "playbacks", "sessions", "startup", "avg bitrate", "rebuffer"):
-        t.add_column(col, justify="left" if col in ("cell", "abr") else "right")
-    for c in cells:
-        ratio = c.get("rebuffer_ratio")
-        t.add_row(
-            str(c.get("cell")),
-            str((c.get("params") or {}).get("abr", "-")),
-            _fmt(c.get("playbacks")),
-            _fmt(c.get("sessions")),
-            _fmt(c.get("mean_startup_ms"), ".0f", " ms"),
-            _fmt(c.get("mean_bitrate_kbps"), ".0f", " kbps"),
-            _fmt(100 * ratio if ratio is not None else None, ".2f", " %"),
-        )
-    return t
+    def __exit__(self, *exc: object) -> None:
+        if self.task is not None:
+            self._refresh()
+            self.progress.stop()
+
+    def counts(self) -> str:
+        ended = sum(1 for s in self.states.values() if s == "ended")
+        failed = sum(1 for s in self.states.values() if s in ("error", "failed"))
+        playing = len(self.states) - ended - failed
+        waiting = self.sessions - len(self.states)
+        return f"{playing} playing, {ended} ended, {failed} failed, {waiting} waiting"
+
+    def on_tick(self, index: int, tick: Tick) -> None:
+        """A session's poll (its player's position and state)."""
+        self.positions[index] = tick.position
+        if tick.duration:
+            self.durations[index] = tick.duration
+        self.states[index] = tick.state
+        self._refresh()
+
+    def on_done(self, index: int, state: str) -> None:
+        if state == "ended" and index in self.durations:
+            self.positions[index] = self.durations[index]
+        self.states[index] = "ended" if state == "ended" else "failed"
+        self._refresh()
+
+    def _refresh(self) -> None:
+        if not self.enabled:
+            return
+        done = sum(self.positions.values())
+        total = max(sum(self.durations.values()), done, 1.0)
+        if self.task is not None:
+            self.progress.update(self.task, completed=done, total=total, counts=self.counts())
+            return
+        now = time.monotonic()
+        if now - self._last_print > 5.0 or (
+            len(self.states) == self.sessions
+            and all(s in ("ended", "failed") for s in self.states.values())
+        ):
+            self._last_print = now
+            self.console.print(f"load: {self.counts()}; {done:.0f}/{total:.0f} s of media")

@@ -27,12 +27,11 @@ from fake_backend.errors import (
 )
 from fake_backend.gateway.api import ApiRequest, Endpoint, Reply, get_bool, get_str
 from fake_backend.store import PLANS, Account
-from mediacore.signed_message import NONCE_RE
+from mediacore.device_id import DEVICE_ID_RULE, is_valid_device_id
 
 __all__ = ["DECLINED_CARD", "TEST_CARD", "AuthService"]
 
 _EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,190}\.[A-Za-z]{2,24}")
-_DEVICE = NONCE_RE  # device ids: 16-64 of [A-Za-z0-9_-]
 TEST_CARD = "4242424242424242"
 DECLINED_CARD = "4000000000000002"
 
@@ -108,8 +107,8 @@ class AuthService:
         password = get_str(doc, "password", max_len=1024)
         device_id = get_str(doc, "device_id", None, max_len=64)
         model = get_str(doc, "device_model", "unknown", max_len=128)
-        if device_id is not None and not _DEVICE.fullmatch(device_id):
-            raise InvalidField("must be 16-64 characters of [A-Za-z0-9_-]", field="device_id")
+        if device_id is not None and not is_valid_device_id(device_id):  # the SDK's rule too
+            raise InvalidField(f"must be {DEVICE_ID_RULE}", field="device_id")
         account = self.ctx.store.account_by_email(email)
         known = self._known_device(account.id if account else None, device_id)
         who = (email.strip().lower(), req.request.remote or "unknown")

@@ -16,6 +16,7 @@ from pathlib import Path
 from fake_backend.catalog import CatalogTitle
 from fake_backend.packager.catalog_specs import DEMO_SPECS, TINY_SPECS, PackageSpec, spec_for_title
 from fake_backend.packager.package import PackagedTitle, package_title
+from fake_backend.packager.parallel import encode_parallel
 
 __all__ = ["PackagerMaterializer"]
 
@@ -36,8 +37,12 @@ class PackagerMaterializer:
         license_url: LicenseUrl = None,
         specs: Iterable[PackageSpec] = DEMO_SPECS + TINY_SPECS,
         posters: bool = True,
+        workers: int = 1,
     ) -> None:
+        """``workers`` > 1 encodes each title's rungs over that many processes
+        (:mod:`fake_backend.packager.parallel`): the same files, sooner on several cores."""
         self.license_url = license_url
+        self.workers = workers
         self.specs = tuple(specs)
         self.posters = posters
         self.packaged: dict[str, PackagedTitle] = {}
@@ -52,6 +57,7 @@ class PackagerMaterializer:
         if title.kids:
             kids = {"video": title.kid_for("video"), "audio": title.kid_for("audio")}
         url = self.license_url() if callable(self.license_url) else self.license_url
+        encoded = encode_parallel(spec.title_spec(), self.workers) if self.workers > 1 else None
         self.packaged[title.id] = package_title(
-            spec, dest, keys=keys, kids=kids, license_url=url, poster=self.posters
+            spec, dest, keys=keys, kids=kids, license_url=url, poster=self.posters, encoded=encoded
         )

@@ -23,6 +23,7 @@ import asyncio
 import contextlib
 import json
 import random
+import re
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from types import TracebackType
@@ -103,12 +104,15 @@ def service_error(status: int, url: str, headers: Mapping[str, str], body: bytes
     """A typed error from a non-2xx response, reading the services' JSON error body if any."""
     code: int | None = None
     name = ""
+    field: str | None = None
     request_id = headers.get("X-Request-Id", "")
     with contextlib.suppress(ValueError, UnicodeDecodeError, AttributeError, TypeError):
         err = json.loads(body)["error"]
         code = int(err["code"]) if isinstance(err.get("code"), int) else None
         name = str(err.get("name", ""))[:64]
         request_id = str(err.get("request_id", request_id))[:64]
+        named = err.get("field")
+        field = named if isinstance(named, str) and _FIELD.fullmatch(named) else None
     return ServiceError(
         status=status,
         url=url,
@@ -116,7 +120,12 @@ def service_error(status: int, url: str, headers: Mapping[str, str], body: bytes
         server_name=name,
         request_id=request_id,
         retry_after_s=_retry_after(headers),
+        field=field,
     )
+
+
+_FIELD = re.compile(r"[A-Za-z0-9_.\[\]-]{1,64}")
+"""A field name as the services write them (``device_id``, ``events[3].type``)."""
 
 
 class StreamResponse:

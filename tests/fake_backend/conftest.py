@@ -79,7 +79,9 @@ def error_of(doc: Any) -> dict[str, Any]:
     """The error object of a JSON error body, asserting its exact shape."""
     assert set(doc) == {"error"}, doc
     err = doc["error"]
-    assert set(err) == {"code", "name", "message", "request_id"}, err
+    assert set(err) - {"field"} == {"code", "name", "message", "request_id"}, err
+    if err["code"] == 8102:  # InvalidField always names its field
+        assert isinstance(err.get("field"), str) and err["field"], err
     assert isinstance(err["code"], int) and 8000 <= err["code"] <= 8999
     assert isinstance(err["name"], str) and err["name"]
     assert isinstance(err["request_id"], str) and err["request_id"]

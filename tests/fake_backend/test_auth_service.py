@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import secrets
 
+import pytest
+
 
 async def test_login_returns_tokens_and_session_key(backend, client):
     login = client.login
@@ -39,6 +41,30 @@ async def test_login_missing_and_mistyped_fields(backend, http, fb):
         async with http.post(backend.gateway_url + "/auth/v1/login", json=doc) as r:
             assert r.status == 400, doc
             assert fb.error_of(await r.json())["code"] == 8102
+
+
+async def test_the_sdk_names_the_refused_field_and_refuses_what_the_gateway_refuses(backend, http):
+    """One device id rule on both sides (mediacore.device_id), and the field in every 8102
+    reaches the SDK's typed error."""
+    from mediacore.device_id import is_valid_device_id
+    from nrdp.channels.http import service_error
+    from nrdp.config import ConfigError, DeviceConfig
+
+    for device_id in ("short", "tv-01:abcdefghijklmn", "x" * 65, "ok_device-0001-abcd"):
+        doc = {"email": backend.demo_email, "password": "x", "device_id": device_id}
+        async with http.post(backend.gateway_url + "/auth/v1/login", json=doc) as r:
+            body = await r.read()
+            gateway_refused = r.status == 400
+            err = service_error(r.status, str(r.url), r.headers, body)
+        assert gateway_refused == (not is_valid_device_id(device_id)), device_id
+        if gateway_refused:
+            assert err.server_code == 8102 and err.field == "device_id"
+            assert "field device_id" in str(err)
+            with pytest.raises(ConfigError):
+                DeviceConfig(device_id, backend.gateway_url)
+        else:
+            assert r.status == 401  # wrong password: the id itself passed
+            DeviceConfig(device_id, backend.gateway_url)
 
 
 async def test_login_with_device_id_reuses_device(backend, http, fb):

@@ -269,7 +269,7 @@ def test_memo_gives_the_same_model_as_a_full_parse(monkeypatch: pytest.MonkeyPat
 
     monkeypatch.setattr(manifest.parse, "_Ctx", spy)
     fast, full = _parse_both(_doc(periods), monkeypatch)
-    assert holder[0].period_memo_hits == 11  # the memo was used...
+    assert holder[0].period_memo.hits == 11  # the memo was used...
     assert fast == full  # ...and changed nothing
     reps = [list(p.adaptation_sets[0].representations) for p in fast.periods]
     assert len({id(r) for rs in reps for r in rs}) == 24  # one object per Period
@@ -462,3 +462,71 @@ def test_memo_never_serializes_a_timeline(monkeypatch: pytest.MonkeyPatch) -> No
     assert fast == full
     assert serialized  # the timeline-free sets were compared...
     assert not any(next(el.iter("{*}SegmentTimeline"), None) is not None for el in serialized)
+
+
+def _spy_ctx(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    import manifest.parse
+
+    holder: list[Any] = []
+    real_ctx = manifest.parse._Ctx
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        holder.append(real_ctx(*args, **kwargs))
+        return holder[-1]
+
+    monkeypatch.setattr(manifest.parse, "_Ctx", spy)
+    return holder
+
+
+def test_periods_differing_only_in_template_attributes_share_the_rest(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Numbering that goes on from Period to Period (startNumber, presentationTimeOffset on
+    the templates, set- and Representation-level) still reuses the parsed sets, and every
+    Period addresses its own segments."""
+    rep_template = '<SegmentTemplate timescale="10" duration="20" media="r/$Number$.m4s"'
+    periods = "\n".join(
+        f'<Period id="p{i}" duration="PT10S"><BaseURL>p{i}/</BaseURL>'
+        + _VIDEO_SET.replace(
+            'duration="20" media="$Rep', f'duration="20" startNumber="{i * 5 + 1}" media="$Rep'
+        )
+        + f'<AdaptationSet mimeType="text/vtt"><Representation id="t" bandwidth="1">'
+        f'{rep_template} presentationTimeOffset="{i * 100}"/></Representation></AdaptationSet>'
+        "</Period>"
+        for i in range(10)
+    )
+    holder = _spy_ctx(monkeypatch)
+    fast, full = _parse_both(
+        _doc(periods, 'type="static" mediaPresentationDuration="PT100S"'), monkeypatch
+    )
+    assert holder[0].period_memo.hits == 9  # every later Period came from the memo...
+    assert fast == full  # ...with its own templates
+    v2 = fast.periods[6].adaptation_sets[0].representations[1]
+    assert v2.segment_at(61.0).url == "https://cdn.example/p6/hd/v2/31.m4s"
+    text = fast.periods[4].adaptation_sets[2].representations[0]
+    assert text.addressing.presentation_time_offset == 400
+
+
+def test_a_bad_template_in_a_memo_period_fails_at_its_own_path(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    periods = "\n".join(
+        f'<Period id="p{i}" duration="PT10S">'
+        + _VIDEO_SET.replace(
+            'duration="20" media="$Rep',
+            f'duration="20" startNumber="{"x" if i == 3 else i}" media="$Rep',
+        )
+        + "</Period>"
+        for i in range(5)
+    )
+    for memo in (True, False):
+        monkeypatch.setattr(manifest_parse(), "_MEMO", memo)
+        with pytest.raises(InvalidValue) as info:
+            parse_mpd(_doc(periods), "https://cdn.example/m.mpd")
+        assert "Period[4]/AdaptationSet[1]/SegmentTemplate" in info.value.path
+
+
+def manifest_parse() -> Any:
+    import manifest.parse
+
+    return manifest.parse

@@ -39,3 +39,41 @@ def test_missing_value_is_typed() -> None:
 def test_number_width_matches_printf(literal: str, width: int, number: int) -> None:
     t = compile_template(f"{literal}$Number%0{width}d${literal}")
     assert t.expand(number=number) == f"{literal}{number:0{width}d}{literal}"
+
+
+# ---------------------------------------------------------------- sizes an MPD asks for
+HOSTILE_WIDTH_MPD = (
+    b'<?xml version="1.0"?><MPD xmlns="urn:mpeg:dash:schema:mpd:2011" type="static" '
+    b'mediaPresentationDuration="PT10S"><Period><AdaptationSet mimeType="video/mp4">'
+    b'<SegmentTemplate timescale="1" duration="2" media="$Number%02147483647d$.m4s"/>'
+    b'<Representation id="v" bandwidth="1"/></AdaptationSet></Period></MPD>'
+)
+
+
+def test_a_332_byte_mpd_asking_for_a_2_gb_url_is_a_typed_error_at_once() -> None:
+    import time
+
+    from manifest import parse_mpd
+    from manifest.errors import ManifestError
+
+    assert len(HOSTILE_WIDTH_MPD) < 400
+    t0 = time.perf_counter()
+    with pytest.raises(InvalidTemplate) as info:
+        m = parse_mpd(HOSTILE_WIDTH_MPD, "https://cdn.example/m.mpd")
+        next(m.representations()).segment_at(1.0)
+    assert time.perf_counter() - t0 < 1.0
+    assert isinstance(info.value, ManifestError) and "over the limit 32" in str(info.value)
+
+
+@pytest.mark.parametrize("width", ["33", "2147483647", "9" * 5000, "0" * 10])
+def test_format_widths_over_the_limit_are_refused(width: str) -> None:
+    with pytest.raises(InvalidTemplate) as info:
+        compile_template(f"seg-$Number%0{width}d$.m4s")
+    assert len(str(info.value)) < 600  # the message does not echo a huge template
+
+
+def test_widths_up_to_the_limit_expand() -> None:
+    from manifest.limits import MAX_FORMAT_WIDTH
+
+    t = compile_template(f"$Number%0{MAX_FORMAT_WIDTH}d$")
+    assert t.expand(number=7) == "7".rjust(MAX_FORMAT_WIDTH, "0")

@@ -49,9 +49,9 @@ def test_playback_and_discovery_channels_have_separate_types_and_defaults() -> N
     assert disc.breaker.failure_threshold < play.breaker.failure_threshold
     assert play.timeouts.read <= 2.0
     with pytest.raises(ConfigError, match="playback"):
-        DeviceConfig("dev-1", "http://127.0.0.1:9000", playback=disc)  # type: ignore[arg-type]
+        DeviceConfig("dev-1-abcdefghijkl", "http://127.0.0.1:9000", playback=disc)  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match="discovery"):
-        DeviceConfig("dev-1", "http://127.0.0.1:9000", discovery=play)  # type: ignore[arg-type]
+        DeviceConfig("dev-1-abcdefghijkl", "http://127.0.0.1:9000", discovery=play)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
@@ -104,11 +104,15 @@ def test_playback_and_discovery_channels_have_separate_types_and_defaults() -> N
         (lambda: DeviceCapabilities(video_codecs="avc1"), "capabilities.video_codecs"),  # type: ignore[arg-type]
         (lambda: DeviceConfig("", "http://h"), "device_id"),
         (lambda: DeviceConfig("dev 1", "http://h"), "device_id"),
-        (lambda: DeviceConfig("d", "ftp://h/"), "gateway_url"),
-        (lambda: DeviceConfig("d", "http://h/?token=x"), "gateway_url"),
-        (lambda: DeviceConfig("d", "http://u:p@h/"), "gateway_url"),
-        (lambda: DeviceConfig("d", "http://h:99999/"), "gateway_url"),
-        (lambda: DeviceConfig("d", "http://h/", model=""), "model"),
+        # what the gateway refuses, the SDK refuses (mediacore.device_id): too short, ":"
+        (lambda: DeviceConfig("tv-01-abc", "http://h"), "device_id"),
+        (lambda: DeviceConfig("tv-01:abcdefghijklmn", "http://h"), "device_id"),
+        (lambda: DeviceConfig("x" * 65, "http://h"), "device_id"),
+        (lambda: DeviceConfig("dev-1-abcdefghijkl", "ftp://h/"), "gateway_url"),
+        (lambda: DeviceConfig("dev-1-abcdefghijkl", "http://h/?token=x"), "gateway_url"),
+        (lambda: DeviceConfig("dev-1-abcdefghijkl", "http://u:p@h/"), "gateway_url"),
+        (lambda: DeviceConfig("dev-1-abcdefghijkl", "http://h:99999/"), "gateway_url"),
+        (lambda: DeviceConfig("dev-1-abcdefghijkl", "http://h/", model=""), "model"),
     ],
 )
 def test_invalid_values_raise_config_error_naming_the_field(
@@ -180,7 +184,7 @@ def test_device_capabilities_filter_representations() -> None:
 
 
 def test_device_config_accepts_a_loopback_gateway() -> None:
-    dev = DeviceConfig("tv-01:abc", "http://127.0.0.1:8080/api")
+    dev = DeviceConfig("tv-01_abcdefghijk", "http://127.0.0.1:8080/api")
     assert dev.playback is DEFAULT_PLAYBACK_CHANNEL
     assert dev.discovery is DEFAULT_DISCOVERY_CHANNEL
     assert dev.capabilities.drm_systems == frozenset({"clearkey"})

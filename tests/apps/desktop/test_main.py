@@ -92,3 +92,19 @@ def test_screen_argument_is_checked(capsys):
     assert parse_args(["--screenshot-screen", "details"]).screenshot_screen == "details"
     with pytest.raises(SystemExit):
         parse_args(["--screenshot-screen", "settings"])
+
+
+def test_abr_flag_takes_registry_and_plugin_names(capsys, tmp_path, monkeypatch):
+    assert parse_args([]).player_config.abr.algorithm == "default"
+    assert parse_args(["--abr", "bola"]).player_config.abr.algorithm == "bola"
+    (tmp_path / "zz_desktop_abr.py").write_text(
+        "class Mine:\n    name = 'mine'\n    def choose(self, obs): ...\n    def reset(self): ...\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    args = parse_args(["--abr", "zz_desktop_abr:Mine"])
+    assert args.player_config.abr.algorithm == "zz_desktop_abr:Mine"
+    for bad in ("no-such-algorithm", "zz_desktop_abr:Missing"):
+        with pytest.raises(SystemExit) as info:
+            parse_args(["--abr", bad])
+        assert info.value.code == 2
+        assert "--abr" in capsys.readouterr().err

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
@@ -67,6 +68,40 @@ def test_play_report_junit_and_plot(backend: Backend, tmp_path: Path) -> None:
     )
     assert _junit_counts(junit) == (4, 0, 0)
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_abr_docs_example_plays_in_the_headless_player(
+    backend: Backend, tmp_path: Path, doc_blocks, repo_root: Path, monkeypatch
+) -> None:
+    """docs/abr.md's plug-in, saved as the page says, named ``my_abr:Cautious``: the player
+    builds it through the registry and every video segment is its choice (a 4 s title never
+    buffers 10 s, so: the lowest rung). A control plug-in that always takes the top rung
+    shows the choice is the plug-in's, whatever the machine's load."""
+    _, endpoints = backend
+    [block] = [b for b in doc_blocks(repo_root / "docs" / "abr.md") if b.file == "my_abr.py"]
+    (tmp_path / "my_abr.py").write_text(block.code)
+    (tmp_path / "my_abr_top.py").write_text(
+        "from abr import Decision\n\n\nclass Top:\n    name = 'top'\n\n"
+        "    def choose(self, obs):\n"
+        "        return Decision(len(obs.ladder.bitrates_kbps) - 1, 'top')\n\n"
+        "    def reset(self):\n        pass\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "my_abr", raising=False)
+    reports = {}
+    for algo in ("my_abr:Cautious", "my_abr_top:Top"):
+        out = tmp_path / f"{algo.replace(':', '-')}.json"
+        args = ["play", "t-ocean", "--endpoints", str(endpoints), "--speed", "fast", "--quiet"]
+        assert main([*args, "--abr", algo, "--report", str(out)]) == 0
+        reports[algo] = json.loads(out.read_text())
+    mine = reports["my_abr:Cautious"]
+    assert mine["abr"] == "my_abr:Cautious" and mine["frames_in_order"] is True
+    video = [s for s in mine["segments"] if s["track"] == "video"]
+    assert video and all(s["rung"] == 0 for s in video)
+    top_video = [s for s in reports["my_abr_top:Top"]["segments"] if s["track"] == "video"]
+    assert top_video and all(s["rung"] == 2 for s in top_video)  # t-ocean: 3 rungs
+    sys.modules.pop("my_abr", None)
+    sys.modules.pop("my_abr_top", None)
 
 
 def test_play_with_trace_and_duration(

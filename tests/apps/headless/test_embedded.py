@@ -44,7 +44,7 @@ async def test_a_running_backends_data_dir_is_refused_not_overwritten(
     that server, and its endpoints.json still points at it; a stale file does not block."""
     import asyncio
 
-    from apps.headless.backend import DataDirInUse, EmbeddedBackend
+    from apps.embedded import DataDirInUse, EmbeddedBackend
     from fake_backend.runner import Backend
 
     data = tmp_path / "shared-data"
@@ -58,6 +58,6 @@ async def test_a_running_backends_data_dir_is_refused_not_overwritten(
         with pytest.raises(DataDirInUse):  # the API refuses too (off this serving loop)
             await asyncio.to_thread(EmbeddedBackend(data, catalog="tiny").start)
     # stopped: its endpoints.json is stale, and the data dir is free again
-    from apps.headless.backend import running_backend
+    from apps.embedded import running_backend
 
     assert running_backend(data) is None

@@ -86,4 +86,4 @@ def test_unknown_abr_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert main(["scenario", str(path)]) == 2
     assert f"{path}:4:" in capsys.readouterr().err
     assert main(["play", "t-ocean", "--abr", "magic", "--backend", "http://127.0.0.1:9"]) == 2
-    assert "unknown ABR algorithm" in capsys.readouterr().err
+    assert "unknown algorithm 'magic'" in capsys.readouterr().err

@@ -104,7 +104,7 @@ def _content(scheme: str) -> tuple[bytes, list[bytes], int, int]:
     ranges = encrypted = 0
     for seg in enc:
         for moof in (b for b in iter_boxes(seg) if b.type == "moof"):
-            for tf in parse_fragment(seg, moof, info, mdat_ranges(seg)).trafs:
+            for tf in parse_fragment(seg, moof, info).trafs:
                 for s in tf.samples:
                     if s.params is None:
                         continue

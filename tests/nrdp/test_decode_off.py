@@ -71,8 +71,13 @@ def _fragment(base: int, durations: list[int], ctos: list[int], per_sample: bool
         (struct.pack(">I", d) if per_sample else b"") + struct.pack(">Ii", 100, c)
         for d, c in zip(durations, ctos, strict=True)
     )
-    trun = full_box("trun", 1, flags, struct.pack(">Ii", len(durations), 0), rows)
-    return box("moof", box("traf", tfhd, tfdt, trun)) + box("mdat", b"\0" * 10)
+
+    def moof(data_offset: int) -> bytes:
+        trun = full_box("trun", 1, flags, struct.pack(">Ii", len(durations), data_offset), rows)
+        return box("moof", box("traf", tfhd, tfdt, trun))
+
+    # the samples lie in the mdat: a table pointing elsewhere is refused (mediacore.fmp4)
+    return moof(len(moof(0)) + 8) + box("mdat", b"\0" * 100 * len(durations))
 
 
 @settings(max_examples=150, deadline=None)

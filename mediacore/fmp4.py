@@ -367,7 +367,7 @@ def _run(trun: Box, head: _TrafHeader, pos: int, cols: _Columns, budget: _Budget
     for s in sizes:
         cols.offsets.append(pos)
         pos += s
-    if count:
+    if pos != start:  # zero bytes lie nowhere: the sample count bound covers them
         budget.check_run(start, pos, trun)
     cols.sizes.extend(sizes)
     cols.durations.extend(durations)

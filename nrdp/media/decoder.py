@@ -200,7 +200,7 @@ def _decode_packets(
     for s in samples:
         if not s.size:
             continue
-        packet = av.Packet(view[s.offset : s.offset + s.size])  # type: ignore[arg-type]
+        packet = av.Packet(view[s.offset : s.offset + s.size])
         packet.pts = s.pts
         packet.dts = s.dts
         packet.duration = s.duration

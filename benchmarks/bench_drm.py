@@ -31,7 +31,7 @@ from benchmarks.harness import Result, benchmark
 from drm.cenc import decrypt_init, decrypt_segment, decrypt_segment_into, pattern_spans
 from drm.clearkey import KeyStore
 from drm.encrypt import encrypt_init, encrypt_segment, plan_from_init
-from drm.protection import mdat_ranges, parse_fragment
+from drm.protection import parse_fragment
 from mediacore.boxes import iter_boxes
 
 KID = bytes.fromhex("00112233445566778899aabbccddeeff")

@@ -53,8 +53,11 @@ __all__ = [
     "track_id_of",
 ]
 
-MAX_FRAGMENT_SAMPLES = 1 << 20
-"""Most samples one buffer may describe (a 2 s segment of 48 kHz PCM has 96,000)."""
+MAX_FRAGMENT_SAMPLES = 1 << 18
+"""Most samples one buffer may describe: 262,144, against about 1,200 for 10 s of 120 fps
+video and 470 for 10 s of AAC; enough for 2 s of 48 kHz PCM stored sample by sample. With
+zero-size samples (which no ``mdat`` bound limits) the consumers' per-sample objects then
+stay within tens of MB."""
 
 SAMPLE_IS_NON_SYNC = 0x0001_0000
 """``sample_is_non_sync_sample`` bit of ISO-BMFF sample flags."""
@@ -302,9 +305,10 @@ class _Columns:
 class _Budget:
     """Samples a buffer may still describe and where its ``mdat`` payloads are."""
 
-    __slots__ = ("left", "mdats", "starts", "total")
+    __slots__ = ("left", "mdats", "size", "starts", "total")
 
     def __init__(self, data: memoryview) -> None:
+        self.size = len(data)
         self.total = min(MAX_FRAGMENT_SAMPLES, len(data))
         self.left = self.total
         self.mdats = [(b.payload_offset, b.end) for b in iter_boxes(data) if b.type == "mdat"]
@@ -313,7 +317,8 @@ class _Budget:
     def take(self, count: int, trun: Box) -> None:
         if count > self.left:
             raise SampleTableError(
-                f"{count} samples in {self.total} bytes (at most one sample per byte)",
+                f"{count} samples in {self.size} bytes, {self.total - self.left} already: at "
+                f"most one per byte and {MAX_FRAGMENT_SAMPLES} in all",
                 path=trun.path,
                 offset=trun.offset,
             )

@@ -226,6 +226,10 @@ def test_sizes_cannot_sum_past_the_mdat_and_counts_past_the_bytes() -> None:
     with pytest.raises(SampleTableError, match="samples in"):
         read_fragments(zero)
     assert len(read_fragments(_hostile(1, 50, mdat=10))[0]) == 50
+    most = fmp4.MAX_FRAGMENT_SAMPLES
+    assert len(read_fragments(_hostile(1, most, mdat=most))[0]) == most
+    with pytest.raises(SampleTableError, match="samples in"):
+        read_fragments(_hostile(2, most // 2 + 1, mdat=2 * most))
 
 
 def test_decode_times_continue_and_stay_in_int64() -> None:

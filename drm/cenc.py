@@ -430,7 +430,7 @@ def decrypt_segment_into(
                 batch = batches.setdefault(tf.scheme, [])
                 for s in tf.samples:
                     p = s.params
-                    if p is None:
+                    if p is None or not s.size:  # an empty sample has nothing to decrypt
                         continue
                     aes = ciphers.get(p.kid)
                     if aes is None:

@@ -53,11 +53,11 @@ __all__ = [
     "track_id_of",
 ]
 
-MAX_FRAGMENT_SAMPLES = 1 << 18
-"""Most samples one buffer may describe: 262,144, against about 1,200 for 10 s of 120 fps
-video and 470 for 10 s of AAC; enough for 2 s of 48 kHz PCM stored sample by sample. With
-zero-size samples (which no ``mdat`` bound limits) the consumers' per-sample objects then
-stay within tens of MB."""
+MAX_FRAGMENT_SAMPLES = 1 << 16
+"""Most samples one buffer may describe: 65,536, against about 1,200 for 10 s of 120 fps
+video and 470 for 10 s of AAC. Zero-size samples escape the ``mdat`` bound, so this cap is
+what keeps the per-sample work of every consumer (decryption, decoding, the decode-off
+timer) to a fraction of a second and a few MB, whatever a segment claims."""
 
 SAMPLE_IS_NON_SYNC = 0x0001_0000
 """``sample_is_non_sync_sample`` bit of ISO-BMFF sample flags."""

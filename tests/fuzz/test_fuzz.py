@@ -7,22 +7,17 @@ from __future__ import annotations
 
 import os
 import struct
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.fuzz.budget import run_one, warm_up
-from tests.fuzz.targets import TARGETS, corpus, target
+from tests.fuzz.targets import CORPUS, KNOWN_INPUTS, KNOWN_TARGETS, TARGETS, target
 
-EXAMPLES = int(os.environ.get("NRDP_FUZZ_EXAMPLES", "1500"))
+EXAMPLES = int(os.environ.get("NRDP_FUZZ_EXAMPLES", "1000"))
 _SLOW = {"mpd": 4, "cenc": 2, "scenario": 4}  # targets whose inputs cost more: fewer of them
-KNOWN = {
-    # Findings in parsers this suite does not own, reported with their kept input; the
-    # tests turn green (XPASS) once the owner fixes them.
-    "scenario": "issue 17 item 12: a control character raises yaml ReaderError from "
-    "load_scenario (tests/fuzz/corpus/scenario/crash-yaml-control-character)",
-}
 _VALUES = [0, 1, 2, 8, 0x7F, 0xFF, 0xFFFF, 1 << 20, 0x7FFF_FFFF, 0x8000_0000, 0xFFFF_FFFF]
 
 
@@ -47,24 +42,47 @@ def _mutated(draw: st.DrawFn, seeds: list[bytes]) -> bytes:
     return bytes(buf)
 
 
-def _names() -> list[object]:
-    return [
-        pytest.param(n, marks=pytest.mark.xfail(reason=KNOWN[n], strict=False)) if n in KNOWN else n
-        for n in sorted(TARGETS)
-    ]
+def _kept() -> list[object]:
+    out: list[object] = []
+    for name in sorted(TARGETS):
+        folder = CORPUS / name
+        for path in sorted(folder.iterdir()) if folder.is_dir() else []:
+            key = f"{name}/{path.name}"
+            reason = KNOWN_INPUTS.get(key, "")
+            hangs = "runs until" in reason  # not run: it would spend the whole hang guard
+            marks = [pytest.mark.xfail(reason=reason, strict=False, run=not hangs)]
+            out.append(pytest.param(name, path, id=key, marks=marks if key in KNOWN_INPUTS else []))
+    return out
 
 
-@pytest.mark.parametrize("name", _names())
-def test_seeds_and_kept_regressions_stay_typed_and_in_budget(name: str) -> None:
+@pytest.mark.parametrize("name", sorted(TARGETS))
+def test_seeds_stay_typed_and_in_budget(name: str) -> None:
     t = target(name)
     seeds = t.seeds()
     assert seeds, f"{name} has no seed"
     warm_up(t, seeds)
-    for data in seeds + corpus(name):
+    for data in seeds:
         run_one(t, data)
 
 
-@pytest.mark.parametrize("name", _names())
+@pytest.mark.parametrize(("name", "path"), _kept())
+def test_kept_regression_inputs_stay_typed_and_in_budget(name: str, path: Path) -> None:
+    """Every input a fuzzer found (``tests/fuzz/corpus/<target>/``), once per file."""
+    t = target(name)
+    warm_up(t, t.seeds())
+    run_one(t, path.read_bytes())
+
+
+def _generated_params() -> list[object]:
+    return [
+        pytest.param(n, marks=pytest.mark.xfail(reason=KNOWN_TARGETS[n], strict=False))
+        if n in KNOWN_TARGETS
+        else n
+        for n in sorted(TARGETS)
+    ]
+
+
+@pytest.mark.parametrize("name", _generated_params())
 def test_generated_inputs_stay_typed_and_in_budget(name: str) -> None:
     t = target(name)
     seeds = t.seeds()

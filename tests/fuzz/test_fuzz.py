@@ -17,7 +17,7 @@ from tests.fuzz.budget import run_one, warm_up
 from tests.fuzz.targets import CORPUS, KNOWN_INPUTS, KNOWN_TARGETS, TARGETS, target
 
 EXAMPLES = int(os.environ.get("NRDP_FUZZ_EXAMPLES", "1000"))
-_SLOW = {"mpd": 4, "cenc": 2, "scenario": 4}  # targets whose inputs cost more: fewer of them
+_SLOW = {"mpd": 4, "cenc": 2, "fmp4": 2, "scenario": 4}  # costlier inputs: fewer of them
 _VALUES = [0, 1, 2, 8, 0x7F, 0xFF, 0xFFFF, 1 << 20, 0x7FFF_FFFF, 0x8000_0000, 0xFFFF_FFFF]
 
 

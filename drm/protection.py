@@ -34,10 +34,13 @@ from mediacore.fmp4 import (
     SampleTableError,
     TrackDefaults,
     aux_entry,
+    handler_of,
     read_fragments,
     read_saio,
     read_saiz,
     read_senc,
+    track_defaults,
+    track_id_of,
 )
 
 __all__ = [
@@ -322,25 +325,12 @@ def _parse_sinf(sinf: Box, index: int, entry_type: str) -> SampleEntryProtection
     )
 
 
-def _track_id(tkhd: Box) -> int:
-    r = tkhd.fields()
-    version = r.u8()
-    r.u24()
-    r.skip(16 if version == 1 else 8)
-    return r.u32()
-
-
-def _trak(trak: Box, trex: dict[int, tuple[int, int]]) -> TrackProtection:
-    tkhd = trak.child("tkhd")
-    if tkhd is None:
+def _trak(trak: Box, trex: dict[int, TrackDefaults]) -> TrackProtection:
+    if trak.child("tkhd") is None:
         raise MissingProtectionInfo(f"{trak.path} has no tkhd")
-    track_id = _track_id(tkhd)
+    track_id = track_id_of(trak)
+    handler = handler_of(trak)
     mdia = trak.child("mdia")
-    hdlr = mdia.child("hdlr") if mdia is not None else None
-    handler = ""
-    if hdlr is not None:
-        r = hdlr.fields(8)
-        handler = r.fourcc()
     stbl = None
     if mdia is not None:
         minf = mdia.child("minf")
@@ -360,8 +350,8 @@ def _trak(trak: Box, trex: dict[int, tuple[int, int]]) -> TrackProtection:
                     raise MissingProtectionInfo(f"{entry.path} has no sinf", track_id=track_id)
                 entries.append(_parse_sinf(sinf, i, entry.type))
         groups, _ = _seig_groups(stbl)
-    sdi, size = trex.get(track_id, (1, 0))
-    return TrackProtection(track_id, handler, tuple(entries), sdi, size, groups)
+    d = trex.get(track_id) or TrackDefaults()
+    return TrackProtection(track_id, handler, tuple(entries), d.description_index, d.size, groups)
 
 
 def parse_init(data: bytes | bytearray | memoryview) -> InitProtection:
@@ -369,14 +359,7 @@ def parse_init(data: bytes | bytearray | memoryview) -> InitProtection:
     moov = next((b for b in iter_boxes(data) if b.type == "moov"), None)
     if moov is None:
         raise MissingProtectionInfo("no moov box: not an init segment")
-    trex: dict[int, tuple[int, int]] = {}
-    mvex = moov.child("mvex")
-    if mvex is not None:
-        for b in mvex.children():
-            if b.type == "trex":
-                r = b.fields(4)
-                tid, sdi, _dur, size = r.u32(), r.u32(), r.u32(), r.u32()
-                trex[tid] = (sdi, size)
+    trex = track_defaults(moov.raw())
     tracks = tuple(_trak(b, trex) for b in moov.children() if b.type == "trak")
     pssh = tuple(parse_pssh(b) for b in moov.children() if b.type == "pssh")
     return InitProtection(tracks, pssh)

@@ -50,6 +50,7 @@ __all__ = [
     "read_senc",
     "sample_defaults",
     "timescale_of",
+    "track_defaults",
     "track_id_of",
 ]
 
@@ -135,13 +136,18 @@ def track_id_of(trak: Box) -> int:
     return r.u32()
 
 
-def sample_defaults(init: bytes | bytearray | memoryview, track_id: int) -> TrackDefaults:
+def track_defaults(init: bytes | bytearray | memoryview) -> dict[int, TrackDefaults]:
+    """Every ``trex`` of the init's ``moov/mvex`` by track id."""
+    out: dict[int, TrackDefaults] = {}
     for trex in find_all(init, "moov/mvex/trex"):
         r = trex.fields(4)
-        if r.u32() == track_id:
-            index = r.u32()
-            return TrackDefaults(r.u32(), r.u32(), r.u32(), index)
-    return TrackDefaults()
+        track_id, index = r.u32(), r.u32()
+        out.setdefault(track_id, TrackDefaults(r.u32(), r.u32(), r.u32(), index))
+    return out
+
+
+def sample_defaults(init: bytes | bytearray | memoryview, track_id: int) -> TrackDefaults:
+    return track_defaults(init).get(track_id) or TrackDefaults()
 
 
 def edit_offset(trak: Box, movie_timescale: int, timescale: int) -> int:

@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 DEMO_STAMP := $(VENV)/.demo-installed
 PYTEST_ARGS ?= -n 2 --dist loadfile
 
-.PHONY: setup demo test bench lint errors-doc clean
+.PHONY: setup demo test bench lint errors-doc clean fuzz
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -31,6 +31,12 @@ demo: $(DEMO_STAMP)
 
 test: setup
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest $(PYTEST_ARGS)
+
+# Every parser of untrusted bytes under atheris (coverage-guided), FUZZ_SECONDS each;
+# findings land in tests/fuzz/corpus/<target>/crash-* and then run in `make test`.
+FUZZ_SECONDS ?= 60
+fuzz: setup
+	$(PY) -m tests.fuzz --seconds $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 bench: setup
 	$(PY) -m benchmarks

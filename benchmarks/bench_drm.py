@@ -31,7 +31,7 @@ from benchmarks.harness import Result, benchmark, scaled
 from drm.cenc import decrypt_init, decrypt_segment, decrypt_segment_into, pattern_spans
 from drm.clearkey import KeyStore
 from drm.encrypt import encrypt_init, encrypt_segment, plan_from_init
-from drm.protection import mdat_ranges, parse_fragment
+from drm.protection import parse_fragment
 from mediacore.boxes import iter_boxes
 
 KID = bytes.fromhex("00112233445566778899aabbccddeeff")
@@ -106,7 +106,7 @@ def _content(scheme: str) -> tuple[bytes, list[bytes], int, int]:
     ranges = encrypted = 0
     for seg in enc:
         for moof in (b for b in iter_boxes(seg) if b.type == "moof"):
-            for tf in parse_fragment(seg, moof, info, mdat_ranges(seg)).trafs:
+            for tf in parse_fragment(seg, moof, info).trafs:
                 for s in tf.samples:
                     if s.params is None:
                         continue

@@ -36,7 +36,13 @@ from drm.errors import (
     UnsupportedScheme,
 )
 from drm.info import describe
-from drm.protection import InitProtection, TrackProtection, parse_fragment, parse_init
+from drm.protection import (
+    InitProtection,
+    TrackProtection,
+    parse_fragment,
+    parse_init,
+    parse_segment,
+)
 from drm.pssh import Pssh, build_pssh, find_pssh, parse_pssh
 
 __all__ = [
@@ -76,5 +82,6 @@ __all__ = [
     "parse_license_request",
     "parse_license_response",
     "parse_pssh",
+    "parse_segment",
     "plan_from_init",
 ]

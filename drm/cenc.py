@@ -40,9 +40,8 @@ from drm.protection import (
     InitProtection,
     Sample,
     find_sample_entry_children_offset,
-    mdat_ranges,
-    parse_fragment,
     parse_init,
+    parse_segment,
 )
 from mediacore.boxes import Box, iter_boxes
 
@@ -419,10 +418,7 @@ def decrypt_segment_into(
     key is present, so such an error leaves ``buf`` unchanged."""
     mv = memoryview(buf)
     try:
-        mdats = mdat_ranges(mv)
-        layouts = [
-            parse_fragment(mv, b, protection, mdats) for b in iter_boxes(mv) if b.type == "moof"
-        ]
+        layouts = parse_segment(mv, protection)
         ciphers: dict[bytes, algorithms.AES] = {}
         raw_keys: dict[int, bytes] = {}
         work: list[dict[str, list[tuple[Sample, algorithms.AES]]]] = []
@@ -434,7 +430,7 @@ def decrypt_segment_into(
                 batch = batches.setdefault(tf.scheme, [])
                 for s in tf.samples:
                     p = s.params
-                    if p is None:
+                    if p is None or not s.size:  # an empty sample has nothing to decrypt
                         continue
                     aes = ciphers.get(p.kid)
                     if aes is None:

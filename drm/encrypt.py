@@ -41,9 +41,8 @@ from drm.protection import (
     Sample,
     TrackProtection,
     find_sample_entry_children_offset,
-    mdat_ranges,
-    parse_fragment,
     parse_init,
+    parse_segment,
 )
 from drm.pssh import build_pssh
 from mediacore.boxes import Box, box, full_box, iter_boxes
@@ -461,9 +460,8 @@ def encrypt_segment(
     parsers: dict[int, SliceHeaderParser] = {}
     pieces: list[tuple[Box, bytes]] = []
     try:
-        mdats = mdat_ranges(mv)
-        for moof in [b for b in iter_boxes(mv) if b.type == "moof"]:
-            layout = parse_fragment(mv, moof, clear_view, mdats)
+        moofs = [b for b in iter_boxes(mv) if b.type == "moof"]
+        for moof, layout in zip(moofs, parse_segment(mv, clear_view), strict=True):
             aux: dict[int, tuple[TrackPlan, list[Sample]]] = {}
             for tf in layout.trafs:
                 tp = plan.track(tf.track_id)

@@ -7,9 +7,8 @@ from typing import Any
 from drm.protection import (
     InitProtection,
     TrackFragment,
-    mdat_ranges,
-    parse_fragment,
     parse_init,
+    parse_segment,
 )
 from drm.pssh import Pssh, find_pssh
 from mediacore.boxes import iter_boxes
@@ -39,13 +38,11 @@ def describe(
     protection: InitProtection = parse_init(data if has_moov else init)  # type: ignore[arg-type]
     pssh = list(find_pssh(init)) if init is not None and not has_moov else []
     pssh.extend(find_pssh(data))
-    mdats = mdat_ranges(data)
     frags: list[TrackFragment] = []
-    moofs = 0
-    for b in iter_boxes(data):
-        if b.type == "moof":
-            moofs += 1
-            frags.extend(parse_fragment(data, b, protection, mdats).trafs)
+    layouts = parse_segment(data, protection)
+    moofs = len(layouts)
+    for layout in layouts:
+        frags.extend(layout.trafs)
     tracks = []
     for t in protection.tracks:
         prot = t.protection

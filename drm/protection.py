@@ -14,8 +14,6 @@ error (:mod:`drm.errors`, or mediacore's ``MalformedBox`` for truncation).
 
 from __future__ import annotations
 
-import struct
-from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -28,6 +26,22 @@ from drm.errors import (
 )
 from drm.pssh import Pssh, parse_pssh
 from mediacore.boxes import Box, FieldReader, iter_boxes
+from mediacore.fmp4 import (
+    AuxInfoOffsets,
+    AuxInfoSizes,
+    SampleEncryption,
+    SampleTable,
+    SampleTableError,
+    TrackDefaults,
+    aux_entry,
+    handler_of,
+    read_fragments,
+    read_saio,
+    read_saiz,
+    read_senc,
+    track_defaults,
+    track_id_of,
+)
 
 __all__ = [
     "PIFF_SENC_UUID",
@@ -43,6 +57,7 @@ __all__ = [
     "mdat_ranges",
     "parse_fragment",
     "parse_init",
+    "parse_segment",
     "parse_seig",
     "parse_tenc",
 ]
@@ -55,7 +70,6 @@ PIFF_SENC_UUID = bytes.fromhex("a2394f525a9b4f14a2446c427c648df4")
 
 ENCRYPTED_ENTRY_TYPES = frozenset({"encv", "enca", "enct", "encs", "encm", "encf", "encp"})
 
-_MAX_SAMPLES = 1 << 20
 _VISUAL_ENTRY_HEADER = 78
 _AUDIO_ENTRY_HEADER = 28
 
@@ -311,25 +325,12 @@ def _parse_sinf(sinf: Box, index: int, entry_type: str) -> SampleEntryProtection
     )
 
 
-def _track_id(tkhd: Box) -> int:
-    r = tkhd.fields()
-    version = r.u8()
-    r.u24()
-    r.skip(16 if version == 1 else 8)
-    return r.u32()
-
-
-def _trak(trak: Box, trex: dict[int, tuple[int, int]]) -> TrackProtection:
-    tkhd = trak.child("tkhd")
-    if tkhd is None:
+def _trak(trak: Box, trex: dict[int, TrackDefaults]) -> TrackProtection:
+    if trak.child("tkhd") is None:
         raise MissingProtectionInfo(f"{trak.path} has no tkhd")
-    track_id = _track_id(tkhd)
+    track_id = track_id_of(trak)
+    handler = handler_of(trak)
     mdia = trak.child("mdia")
-    hdlr = mdia.child("hdlr") if mdia is not None else None
-    handler = ""
-    if hdlr is not None:
-        r = hdlr.fields(8)
-        handler = r.fourcc()
     stbl = None
     if mdia is not None:
         minf = mdia.child("minf")
@@ -349,8 +350,8 @@ def _trak(trak: Box, trex: dict[int, tuple[int, int]]) -> TrackProtection:
                     raise MissingProtectionInfo(f"{entry.path} has no sinf", track_id=track_id)
                 entries.append(_parse_sinf(sinf, i, entry.type))
         groups, _ = _seig_groups(stbl)
-    sdi, size = trex.get(track_id, (1, 0))
-    return TrackProtection(track_id, handler, tuple(entries), sdi, size, groups)
+    d = trex.get(track_id) or TrackDefaults()
+    return TrackProtection(track_id, handler, tuple(entries), d.description_index, d.size, groups)
 
 
 def parse_init(data: bytes | bytearray | memoryview) -> InitProtection:
@@ -358,14 +359,7 @@ def parse_init(data: bytes | bytearray | memoryview) -> InitProtection:
     moov = next((b for b in iter_boxes(data) if b.type == "moov"), None)
     if moov is None:
         raise MissingProtectionInfo("no moov box: not an init segment")
-    trex: dict[int, tuple[int, int]] = {}
-    mvex = moov.child("mvex")
-    if mvex is not None:
-        for b in mvex.children():
-            if b.type == "trex":
-                r = b.fields(4)
-                tid, sdi, _dur, size = r.u32(), r.u32(), r.u32(), r.u32()
-                trex[tid] = (sdi, size)
+    trex = track_defaults(moov.raw())
     tracks = tuple(_trak(b, trex) for b in moov.children() if b.type == "trak")
     pssh = tuple(parse_pssh(b) for b in moov.children() if b.type == "pssh")
     return InitProtection(tracks, pssh)
@@ -377,52 +371,6 @@ def parse_init(data: bytes | bytearray | memoryview) -> InitProtection:
 def mdat_ranges(data: bytes | bytearray | memoryview) -> list[tuple[int, int]]:
     """(start, end) of every top-level mdat payload."""
     return [(b.payload_offset, b.end) for b in iter_boxes(data) if b.type == "mdat"]
-
-
-class _Tfhd(NamedTuple):
-    track_id: int
-    flags: int
-    base_data_offset: int | None
-    description_index: int | None
-    default_size: int | None
-
-
-def _tfhd(b: Box) -> _Tfhd:
-    r = b.fields()
-    r.u8()
-    flags = r.u24()
-    track_id = r.u32()
-    base = r.u64() if flags & 0x1 else None
-    sdi = r.u32() if flags & 0x2 else None
-    if flags & 0x8:
-        r.u32()
-    size = r.u32() if flags & 0x10 else None
-    return _Tfhd(track_id, flags, base, sdi, size)
-
-
-_TRUN_FIELDS = (0x100, 0x200, 0x400, 0x800)
-
-
-def _trun(b: Box, default_size: int, track_id: int) -> tuple[int | None, list[int]]:
-    """(data_offset or None, sample sizes) of a 'trun'."""
-    r = b.fields()
-    r.u8()
-    flags = r.u24()
-    count = r.u32()
-    data_offset = r.i32() if flags & 0x1 else None
-    if flags & 0x4:
-        r.u32()
-    width = sum(1 for f in _TRUN_FIELDS if flags & f)
-    if count > _MAX_SAMPLES or count * width * 4 > r.remaining:
-        raise SampleLayoutError(
-            f"trun sample count {count} does not fit its {r.remaining}-byte table",
-            track_id=track_id,
-        )
-    if not flags & 0x200:
-        return data_offset, [default_size] * count
-    table = r.array("I", count * width)
-    col = sum(1 for f in _TRUN_FIELDS[:1] if flags & f)
-    return data_offset, list(table[col::width])
 
 
 def _sbgp_seig(b: Box) -> list[tuple[int, int]] | None:
@@ -441,75 +389,18 @@ def _sbgp_seig(b: Box) -> list[tuple[int, int]] | None:
     return list(zip(table[0::2], table[1::2], strict=True))
 
 
-class _Aux(NamedTuple):
-    type_ok: bool
-    default_size: int
-    sizes: tuple[int, ...] | None
-    sample_count: int
+def _aux_ok(aux_type: str | None, scheme: str | None) -> bool:
+    """A saiz/saio without a type, or typed with a CENC scheme, describes CENC aux info."""
+    return aux_type is None or aux_type == scheme or aux_type in SCHEMES
 
 
-def _saiz(b: Box, scheme: str | None) -> _Aux:
-    r = b.fields()
-    r.u8()
-    flags = r.u24()
-    ok = True
-    if flags & 1:
-        aux_type = r.fourcc()
-        r.u32()
-        ok = aux_type == scheme or aux_type in SCHEMES
-    default = r.u8()
-    count = r.u32()
-    sizes = None
-    if default == 0:
-        if count > r.remaining:
-            raise AuxInfoMismatch(f"saiz sample count {count} exceeds its size table")
-        sizes = tuple(r.view(count))
-    return _Aux(ok, default, sizes, count)
-
-
-def _saio(b: Box, scheme: str | None) -> tuple[bool, list[int]]:
-    r = b.fields()
-    version = r.u8()
-    flags = r.u24()
-    ok = True
-    if flags & 1:
-        aux_type = r.fourcc()
-        r.u32()
-        ok = aux_type == scheme or aux_type in SCHEMES
-    n = r.u32()
-    width = 8 if version == 1 else 4
-    if n * width > r.remaining:
-        raise AuxInfoMismatch(f"saio entry count {n} exceeds its offset table")
-    return ok, list(r.array("Q" if version == 1 else "I", n))
-
-
-_SUB_STRUCTS: dict[int, struct.Struct] = {}
-
-
-def _read_aux_entry(
+def _aux_entry(
     buf: memoryview, pos: int, end: int, iv_size: int, has_subsamples: bool, track_id: int
 ) -> tuple[bytes, tuple[tuple[int, int], ...], int]:
-    """(iv, subsamples, next position) of one CencSampleAuxiliaryDataFormat entry."""
-    if pos + iv_size > end:
-        raise SampleLayoutError("sample auxiliary info truncated (IV)", track_id=track_id)
-    iv = bytes(buf[pos : pos + iv_size])
-    pos += iv_size
-    if not has_subsamples:
-        return iv, (), pos
-    if pos + 2 > end:
-        raise SampleLayoutError(
-            "sample auxiliary info truncated (subsample count)", track_id=track_id
-        )
-    n = (buf[pos] << 8) | buf[pos + 1]
-    pos += 2
-    if pos + 6 * n > end:
-        raise SampleLayoutError(f"{n} subsamples run past the auxiliary info", track_id=track_id)
-    st = _SUB_STRUCTS.get(n)
-    if st is None:
-        st = _SUB_STRUCTS[n] = struct.Struct(">" + "HI" * n)
-    flat = st.unpack_from(buf, pos)
-    subs = tuple(zip(flat[0::2], flat[1::2], strict=True))
-    return iv, subs, pos + 6 * n
+    try:
+        return aux_entry(buf, pos, end, iv_size, has_subsamples)
+    except SampleTableError as exc:
+        raise SampleLayoutError(exc.message, track_id=track_id) from None
 
 
 def _params_for(
@@ -549,110 +440,125 @@ def _params_for(
     return entries, params
 
 
-def _traf(
-    buf: memoryview,
-    traf: Box,
-    moof: Box,
-    init: InitProtection,
-    next_base: int,
-    mdats: list[tuple[int, int]],
-) -> tuple[TrackFragment, int]:
-    tfhd_box = traf.child("tfhd")
-    if tfhd_box is None:
-        raise SampleLayoutError(f"{traf.path} has no tfhd")
-    tfhd = _tfhd(tfhd_box)
-    tid = tfhd.track_id
+@dataclass
+class _TrafBoxes:
+    """The auxiliary boxes of one traf that decryption reads, and the offsets of those to
+    rename 'free' once the samples are clear."""
+
+    senc: Box | None = None
+    saiz: Box | None = None
+    saio: Box | None = None
+    sbgp: list[tuple[int, int]] | None = None
+    local_groups: tuple[EncryptionParams, ...] = ()
+    neutralize: list[int] = field(default_factory=list)
+
+
+def _traf_boxes(traf: Box) -> _TrafBoxes:
+    found = _TrafBoxes()
+    for b in traf.children():
+        t = b.type
+        if t == "senc" or (t == "uuid" and b.usertype == PIFF_SENC_UUID):
+            found.senc = b
+            found.neutralize.append(b.offset)
+        elif t == "saiz":
+            found.saiz = b
+        elif t == "saio":
+            found.saio = b
+        elif t == "sbgp":
+            groups = _sbgp_seig(b)
+            if groups is not None:
+                found.sbgp = groups
+                found.neutralize.append(b.offset)
+        elif t == "pssh":
+            found.neutralize.append(b.offset)
+    found.local_groups, sgpd_offsets = _seig_groups(traf)
+    found.neutralize.extend(sgpd_offsets)
+    return found
+
+
+def _traf(buf: memoryview, table: SampleTable, init: InitProtection) -> TrackFragment:
+    """One traf's samples (located by :mod:`mediacore.fmp4`) with their crypto parameters."""
+    tid = table.track_id
     track = init.track(tid)
     if track is None:
         raise MissingProtectionInfo(
             f"fragment track {tid} is not in the init segment", track_id=tid
         )
-    if tfhd.base_data_offset is not None:
-        base = tfhd.base_data_offset
-    elif tfhd.flags & 0x20000:
-        base = moof.offset
-    else:
-        base = next_base
-    sdi = tfhd.description_index or track.default_sample_description_index
-    default_size = tfhd.default_size if tfhd.default_size is not None else track.default_sample_size
-
-    offsets: list[int] = []
-    sizes: list[int] = []
-    run_starts: list[int] = []
-    senc_box: Box | None = None
-    saiz_box: Box | None = None
-    saio_box: Box | None = None
-    sbgp: list[tuple[int, int]] | None = None
-    neutralize: list[int] = []
-    scheme = track.protection.scheme if track.protection is not None else None
-    pos = base
-    for b in traf.children():
-        t = b.type
-        if t == "trun":
-            data_offset, run_sizes = _trun(b, default_size, tid)
-            if data_offset is not None:
-                pos = base + data_offset
-            run_starts.append(len(sizes))
-            for s in run_sizes:
-                offsets.append(pos)
-                pos += s
-            sizes.extend(run_sizes)
-        elif t == "senc" or (t == "uuid" and b.usertype == PIFF_SENC_UUID):
-            senc_box = b
-            neutralize.append(b.offset)
-        elif t == "saiz":
-            saiz_box = b
-        elif t == "saio":
-            saio_box = b
-        elif t == "sbgp":
-            groups = _sbgp_seig(b)
-            if groups is not None:
-                sbgp = groups
-                neutralize.append(b.offset)
-        elif t == "pssh":
-            neutralize.append(b.offset)
-    local_groups, sgpd_offsets = _seig_groups(traf)
-    neutralize.extend(sgpd_offsets)
-    n = len(sizes)
-    _check_in_mdat(offsets, sizes, mdats, tid)
-
+    sdi = table.description_index
+    boxes = _traf_boxes(table.traf)
     if not track.encrypted:
         samples = tuple(
-            Sample(o, s, sdi, None, b"", ()) for o, s in zip(offsets, sizes, strict=True)
+            Sample(o, s, sdi, None, b"", ())
+            for o, s in zip(table.offsets, table.sizes, strict=True)
         )
-        return TrackFragment(tid, None, samples, "none", tuple(neutralize)), pos
+        return TrackFragment(tid, None, samples, "none", tuple(boxes.neutralize))
+    scheme = track.protection.scheme if track.protection is not None else None
+    entries, params = _params_for(track, [sdi] * len(table), boxes.sbgp, boxes.local_groups)
+    aux, source, params = _aux_info(buf, table, boxes, scheme, entries, params)
+    samples = _located(table, params, aux)
+    return TrackFragment(tid, scheme, samples, source, tuple(boxes.neutralize))
 
-    entries, params = _params_for(track, [sdi] * n, sbgp, local_groups)
+
+_AuxEntries = list[tuple[bytes, tuple[tuple[int, int], ...]]]
+
+
+def _aux_boxes(
+    boxes: _TrafBoxes, scheme: str | None, tid: int
+) -> tuple[AuxInfoSizes | None, AuxInfoOffsets | None]:
+    """The saiz and saio that describe CENC aux info (others are ignored)."""
+    try:
+        saiz = read_saiz(boxes.saiz) if boxes.saiz is not None else None
+        saio = read_saio(boxes.saio) if boxes.saio is not None else None
+    except SampleTableError as exc:
+        raise AuxInfoMismatch(exc.message, track_id=tid) from None
+    if saiz is not None and _aux_ok(saiz.aux_type, scheme):
+        boxes.neutralize.append(boxes.saiz.offset)  # type: ignore[union-attr]
+    else:
+        saiz = None
+    if saio is not None and _aux_ok(saio.aux_type, scheme):
+        boxes.neutralize.append(boxes.saio.offset)  # type: ignore[union-attr]
+    else:
+        saio = None
+    return saiz, saio
+
+
+def _aux_info(
+    buf: memoryview,
+    table: SampleTable,
+    boxes: _TrafBoxes,
+    scheme: str | None,
+    entries: list[SampleEntryProtection | None],
+    params: list[EncryptionParams | None],
+) -> tuple[_AuxEntries | None, str, list[EncryptionParams | None]]:
+    """Per-sample IVs and subsamples from senc (checked against saiz/saio) or saiz/saio."""
+    tid = table.track_id
     iv_sizes = [p.per_sample_iv_size if p is not None and p.is_protected else 0 for p in params]
-
-    saiz = _saiz(saiz_box, scheme) if saiz_box is not None else None
-    saio = _saio(saio_box, scheme) if saio_box is not None else None
-    if saiz is not None and saiz.type_ok:
-        neutralize.append(saiz_box.offset)  # type: ignore[union-attr]
-    if saio is not None and saio[0]:
-        neutralize.append(saio_box.offset)  # type: ignore[union-attr]
-    aux: list[tuple[bytes, tuple[tuple[int, int], ...]]] | None = None
-    source = "none"
-    if senc_box is not None:
-        aux, senc_data_start, override = _senc(buf, senc_box, iv_sizes, tid)
+    saiz, saio = _aux_boxes(boxes, scheme, tid)
+    if boxes.senc is not None:
+        aux, senc, override = _senc(buf, boxes.senc, iv_sizes, tid)
         if override is not None:
             params = [override if e is not None else None for e in entries]
-        source = "senc"
-        if saiz is not None and saiz.type_ok:
-            _cross_check(buf, senc_box, aux, saiz, saio, moof, base, senc_data_start, iv_sizes, tid)
-    elif saiz is not None and saio is not None and saiz.type_ok and saio[0]:
-        aux = _aux_from_saio(buf, saiz, saio[1], run_starts, n, iv_sizes, base, tid)
-        source = "saio"
-    elif saiz is not None and saiz.type_ok and saiz.sample_count > 0:
+        if saiz is not None:
+            _cross_check(aux, saiz, saio, senc, table, iv_sizes)
+        return aux, "senc", params
+    if saiz is not None and saio is not None:
+        return _aux_from_saio(buf, saiz, saio.offsets, table, iv_sizes), "saio", params
+    if saiz is not None and saiz.sample_count > 0:
         raise AuxInfoMismatch(f"track {tid}: saiz without saio and no senc", track_id=tid)
+    return None, "none", params
 
+
+def _located(
+    table: SampleTable, params: list[EncryptionParams | None], aux: _AuxEntries | None
+) -> tuple[Sample, ...]:
+    tid, sdi, sizes = table.track_id, table.description_index, table.sizes
     out: list[Sample] = []
-    for i in range(n):
+    for i, offset in enumerate(table.offsets):
         p = params[i]
         if aux is None or p is None or not p.is_protected:
             # No sample auxiliary information at all: the samples are stored in the clear
             # although the sample entry signals encryption (clear lead, corpus quirk).
-            out.append(Sample(offsets[i], sizes[i], sdi, None, b"", ()))
+            out.append(Sample(offset, sizes[i], sdi, None, b"", ()))
             continue
         iv, subs = aux[i]
         if not iv:
@@ -662,68 +568,47 @@ def _traf(
                 )
             iv = p.constant_iv
         if subs:
-            total = 0
-            for c, e in subs:
-                total += c + e
+            total = sum(c + e for c, e in subs)
             if total != sizes[i]:
                 raise SampleLayoutError(
                     f"sample {i}: subsamples cover {total} bytes but the sample has {sizes[i]}",
                     track_id=tid,
                 )
-        out.append(Sample(offsets[i], sizes[i], sdi, p, iv, subs))
-    return TrackFragment(tid, scheme, tuple(out), source, tuple(neutralize)), pos
-
-
-def _check_in_mdat(
-    offsets: list[int], sizes: list[int], mdats: list[tuple[int, int]], tid: int
-) -> None:
-    if not offsets:
-        return
-    starts = [m[0] for m in mdats]
-    for o, s in zip(offsets, sizes, strict=True):
-        k = bisect_right(starts, o) - 1
-        if k < 0 or o + s > mdats[k][1]:
-            raise SampleLayoutError(
-                f"sample at offset {o} (size {s}) lies outside every mdat", track_id=tid
-            )
+        out.append(Sample(offset, sizes[i], sdi, p, iv, subs))
+    return tuple(out)
 
 
 def _senc(
     buf: memoryview, b: Box, iv_sizes: list[int], tid: int
-) -> tuple[list[tuple[bytes, tuple[tuple[int, int], ...]]], int, EncryptionParams | None]:
-    r = b.fields()
-    r.u8()
-    flags = r.u24()
+) -> tuple[_AuxEntries, SampleEncryption, EncryptionParams | None]:
+    try:
+        senc = read_senc(b)
+    except SampleTableError as exc:
+        raise AuxInfoMismatch(exc.message, track_id=tid) from None
     override = None
-    if flags & 1:
-        r.u24()
-        iv_size = r.u8()
-        kid = r.bytes(16)
-        if iv_size not in (0, 8, 16):
-            raise MalformedProtectionBox(f"override IV size {iv_size}", box=b.path)
-        override = EncryptionParams(True, iv_size, kid)
-        iv_sizes = [iv_size if s else 0 for s in iv_sizes]
-    count = r.u32()
-    if count != len(iv_sizes):
+    if senc.override_iv_size is not None:
+        if senc.override_iv_size not in (0, 8, 16):
+            raise MalformedProtectionBox(f"override IV size {senc.override_iv_size}", box=b.path)
+        override = EncryptionParams(True, senc.override_iv_size, senc.override_kid)
+        iv_sizes = [senc.override_iv_size if s else 0 for s in iv_sizes]
+    if senc.count != len(iv_sizes):
         raise AuxInfoMismatch(
-            f"track {tid}: senc has {count} entries but the fragment has {len(iv_sizes)} samples",
+            f"track {tid}: senc has {senc.count} entries but the fragment has "
+            f"{len(iv_sizes)} samples",
             track_id=tid,
         )
-    start = r.pos
-    end = b.end
-    pos = start
-    subs_flag = bool(flags & 2)
+    pos = senc.entries_start
     out = []
     for s in iv_sizes:
-        iv, subs, pos = _read_aux_entry(buf, pos, end, s, subs_flag, tid)
+        iv, subs, pos = _aux_entry(buf, pos, senc.end, s, senc.has_subsamples, tid)
         out.append((iv, subs))
-    if pos != end:
+    if pos != senc.end:
         raise AuxInfoMismatch(
-            f"track {tid}: senc has {end - pos} bytes left over after {count} entries "
-            "(wrong IV size?)",
+            f"track {tid}: senc has {senc.end - pos} bytes left over after {senc.count} "
+            "entries (wrong IV size?)",
             track_id=tid,
         )
-    return out, start, override
+    return out, senc, override
 
 
 def _entry_size(iv: bytes, subs: tuple[tuple[int, int], ...], has_subs: bool) -> int:
@@ -731,34 +616,30 @@ def _entry_size(iv: bytes, subs: tuple[tuple[int, int], ...], has_subs: bool) ->
 
 
 def _cross_check(
-    buf: memoryview,
-    senc: Box,
-    aux: list[tuple[bytes, tuple[tuple[int, int], ...]]],
-    saiz: _Aux,
-    saio: tuple[bool, list[int]] | None,
-    moof: Box,
-    base: int,
-    senc_data_start: int,
+    aux: _AuxEntries,
+    saiz: AuxInfoSizes,
+    saio: AuxInfoOffsets | None,
+    senc: SampleEncryption,
+    table: SampleTable,
     iv_sizes: list[int],
-    tid: int,
 ) -> None:
+    tid = table.track_id
     if saiz.sample_count != len(aux):
         raise AuxInfoMismatch(
             f"track {tid}: saiz describes {saiz.sample_count} samples, senc {len(aux)}",
             track_id=tid,
         )
-    has_subs = bool(senc.fields().uint(4) & 2)
     for i, (iv, subs) in enumerate(aux):
-        expect = saiz.default_size if saiz.sizes is None else saiz.sizes[i]
-        got = _entry_size(iv if iv_sizes[i] else b"", subs, has_subs)
+        expect = saiz.size(i)
+        got = _entry_size(iv if iv_sizes[i] else b"", subs, senc.has_subsamples)
         if expect != got:
             raise AuxInfoMismatch(
                 f"track {tid}: saiz says sample {i} has {expect} bytes of aux info, senc {got}",
                 track_id=tid,
             )
-    if saio is not None and saio[0] and saio[1] and aux:
-        first = saio[1][0]
-        if senc_data_start not in (base + first, moof.offset + first):
+    if saio is not None and saio.offsets and aux:
+        first = saio.offsets[0]
+        if senc.entries_start not in (table.base + first, table.moof.offset + first):
             raise AuxInfoMismatch(
                 f"track {tid}: saio offset {first} does not point at the senc entries",
                 track_id=tid,
@@ -767,14 +648,12 @@ def _cross_check(
 
 def _aux_from_saio(
     buf: memoryview,
-    saiz: _Aux,
-    saio_offsets: list[int],
-    run_starts: list[int],
-    n: int,
+    saiz: AuxInfoSizes,
+    saio_offsets: tuple[int, ...],
+    table: SampleTable,
     iv_sizes: list[int],
-    base: int,
-    tid: int,
-) -> list[tuple[bytes, tuple[tuple[int, int], ...]]]:
+) -> _AuxEntries:
+    tid, n, run_starts = table.track_id, len(table), table.run_starts
     if saiz.sample_count != n:
         raise AuxInfoMismatch(
             f"track {tid}: saiz describes {saiz.sample_count} samples, the fragment has {n}",
@@ -794,15 +673,14 @@ def _aux_from_saio(
     end = len(buf)
     for i in range(n):
         if i in chunk_starts:
-            pos = base + chunk_starts[i]
-        size = saiz.default_size if saiz.sizes is None else saiz.sizes[i]
+            pos = table.base + chunk_starts[i]
+        size = saiz.size(i)
         if pos < 0 or pos + size > end:
             raise AuxInfoMismatch(
                 f"track {tid}: aux info of sample {i} lies outside the buffer", track_id=tid
             )
         iv_size = iv_sizes[i]
-        has_subs = size > iv_size
-        iv, subs, nxt = _read_aux_entry(buf, pos, pos + size, iv_size, has_subs, tid)
+        iv, subs, nxt = _aux_entry(buf, pos, pos + size, iv_size, size > iv_size, tid)
         if nxt != pos + size:
             raise AuxInfoMismatch(
                 f"track {tid}: saiz size {size} of sample {i} does not match its content",
@@ -813,27 +691,55 @@ def _aux_from_saio(
     return out
 
 
-def parse_fragment(
-    data: bytes | bytearray | memoryview,
-    moof: Box,
-    init: InitProtection,
-    mdats: list[tuple[int, int]] | None = None,
+def _layout(
+    buf: memoryview, moof: Box, tables: list[SampleTable], init: InitProtection
 ) -> FragmentLayout:
-    """Locate every sample of one ``moof`` (a box of ``data``) with its crypto parameters."""
-    buf = moof.buffer
-    if mdats is None:
-        mdats = mdat_ranges(data)
     seq = 0
-    trafs: list[TrackFragment] = []
     pssh: list[Pssh] = []
-    next_base = moof.offset
     for b in moof.children():
         if b.type == "mfhd":
-            r = b.fields(4)
-            seq = r.u32()
-        elif b.type == "traf":
-            tf, next_base = _traf(buf, b, moof, init, next_base, mdats)
-            trafs.append(tf)
+            seq = b.fields(4).u32()
         elif b.type == "pssh":
             pssh.append(parse_pssh(b))
-    return FragmentLayout(moof.offset, seq, tuple(trafs), tuple(pssh))
+    trafs = tuple(_traf(buf, t, init) for t in tables)
+    return FragmentLayout(moof.offset, seq, trafs, tuple(pssh))
+
+
+def parse_segment(
+    data: bytes | bytearray | memoryview, init: InitProtection
+) -> list[FragmentLayout]:
+    """Locate every sample of every ``moof`` of ``data`` with its crypto parameters.
+
+    The sample tables come from the one fMP4 reader (:func:`mediacore.fmp4.read_fragments`),
+    which refuses a table claiming more samples or bytes than ``data`` holds before any work
+    proportional to the claim (:class:`~drm.errors.SampleLayoutError`).
+    """
+    buf = data if isinstance(data, memoryview) else memoryview(data)
+    defaults = {
+        t.track_id: TrackDefaults(
+            size=t.default_sample_size, description_index=t.default_sample_description_index
+        )
+        for t in init.tracks
+    }
+    try:
+        tables = read_fragments(buf, defaults)
+    except SampleTableError as exc:
+        raise SampleLayoutError(exc.message) from None
+    by_moof: dict[int, list[SampleTable]] = {}
+    for t in tables:
+        by_moof.setdefault(t.moof.offset, []).append(t)
+    return [
+        _layout(buf, moof, by_moof.get(moof.offset, []), init)
+        for moof in iter_boxes(buf)
+        if moof.type == "moof"
+    ]
+
+
+def parse_fragment(
+    data: bytes | bytearray | memoryview, moof: Box, init: InitProtection
+) -> FragmentLayout:
+    """The layout of one ``moof`` of ``data`` (see :func:`parse_segment`)."""
+    for layout in parse_segment(data, init):
+        if layout.offset == moof.offset:
+            return layout
+    raise MissingProtectionInfo(f"no moof at offset {moof.offset}")

@@ -1,8 +1,8 @@
 """Fragmented MP4 in and out: split a muxed fMP4 into init + media segments, read a
 fragment's timing, and write an audio fragment from encoded packets.
 
-Reading goes through :mod:`mediacore.boxes` (the one box reader); only the fields of
-``trex``/``tfhd``/``tfdt``/``trun`` that timing needs are decoded here. Structural problems
+Reading goes through :mod:`mediacore.boxes` (the one box reader) and a fragment's samples
+through :mod:`mediacore.fmp4` (the one fMP4 reader). Structural problems
 raise :class:`mediacore.boxes.MalformedBox` (the container error), which the media factory
 wraps into a packager error naming the rendition.
 """
@@ -13,6 +13,7 @@ import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from mediacore import fmp4
 from mediacore.boxes import Box, MalformedBox, box, find_first, full_box, iter_boxes
 
 __all__ = [
@@ -125,51 +126,17 @@ def split_fragmented(data: bytes) -> tuple[bytes, list[bytes]]:
 
 
 def fragment_timing(segment: bytes, defaults: TrackDefaults) -> FragmentTiming:
-    """Decode time, duration, sample sizes and first-sample sync of a one-track segment."""
-    traf = find_first(segment, "moof/traf")
-    if traf is None:
+    """Decode time, duration, sample sizes and first-sample sync of a one-track segment,
+    from its sample table as the one fMP4 reader gives it (:mod:`mediacore.fmp4`)."""
+    trex = fmp4.TrackDefaults(defaults.duration, defaults.size, defaults.flags)
+    tables = fmp4.read_fragments(segment, {0: trex})
+    if not tables:
         raise MalformedBox("segment has no moof/traf", path="moof", offset=0)
-    tfhd = traf.child("tfhd")
-    tfdt = traf.child("tfdt")
-    trun = traf.child("trun")
-    if tfhd is None or tfdt is None or trun is None:
-        raise MalformedBox("traf lacks tfhd, tfdt or trun", path=traf.path, offset=traf.offset)
-    _, flags = tfhd.full_header()
-    r = tfhd.fields(4)
-    r.u32()  # track_ID
-    if flags & _TFHD_BASE_DATA_OFFSET:
-        r.u64()
-    if flags & _TFHD_SAMPLE_DESCRIPTION:
-        r.u32()
-    dur = r.u32() if flags & _TFHD_DEFAULT_DURATION else defaults.duration
-    size = r.u32() if flags & _TFHD_DEFAULT_SIZE else defaults.size
-    sflags = r.u32() if flags & _TFHD_DEFAULT_FLAGS else defaults.flags
-
-    version, _ = tfdt.full_header()
-    t = tfdt.fields(4)
-    base = t.u64() if version == 1 else t.u32()
-
-    _, tflags = trun.full_header()
-    q = trun.fields(4)
-    count = q.u32()
-    if tflags & _TRUN_DATA_OFFSET:
-        q.i32()
-    first_flags = q.u32() if tflags & _TRUN_FIRST_FLAGS else None
-    total = 0
-    sizes = []
-    first_sync = False
-    for i in range(count):
-        d = q.u32() if tflags & _TRUN_DURATION else dur
-        s = q.u32() if tflags & _TRUN_SIZE else size
-        f = q.u32() if tflags & _TRUN_FLAGS else sflags
-        if tflags & _TRUN_CTO:
-            q.u32()
-        if i == 0:
-            f = first_flags if first_flags is not None else f
-            first_sync = not f & SAMPLE_IS_NON_SYNC
-        total += d
-        sizes.append(s)
-    return FragmentTiming(base, total, count, first_sync, tuple(sizes))
+    t = tables[0]
+    if t.traf.child("tfdt") is None or not t.run_starts:
+        raise MalformedBox("traf lacks tfhd, tfdt or trun", path=t.traf.path, offset=0)
+    first_sync = bool(len(t)) and t.is_sync(0)
+    return FragmentTiming(t.decode_time, sum(t.durations), len(t), first_sync, t.sizes)
 
 
 def styp() -> bytes:

@@ -32,8 +32,10 @@ from dataclasses import dataclass
 import av
 import numpy as np
 
-from mediacore.boxes import Box, MalformedBox, iter_boxes
+from mediacore.boxes import MalformedBox
 from mediacore.errors import ContainerError
+from mediacore.fmp4 import SAMPLE_IS_NON_SYNC as _NON_SYNC
+from mediacore.fmp4 import read_fragments
 from nrdp.errors import DecodeFailed, DemuxFailed
 from nrdp.media.codecs import DecoderContext, DecoderPool, TrackCodec, track_codec
 from nrdp.media.sinks import AudioFrame, VideoFrame
@@ -44,19 +46,6 @@ __all__ = ["DecodedSegment", "Sample", "decode_segment", "fragment_samples", "it
 # again costs ~40% of opening the container (PyAV ``av.open`` runs find_stream_info).
 _PROBE = {"fpsprobesize": "0"}
 
-_TFHD_BASE_DATA_OFFSET = 0x01
-_TFHD_DESCRIPTION = 0x02
-_TFHD_DURATION = 0x08
-_TFHD_SIZE = 0x10
-_TFHD_FLAGS = 0x20
-_TFHD_BASE_IS_MOOF = 0x02_0000
-_TRUN_DATA_OFFSET = 0x01
-_TRUN_FIRST_FLAGS = 0x04
-_TRUN_DURATION = 0x100
-_TRUN_SIZE = 0x200
-_TRUN_FLAGS = 0x400
-_TRUN_CTO = 0x800
-_NON_SYNC = 0x0001_0000
 _INT64 = 1 << 63
 
 
@@ -92,109 +81,36 @@ class DecodedSegment:
 # ------------------------------------------------------------------------ fragment boxes
 
 
-def _signed(v: int) -> int:
-    return v - (1 << 32) if v & 0x8000_0000 else v
-
-
-def _traf_samples(
-    traf: Box, track: TrackCodec, moof: Box, base: int, dts: int, init_size: int, end: int
-) -> tuple[list[Sample], int, int] | None:
-    """The samples of one ``traf`` of ``track`` (``None`` for another track), the offset
-    where its data ends and the decode time after its last sample. Every sample's bytes
-    must lie in ``[0, end)``: checked as the run is read, so a crafted sample count cannot
-    make it loop or allocate beyond the segment's own size."""
-    tfhd = traf.child("tfhd")
-    if tfhd is None:
-        raise MalformedBox("traf has no tfhd", path=traf.path, offset=traf.offset)
-    _, flags = tfhd.full_header()
-    r = tfhd.fields(4)
-    if r.u32() != track.track_id:
-        return None
-    if flags & _TFHD_BASE_DATA_OFFSET:
-        base = r.u64() - init_size  # a file offset: av.open read ``init + segment``
-    elif flags & _TFHD_BASE_IS_MOOF:
-        base = moof.offset
-    if flags & _TFHD_DESCRIPTION:
-        r.u32()
-    d = track.defaults
-    dflt_duration = r.u32() if flags & _TFHD_DURATION else d.duration
-    dflt_size = r.u32() if flags & _TFHD_SIZE else d.size
-    dflt_flags = r.u32() if flags & _TFHD_FLAGS else d.flags
-    tfdt = traf.child("tfdt")
-    if tfdt is not None:
-        version, _ = tfdt.full_header()
-        t = tfdt.fields(4)
-        dts = t.u64() if version == 1 else t.u32()
-    out: list[Sample] = []
-    pos = base
-    shift = track.offset
-    for trun in traf.children():
-        if trun.type != "trun":
-            continue
-        _, tf = trun.full_header()
-        q = trun.fields(4)
-        count = q.u32()
-        if count > end:  # not even one byte per sample
-            raise MalformedBox(f"{count} samples in {end} bytes", path=trun.path, offset=q.pos)
-        if tf & _TRUN_DATA_OFFSET:
-            pos = base + q.i32()
-        first_flags = q.u32() if tf & _TRUN_FIRST_FLAGS else None
-        has = [bool(tf & f) for f in (_TRUN_DURATION, _TRUN_SIZE, _TRUN_FLAGS, _TRUN_CTO)]
-        width = sum(has)
-        values = q.array("I", count * width) if width else ()
-        for i in range(count):
-            row = values[i * width : (i + 1) * width]
-            k = 0
-            duration = row[k] if has[0] else dflt_duration
-            k += has[0]
-            size = row[k] if has[1] else dflt_size
-            k += has[1]
-            sflags = row[k] if has[2] else dflt_flags
-            k += has[2]
-            cto = _signed(row[k]) if has[3] else 0
-            if i == 0 and first_flags is not None:
-                sflags = first_flags
-            if pos < 0 or pos + size > end:
-                raise MalformedBox(
-                    f"sample of {size} bytes at {pos} outside the segment",
-                    path=trun.path,
-                    offset=trun.offset,
-                )
-            out.append(
-                Sample(pos, size, dts - shift, dts + cto - shift, duration, not sflags & _NON_SYNC)
-            )
-            pos += size
-            dts += duration
-    return out, pos, dts
-
-
 def fragment_samples(segment: bytes, track: TrackCodec, *, init_size: int = 0) -> list[Sample]:
-    """Every sample of ``track`` in the ``moof`` boxes of ``segment``, in decode order.
+    """Every sample of ``track`` in the ``moof`` boxes of ``segment``, in decode order, read
+    by the one fMP4 reader (:func:`mediacore.fmp4.read_fragments`).
 
     Raises :class:`~mediacore.boxes.MalformedBox` when a box is damaged or a sample's bytes
-    lie outside the segment. ``init_size`` resolves explicit ``base_data_offset`` values,
-    which count from the start of the init segment.
+    lie outside the segment's ``mdat``. ``init_size`` resolves explicit ``base_data_offset``
+    values, which count from the start of the init segment.
     """
     out: list[Sample] = []
-    dts = 0
-    end = len(segment)
-    for moof in iter_boxes(segment):
-        if moof.type != "moof":
+    shift = track.offset
+    defaults = {track.track_id: track.defaults}
+    for table in read_fragments(segment, defaults, origin=init_size):
+        if table.track_id != track.track_id:
             continue
-        base = moof.offset  # the first traf's default; later ones follow the previous data
-        for traf in moof.children():
-            if traf.type != "traf":
-                continue
-            got = _traf_samples(traf, track, moof, base, dts, init_size, end)
-            if got is None:
-                continue
-            samples, base, dts = got
-            for s in samples:
-                if not -_INT64 <= min(s.dts, s.pts) <= max(s.dts, s.pts) < _INT64:
-                    raise MalformedBox(
-                        "sample time outside int64", path=traf.path, offset=traf.offset
-                    )
-            out.extend(samples)
+        dts = table.decode_time - shift
+        for offset, size, duration, cto, flags in zip(
+            table.offsets,
+            table.sizes,
+            table.durations,
+            table.composition_offsets,
+            table.flags,
+            strict=True,
+        ):
+            out.append(Sample(offset, size, dts, dts + cto, duration, not flags & _NON_SYNC))
+            dts += duration
+        ctos = table.composition_offsets or (0,)
+        low = table.decode_time - shift + min(0, *ctos)
+        high = table.decode_end - shift + max(0, *ctos)
+        if not -_INT64 <= low <= high < _INT64:
+            raise MalformedBox("sample time outside int64", path=table.traf.path, offset=0)
     return out
 
 
@@ -284,7 +200,7 @@ def _decode_packets(
     for s in samples:
         if not s.size:
             continue
-        packet = av.Packet(view[s.offset : s.offset + s.size])  # type: ignore[arg-type]
+        packet = av.Packet(view[s.offset : s.offset + s.size])
         packet.pts = s.pts
         packet.dts = s.dts
         packet.duration = s.duration

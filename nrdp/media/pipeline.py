@@ -32,6 +32,7 @@ from mediacore.errors import SdkError
 from nrdp.errors import ContentKeyMismatch, DecodeFailed, DemuxFailed
 from nrdp.media.codecs import DecoderPool
 from nrdp.media.decoder import DecodedSegment, decode_segment, iter_segment
+from nrdp.media.samples import SampleTime, segment_samples
 from nrdp.media.sinks import VideoFrame
 
 __all__ = ["ClearInit", "FrameStream", "MediaPipeline"]
@@ -138,6 +139,14 @@ class MediaPipeline:
             raise
         self.decoded += 1
         return result
+
+    async def sample_times(
+        self, init: ClearInit, segment: bytes, *, kind: str, number: int
+    ) -> list[SampleTime]:
+        """The sample slots of one clear segment from its boxes alone (``decode=False``),
+        read in the decode pool: parsing untrusted bytes never runs on the event loop, and
+        a hostile table is refused by :mod:`mediacore.fmp4` in time bounded by its size."""
+        return await self._run(segment_samples, init.data, segment, kind=kind, number=number)
 
     def stream(
         self,

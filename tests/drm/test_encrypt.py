@@ -314,9 +314,9 @@ def test_16_byte_ctr_ivs_never_share_keystream(clip: bytes, media: SimpleNamespa
     info = parse_init(enc_init)
     moof = find_first(seg, "moof")
     assert moof is not None
-    from drm.protection import mdat_ranges, parse_fragment
+    from drm.protection import parse_fragment
 
-    frag = parse_fragment(seg, moof, info, mdat_ranges(seg))
+    frag = parse_fragment(seg, moof, info)
     for tf in frag.trafs:
         spans = []
         for s in tf.samples:

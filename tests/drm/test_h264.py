@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from drm.encrypt import encrypt_init, plan_from_init, video_subsamples
 from drm.errors import SampleLayoutError
 from drm.h264 import BitReader, SliceHeaderParser, avcc_parameter_sets
-from drm.protection import mdat_ranges, parse_fragment, parse_init
+from drm.protection import parse_fragment, parse_init
 from mediacore.boxes import iter_boxes
 
 
@@ -61,7 +61,7 @@ def _slices(clip: bytes, media: SimpleNamespace) -> tuple[SliceHeaderParser, lis
     nals = []
     for b in iter_boxes(clip):
         if b.type == "moof":
-            for tf in parse_fragment(clip, b, info, mdat_ranges(clip)).trafs:
+            for tf in parse_fragment(clip, b, info).trafs:
                 if tf.track_id != video.track_id:
                     continue
                 for s in tf.samples:

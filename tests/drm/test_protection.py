@@ -21,17 +21,16 @@ from drm.errors import (
 from drm.protection import (
     PIFF_SENC_UUID,
     mdat_ranges,
-    parse_fragment,
     parse_init,
+    parse_segment,
 )
-from mediacore.boxes import Box, find_first, iter_boxes
+from mediacore.boxes import Box, find_first
 from mediacore.errors import SdkError
 
 
 def _fragments(data: bytes, init: bytes | None = None) -> list[Any]:
     info = parse_init(init if init is not None else data)
-    mdats = mdat_ranges(data)
-    return [parse_fragment(data, b, info, mdats) for b in iter_boxes(data) if b.type == "moof"]
+    return parse_segment(data, info)
 
 
 def test_init_facts_match_expected_json(cenc_dir: Path, expected: dict[str, Any]) -> None:

@@ -19,7 +19,7 @@ from drm.cenc import decrypt
 from drm.clearkey import KeyStore
 from drm.encrypt import encrypt_init, encrypt_segment, plan_from_init, video_subsamples
 from drm.h264 import SliceHeaderParser
-from drm.protection import mdat_ranges, parse_fragment, parse_init
+from drm.protection import parse_fragment, parse_init
 from mediacore.boxes import iter_boxes
 
 SCHEMES = ["cenc", "cens", "cbc1", "cbcs"]
@@ -147,7 +147,7 @@ def test_cbcs_subsamples_match_shaka_packager(
     for b in iter_boxes(theirs):
         if b.type != "moof":
             continue
-        for tf in parse_fragment(theirs, b, info, mdat_ranges(theirs)).trafs:
+        for tf in parse_fragment(theirs, b, info).trafs:
             for s in tf.samples:
                 sample = memoryview(clear)[s.offset : s.offset + s.size]
                 ours = video_subsamples(sample, 4, 1, "cbcs", headers)

@@ -103,7 +103,11 @@ def test_secrets_never_reach_messages_or_reports(key: bytes, token: str) -> None
     rendered = " ".join([str(e), repr(e), repr(e.to_dict()), repr(e.attributes())])
     assert key.hex() not in rendered
     assert repr(key) not in rendered
-    assert token not in rendered or token in "problem with KID " + "01" * 16
+    # a token that is part of the report's own vocabulary ('severity', 'critical') is
+    # there whatever happens to the secret: only the rendering without secrets can tell
+    clean = KeyProblem(b"\x01" * 16, Secret(b"k"), Secret("t"))
+    baseline = " ".join([str(clean), repr(clean), repr(clean.to_dict()), repr(clean.attributes())])
+    assert token not in rendered or token in baseline
     assert e.key.reveal() == key
 
 

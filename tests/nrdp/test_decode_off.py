@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import struct
 import time
+import tracemalloc
 
 import pytest
 from hypothesis import given, settings
@@ -72,8 +73,13 @@ def _fragment(base: int, durations: list[int], ctos: list[int], per_sample: bool
         (struct.pack(">I", d) if per_sample else b"") + struct.pack(">Ii", 100, c)
         for d, c in zip(durations, ctos, strict=True)
     )
-    trun = full_box("trun", 1, flags, struct.pack(">Ii", len(durations), 0), rows)
-    return box("moof", box("traf", tfhd, tfdt, trun)) + box("mdat", b"\0" * 10)
+
+    def moof(data_offset: int) -> bytes:
+        trun = full_box("trun", 1, flags, struct.pack(">Ii", len(durations), data_offset), rows)
+        return box("moof", box("traf", tfhd, tfdt, trun))
+
+    # the samples lie in the mdat: a table pointing elsewhere is refused (mediacore.fmp4)
+    return moof(len(moof(0)) + 8) + box("mdat", b"\0" * 100 * len(durations))
 
 
 @settings(max_examples=150, deadline=None)
@@ -148,3 +154,21 @@ async def test_decode_on_counts_decoded_as_presented(backend, nb):
     assert decoded >= 8
     assert stats.decoded_frames == stats.presented_frames == nb.FRAMES
     assert sink.frame_ids == list(range(nb.FRAMES))
+
+
+@pytest.mark.parametrize(("runs", "count"), [(1, 1 << 31), (16, 1 << 20)])
+def test_hostile_sample_counts_fail_fast_in_bounded_memory(runs: int, count: int) -> None:
+    """Issue 17 item 4: a trun claiming 2^31 samples hung the loop 67 s, then MemoryError;
+    16 x 2^20 froze it 36.5 s and took 2.1 GiB. Now a typed error, at once, in little
+    memory (and the player reads slots off the loop: test_pipeline)."""
+    tfhd = full_box("tfhd", 0, 0x20000, struct.pack(">I", 1))
+    truns = [full_box("trun", 0, 0, struct.pack(">I", count)) for _ in range(runs)]
+    seg = box("moof", box("traf", tfhd, *truns)) + box("mdat", bytes(90_000))
+    tracemalloc.start()
+    cpu = time.thread_time()
+    with pytest.raises(SdkError, match="samples in"):
+        segment_samples(_init(90_000, 3000), seg, kind="video", number=1)
+    spent = time.thread_time() - cpu
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert spent < 0.5 and peak < 16 << 20

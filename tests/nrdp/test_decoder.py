@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import io
 import struct
-from fractions import Fraction
 
 import av
 import numpy as np
@@ -24,6 +23,7 @@ from nrdp.errors import DecodeError, DecodeFailed, DemuxFailed
 from nrdp.media.codecs import DecoderPool, track_codec
 from nrdp.media.decoder import decode_segment, fragment_samples
 from nrdp.media.samples import segment_samples
+from tests.fuzz.clips import encoded_clip
 
 CMAF = "frag_keyframe+empty_moov+default_base_moof+skip_trailer+cmaf"
 
@@ -95,22 +95,7 @@ def test_samples_are_the_demuxer_packets(encoded_title) -> None:  # type: ignore
 
 def _clip(movflags: str, frames: int = 24, codec: str = "libx264") -> bytes:
     """A tiny fMP4 (libx264: with B-frames, so reordered pts and composition offsets)."""
-    buf = io.BytesIO()
-    opts = {"g": "8", "bf": "2"} | ({"preset": "ultrafast"} if codec == "libx264" else {})
-    with av.open(buf, "w", format="mp4", options={"movflags": movflags}) as c:
-        s = c.add_stream(codec, rate=25, options=opts)
-        s.width, s.height, s.pix_fmt = 64, 48, "yuv420p"
-        for n in range(frames):
-            a = np.zeros((48, 64, 3), np.uint8)
-            a[:, (n * 5) % 64] = 255
-            a[n % 48, :] = 200
-            f = av.VideoFrame.from_ndarray(a, format="rgb24")
-            f.pts, f.time_base = n, Fraction(1, 25)
-            for p in s.encode(f):
-                c.mux(p)
-        for p in s.encode(None):
-            c.mux(p)
-    return buf.getvalue()
+    return encoded_clip(movflags, frames=frames, gop=8, codec=codec)
 
 
 def _split(data: bytes) -> tuple[bytes, list[bytes]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import struct
 import threading
 
 import pytest
@@ -12,6 +13,7 @@ import pytest
 from drm import KeyStore
 from drm.errors import KeyNotFound
 from fake_backend.packager.frame_id import read_frame_id
+from mediacore.boxes import find_all
 from nrdp.config import DeviceConfig
 from nrdp.device import Device
 from nrdp.errors import ContentKeyMismatch, DemuxFailed, LicenseDenied
@@ -213,3 +215,38 @@ async def test_license_for_a_kid_of_another_title_is_denied(nb, licensed):
     with pytest.raises(LicenseDenied) as info:
         await acquire_license(dev.playback, dev.auth, pm, [b"\x99" * 16])
     assert info.value.status == 403
+
+
+async def test_decode_off_slots_are_read_off_the_loop_and_hostile_tables_are_typed(
+    backend, nb, licensed, monkeypatch
+):
+    """``decode=False`` slots come from :meth:`MediaPipeline.sample_times`, in the decode
+    pool (issue 17 item 4: no parsing of untrusted bytes on the event loop); they are the
+    decoded frames' times, and a trun claiming 2^31 samples is a typed error at once."""
+    import nrdp.media.pipeline as pipeline_module
+    from mediacore.errors import SdkError
+
+    threads: list[str] = []
+    real = pipeline_module.segment_samples
+
+    def recorded(*args, **kw):  # type: ignore[no-untyped-def]
+        threads.append(threading.current_thread().name)
+        return real(*args, **kw)
+
+    monkeypatch.setattr(pipeline_module, "segment_samples", recorded)
+    _, _, keys = licensed
+    pipe = MediaPipeline(keys)
+    try:
+        init = await pipe.prepare_init("v240", read(backend, nb.TITLE, "v240/init.mp4"))
+        clear = await pipe.decrypt(init, read(backend, nb.TITLE, "v240/seg-1.m4s"))
+        slots = await pipe.sample_times(init, clear, kind="video", number=1)
+        decoded = await pipe.decode(init, clear, kind="video", number=1)
+        assert [s.pts for s in slots] == pytest.approx([f.pts for f in decoded.video])
+        hostile = bytearray(clear)
+        trun = next(iter(find_all(clear, "moof/traf/trun")))
+        struct.pack_into(">I", hostile, trun.payload_offset + 4, 1 << 31)
+        with pytest.raises(SdkError, match="trun"):
+            await pipe.sample_times(init, bytes(hostile), kind="video", number=1)
+    finally:
+        pipe.close()
+    assert threads and all(t.startswith("nrdp-media-decode") for t in threads)

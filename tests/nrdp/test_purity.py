@@ -27,6 +27,7 @@ PURE = [
     "delivery/policy.py",
     "delivery/reasons.py",
     "delivery/resume.py",
+    "delivery/progress.py",
     "delivery/steering.py",
     "scheduler/buffer.py",
     "scheduler/planner.py",

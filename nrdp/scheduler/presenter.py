@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from nrdp.clock import busy, wait_event
 from nrdp.media.pipeline import FrameStream
-from nrdp.media.samples import SampleTime, segment_samples
+from nrdp.media.samples import SampleTime
 from nrdp.media.sinks import VideoFrame
 from nrdp.scheduler.buffer import TrackKind
 from nrdp.scheduler.decisions import is_late, skip_frame
@@ -105,11 +105,6 @@ class Source:
             task.cancel()
 
 
-async def _slots(kind: str, item: Queued) -> list[SampleTime]:
-    """The segment's sample slots from its boxes (``decode=False``): cheap, on the loop."""
-    return segment_samples(item.init.data, item.data, kind=kind, number=item.number)
-
-
 class Presenter:
     """Presents one track's queued segments in order, each frame at its time."""
 
@@ -162,7 +157,10 @@ class Presenter:
         if item.generation != track.generation:
             return Source(item)  # queued before a track switch: never presented
         if not opts.decode:
-            return Source(item, task=self.tg.create_task(_slots(kind, item), name="nrdp-slots"))
+            # the sample slots from the boxes, parsed in the decode pool (never on the loop)
+            pipeline = engine.pipeline
+            slots = pipeline.sample_times(item.init, item.data, kind=kind, number=item.number)
+            return Source(item, task=self.tg.create_task(slots, name="nrdp-slots"))
         common = {"pixels": opts.pixels, "digests": opts.digests, "chroma": opts.chroma}
         if self.video:
             first = 1 if set(item.init.kids) <= engine.verified_kids else VERIFY_FRAMES

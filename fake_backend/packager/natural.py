@@ -21,8 +21,10 @@ import functools
 import importlib.resources
 import importlib.util
 import math
+import threading
 import zlib
 from bisect import bisect_right
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,6 +64,8 @@ PHOTOS: tuple[tuple[str, str], ...] = (
 OVERSCAN = 1.25
 """A plate is this much larger than the frame: room to pan, and zoom 1.0 is a slight shrink."""
 MAX_ZOOM = 1.6
+PLATE_CACHE_BYTES = 64 << 20
+"""Plates kept in memory: all of them at 720p and below, six at 1080p."""
 SCENES_PER_CYCLE = 16
 GRAIN_FIELDS = 4
 GRAIN_SIGMA = 2.0
@@ -121,17 +125,47 @@ def scene_plan(fps: int, seed: int, photos: int) -> tuple[Scene, ...]:
     return tuple(scenes)
 
 
-@functools.lru_cache(maxsize=4)
-def _plate(path: Path, width: int, height: int) -> NDArray[np.uint8]:
-    """The photo centre-cropped to ``width:height``, resized to :data:`OVERSCAN` times the
-    frame, as full-resolution Y, U, V planes ``(3, h, w)``."""
+@functools.cache
+def _photo(path: Path) -> NDArray[np.uint8]:
+    """The decoded photo as RGB (kept: a dozen small photos, and decoding is the slow part
+    of making a plate for a small rung)."""
     with av.open(str(path)) as container:
         frame = next(container.decode(video=0))
+    rgb = np.asarray(frame.to_ndarray(format="rgb24"), dtype=np.uint8)
+    rgb.flags.writeable = False
+    return rgb
+
+
+_plates: OrderedDict[tuple[Path, int, int], NDArray[np.uint8]] = OrderedDict()
+_plates_lock = threading.Lock()
+
+
+def _plate(path: Path, width: int, height: int) -> NDArray[np.uint8]:
+    """:func:`_make_plate`, cached up to :data:`PLATE_CACHE_BYTES` (least recently used
+    out): every plate of a small rung stays, so long low-resolution titles build each once."""
+    key = (path, width, height)
+    with _plates_lock:
+        plate = _plates.get(key)
+        if plate is not None:
+            _plates.move_to_end(key)
+            return plate
+    plate = _make_plate(path, width, height)
+    with _plates_lock:
+        _plates[key] = plate
+        while len(_plates) > 1 and sum(p.nbytes for p in _plates.values()) > PLATE_CACHE_BYTES:
+            _plates.popitem(last=False)
+    return plate
+
+
+def _make_plate(path: Path, width: int, height: int) -> NDArray[np.uint8]:
+    """The photo centre-cropped to ``width:height``, resized to :data:`OVERSCAN` times the
+    frame, as full-resolution Y, U, V planes ``(3, h, w)``."""
+    full = _photo(path)
+    photo_h, photo_w = full.shape[:2]
     aspect = width / height
-    crop_w = min(frame.width, round(frame.height * aspect))
-    crop_h = min(frame.height, round(frame.width / aspect))
-    full = np.asarray(frame.to_ndarray(format="rgb24"), dtype=np.uint8)
-    x0, y0 = (frame.width - crop_w) // 2, (frame.height - crop_h) // 2
+    crop_w = min(photo_w, round(photo_h * aspect))
+    crop_h = min(photo_h, round(photo_w / aspect))
+    x0, y0 = (photo_w - crop_w) // 2, (photo_h - crop_h) // 2
     rgb = np.ascontiguousarray(full[y0 : y0 + crop_h, x0 : x0 + crop_w])
     cropped = av.VideoFrame.from_ndarray(rgb, format="rgb24")
     plate = cropped.reformat(

@@ -110,3 +110,16 @@ def test_a_small_rung_at_a_low_bitrate_still_reads_every_id() -> None:
     (r,) = encode_title(spec).video
     with av.open(io.BytesIO(r.init + b"".join(r.segments))) as c:
         assert [read_frame_id(f) for f in c.decode(video=0)] == list(range(spec.frame_count))
+
+
+def test_frames_are_the_same_when_the_plate_cache_evicts(monkeypatch) -> None:
+    from fake_backend.packager import natural
+
+    picture = NaturalPicture(192, 108, fps=12, seed=5)
+    cuts = [s.first_frame for s in scene_plan(12, 5, len(available_photos()))[:4]]
+    wanted = [picture.render(n).buffer.copy() for n in cuts]
+    monkeypatch.setattr(natural, "PLATE_CACHE_BYTES", 1)
+    natural._plates.clear()
+    again = [picture.render(n).buffer for n in reversed(cuts)]
+    assert len(natural._plates) == 1
+    assert all(np.array_equal(a, b) for a, b in zip(wanted, reversed(again), strict=True))

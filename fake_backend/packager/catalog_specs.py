@@ -108,6 +108,8 @@ class PackageSpec:
     first_frame_id: int = 0
     thumbnails: ThumbnailSpec | None = None
     """DASH-IF thumbnail tiles to write with the title (see ``PackageOptions.thumbnails``)."""
+    picture: str = "natural"
+    """What the video shows (``spec.PICTURES``): photographs by default, like real content."""
 
     def __post_init__(self) -> None:
         if self.scheme not in SCHEMES:
@@ -139,6 +141,7 @@ class PackageSpec:
             preset=self.preset,
             audio_id=first.id,
             first_frame_id=self.first_frame_id,
+            picture=self.picture,
         )
 
     def audio_title_spec(self, track: AudioTrackSpec) -> TitleSpec:
@@ -348,6 +351,7 @@ def spec_for_title(
         subtitles=base.subtitles if base is not None else (),
         preset=base.preset if base is not None else "ultrafast",
         thumbnails=base.thumbnails if base is not None else None,
+        picture=base.picture if base is not None else "natural",
     )
 
 

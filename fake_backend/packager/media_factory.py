@@ -35,7 +35,7 @@ from fake_backend.packager.fragments import (
     timescale_of,
     track_defaults,
 )
-from fake_backend.packager.picture import SyntheticPicture
+from fake_backend.packager.natural import title_picture
 from fake_backend.packager.rendition import EncodedTitle, Rendition, SegmentInfo
 from fake_backend.packager.spec import RungSpec, TitleSpec
 from fake_backend.packager.tone import ToneSource
@@ -78,7 +78,7 @@ def scaled_frames(spec: TitleSpec) -> Callable[[int], dict[str, av.VideoFrame]]:
     Shared by the encoder and the benchmark's raw-encode baseline so both see equal input.
     """
     width, height = spec.source_size
-    picture = SyntheticPicture(width, height)
+    picture = title_picture(spec)
     gop = spec.frames_per_segment
 
     def frames(n: int) -> dict[str, av.VideoFrame]:

@@ -7,6 +7,7 @@ Output tree (every path relative, so the directory can be served from any OCA)::
     <dest>/<rendition id>/seg-<n>.m4s       n = 1, 2, ... (senc/saiz/saio per fragment)
     <dest>/<subtitle id>/subtitles.vtt      WebVTT sidecars
     <dest>/poster.png
+    <dest>/video.json                       the video rungs' segment sizes for ``abr.sim``
     <dest>/title.json                       what was written (never keys)
 
 Keys: one KID for every video rung and one for every audio track (``kids["video"]``,
@@ -22,6 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from fake_backend.packager.abr_video import VIDEO_JSON_NAME, video_json
 from fake_backend.packager.catalog_specs import PackageSpec, SubtitleSpec
 from fake_backend.packager.media_factory import encode_audio, encode_title
 from fake_backend.packager.on_demand import single_file
@@ -125,6 +127,8 @@ def package_title(
         poster=poster_rel,
     )
     _write(root, MPD_NAME, write_mpd(build_manifest(packaged, license_url=license_url)), files)
+    if any(t.kind == "video" for t in packaged.tracks):
+        _write(root, VIDEO_JSON_NAME, video_json(packaged).encode(), files)
     files.append("title.json")
     result = replace(packaged, files=tuple(sorted(files)))
     (root / "title.json").write_text(json.dumps(result.describe(), indent=2) + "\n")
@@ -197,13 +201,15 @@ def _write_rendition(
         init, segments = protect_rendition(spec, r, kid, keys[kid])
     else:
         init, segments = r.init, list(r.segments)
+    # Sizes of the bytes written (protection adds senc/saiz/saio): what a player downloads.
+    written = tuple(replace(i, size=len(d)) for i, d in zip(r.segment_info, segments, strict=True))
     track = PackagedTrack(
         id=r.id,
         kind=r.kind,
         codecs=r.codecs,
         bandwidth=_peak_bandwidth([len(s) for s in segments], r.segment_info),
         timescale=r.timescale,
-        segment_info=r.segment_info,
+        segment_info=written,
         kid=kid,
         language=language,
         label=label,
@@ -224,7 +230,7 @@ def _write_rendition(
     init_rel = f"{r.id}/init.mp4"
     _write(root, init_rel, init, files)
     seg_rels = []
-    for info, data in zip(r.segment_info, segments, strict=True):
+    for info, data in zip(written, segments, strict=True):
         rel = f"{r.id}/seg-{info.number}.m4s"
         _write(root, rel, data, files)
         seg_rels.append(rel)

@@ -28,6 +28,17 @@ class YuvFrame:
     u: NDArray[np.uint8]
     v: NDArray[np.uint8]
 
+    @classmethod
+    def allocate(cls, width: int, height: int) -> YuvFrame:
+        """An uninitialised ``width x height`` picture whose planes view one buffer."""
+        buf = np.empty((height * 3 // 2, width), dtype=np.uint8)
+        flat = buf.reshape(-1)
+        y = flat[: width * height].reshape(height, width)
+        q = (width // 2) * (height // 2)
+        u = flat[width * height : width * height + q].reshape(height // 2, width // 2)
+        v = flat[width * height + q : width * height + 2 * q].reshape(height // 2, width // 2)
+        return cls(buf, y, u, v)
+
     def to_video_frame(self) -> av.VideoFrame:
         return av.VideoFrame.from_ndarray(self.buffer, format="yuv420p")
 
@@ -58,12 +69,8 @@ class SyntheticPicture:
 
     def render(self, n: int) -> YuvFrame:
         w, h = self.width, self.height
-        buf = np.empty((h * 3 // 2, w), dtype=np.uint8)
-        flat = buf.reshape(-1)
-        y = flat[: w * h].reshape(h, w)
-        q = (w // 2) * (h // 2)
-        u = flat[w * h : w * h + q].reshape(h // 2, w // 2)
-        v = flat[w * h + q : w * h + 2 * q].reshape(h // 2, w // 2)
+        frame = YuvFrame.allocate(w, h)
+        y, u, v = frame.y, frame.u, frame.v
 
         saw = (self._diag + 6 * n) % 200
         texture = np.roll(self._texture, 3 * n, axis=1)
@@ -77,7 +84,7 @@ class SyntheticPicture:
         u[:] = (self._cx + 2 * n) % 256 // 2 + 64
         v[:] = (self._cy + 3 * n) % 256 // 2 + 64
         stamp(y, n, chroma=(u, v))
-        return YuvFrame(buf, y, u, v)
+        return frame
 
 
 def _bounce(t: int, span: int) -> int:

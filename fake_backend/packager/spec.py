@@ -7,7 +7,11 @@ from dataclasses import dataclass, field
 
 from fake_backend.packager.errors import InvalidTitleSpec
 
-__all__ = ["DEMO_LADDER", "TEST_LADDER", "RungSpec", "TitleSpec"]
+__all__ = ["DEMO_LADDER", "PICTURES", "TEST_LADDER", "RungSpec", "TitleSpec"]
+
+PICTURES = ("natural", "gradient")
+"""What a title's video shows: panned photographs with cuts and grain (bitrate varies like
+real content), or the synthetic gradients (cheap, near-constant bitrate)."""
 
 
 @dataclass(frozen=True)
@@ -54,8 +58,14 @@ class TitleSpec:
     audio_id: str = field(default="audio")
     first_frame_id: int = 0
     """The id stamped into frame 0 (a later Period of a title continues the count)."""
+    picture: str = "natural"
+    """One of :data:`PICTURES`."""
 
     def __post_init__(self) -> None:
+        if self.picture not in PICTURES:
+            raise InvalidTitleSpec(
+                f"picture {self.picture!r} not one of {PICTURES}", field="picture"
+            )
         if not self.rungs:
             raise InvalidTitleSpec("a title needs at least one rung", field="rungs")
         ids = [r.id for r in self.rungs] + ([self.audio_id] if self.audio else [])

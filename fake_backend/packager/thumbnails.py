@@ -20,7 +20,7 @@ import av
 import numpy as np
 from numpy.typing import NDArray
 
-from fake_backend.packager.picture import SyntheticPicture
+from fake_backend.packager.natural import title_picture
 from fake_backend.packager.spec import TitleSpec
 
 __all__ = ["THUMBNAIL_TILE_SCHEME", "ThumbnailSpec", "render_tiles", "thumbnail_frames"]
@@ -97,7 +97,7 @@ def _paste(planes: list[NDArray[np.uint8]], cell: av.VideoFrame, col: int, row: 
 
 def render_tiles(title: TitleSpec, thumbs: ThumbnailSpec) -> list[bytes]:
     """Every tile image of ``title`` as JPEG bytes (the last tile's spare cells are black)."""
-    picture = SyntheticPicture(*title.source_size)
+    picture = title_picture(title)
     frames = thumbnail_frames(title, thumbs)
     width, height = thumbs.width * thumbs.columns, thumbs.height * thumbs.rows
     tiles = []

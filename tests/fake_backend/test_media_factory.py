@@ -223,6 +223,7 @@ def test_rendition_lookup(title: EncodedTitle) -> None:
         ({"rungs": (TEST_LADDER[0], TEST_LADDER[0])}, "rungs"),
         ({"fps": 7}, "video_timescale"),
         ({"audio_channels": 6}, "audio"),
+        ({"picture": "noise"}, "picture"),
     ],
 )
 def test_bad_title_specs_raise_a_typed_error(kwargs: dict[str, object], field: str) -> None:

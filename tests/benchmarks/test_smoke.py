@@ -28,7 +28,7 @@ AREAS = sorted(
 
 
 def test_every_benchmark_module_is_an_area() -> None:
-    assert {"abr", "backend", "drm", "manifest", "nrdp", "packager"} <= set(AREAS)
+    assert {"abr", "backend", "cluster", "drm", "manifest", "nrdp", "packager"} <= set(AREAS)
 
 
 @pytest.mark.slow

@@ -80,6 +80,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="serve every site over HTTPS with a self-signed certificate kept in the data dir "
         "(tls/cert.pem; clients trust it as their CA file; path in endpoints.json tls_cert)",
     )
+    s.add_argument(
+        "--cors-origin",
+        action="append",
+        default=[],
+        metavar="ORIGIN",
+        help="let a browser page from ORIGIN (e.g. http://127.0.0.1:8000; '*' = any) call every "
+        "JSON endpoint, the license service and the OCAs (repeatable; none by default)",
+    )
     s.add_argument("--reset", action="store_true", help="wipe the data dir's state first")
     s.add_argument("--json", action="store_true", help="print endpoints as JSON only")
     return p
@@ -114,7 +122,9 @@ async def _serve(args: argparse.Namespace) -> int:
         reset=args.reset,
         materializer=_materializer(args),
         tls=args.tls,
-        config=BackendConfig(oca_require_token=not args.open_ocas),
+        config=BackendConfig(
+            oca_require_token=not args.open_ocas, cors_origins=tuple(args.cors_origin)
+        ),
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

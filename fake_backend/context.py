@@ -39,6 +39,9 @@ class BackendConfig:
     oca_token_leeway_s: float = 30.0
     """OCAs take a playback token this long past its expiry (clock skew between hosts, a
     request in flight as it expires); the license server takes none."""
+    cors_origins: tuple[str, ...] = ()
+    """Origins a browser page may call the gateway, license service and OCAs from
+    (``serve --cors-origin``; ``*`` = any); empty keeps each app's default."""
 
 
 @dataclass(frozen=True)

@@ -101,6 +101,8 @@ class EmbeddedBackend:
         catalog: str = "demo",
         ocas: int = 3,
         on_package: Callable[[str, float], None] | None = None,
+        host: str = "127.0.0.1",
+        config: BackendConfig | None = None,
     ) -> None:
         materializer: Any = PackagerMaterializer()
         if on_package is not None:
@@ -110,7 +112,9 @@ class EmbeddedBackend:
             ocas=ocas,
             catalog=catalog_titles(catalog),
             materializer=materializer,
-            config=BackendConfig(oca_require_token=True),  # as a real CDN: no token, no bytes
+            # as a real CDN: no token, no bytes
+            config=config or BackendConfig(oca_require_token=True),
+            host=host,
         )
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(

@@ -109,6 +109,13 @@ def build_parser() -> argparse.ArgumentParser:
     play.add_argument("--max-rung", type=int, metavar="N", help="cap the video rung")
     play.add_argument("--trace", type=Path, metavar="FILE", help="throughput trace for the OCAs")
     play.add_argument("--trace-format", choices=("kbps", "cooked", "mahimahi"))
+    play.add_argument(
+        "--netem",
+        type=Path,
+        metavar="TRACE",
+        help="play in a network namespace behind a tc-shaped link following TRACE (root)",
+    )
+    play.add_argument("--rtt", type=float, default=0.0, metavar="MS", help="--netem link RTT")
     play.add_argument("--timeout", type=float, default=900.0, metavar="S")
     play.add_argument("--report", type=Path, metavar="OUT.json")
     play.add_argument("--junit", type=Path, metavar="OUT.xml")
@@ -147,7 +154,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 @contextlib.contextmanager
-def _backend(args: argparse.Namespace, err: Console) -> Iterator[BackendInfo]:
+def _backend(
+    args: argparse.Namespace, err: Console, host: str = "127.0.0.1"
+) -> Iterator[BackendInfo]:
     """A running backend's description; starts the embedded one when none is given."""
     if args.backend or args.endpoints:
         info = read_endpoints(args.endpoints) if args.endpoints else BackendInfo(args.backend)
@@ -172,7 +181,7 @@ def _backend(args: argparse.Namespace, err: Console) -> Iterator[BackendInfo]:
     t0 = time.monotonic()
     with PackagingProgress(err, pending if not args.quiet else []) as pack:
         embedded = EmbeddedBackend(
-            data_dir, catalog=args.catalog, ocas=args.ocas, on_package=pack.on_title
+            data_dir, catalog=args.catalog, ocas=args.ocas, on_package=pack.on_title, host=host
         )
         try:
             info = embedded.start()
@@ -429,6 +438,25 @@ def _check_load_args(args: argparse.Namespace) -> None:
         raise UsageError("--accounts balanced needs the embedded backend (its cell allocation)")
 
 
+# ---------------------------------------------------------------------- netem
+
+
+def _run_netem(args: argparse.Namespace, runner: Any, out: Console, err: Console) -> int:
+    """``play --netem``: the link first (the embedded backend binds to its host side),
+    then the player on a thread inside the link's namespace."""
+    from apps.headless.netem.run import netem_run
+
+    if args.backend or args.endpoints:
+        raise UsageError("--netem needs the embedded backend (it binds to the emulated link)")
+    if args.rtt < 0:
+        raise UsageError("--rtt must be >= 0")
+    with (
+        netem_run(args.netem, args.rtt, args.trace_format) as net,
+        _backend(args, err, host=net.host_ip) as info,
+    ):
+        return int(net.run(lambda: runner(args, info, out, err)))
+
+
 # ---------------------------------------------------------------------- main
 
 
@@ -453,6 +481,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             if not args.target.exists():
                 raise UsageError(f"no such scenario file or directory: {args.target}")
         runner = {"play": _play, "scenario": _scenarios, "load": _load}[args.command]
+        if getattr(args, "netem", None) is not None:
+            return _run_netem(args, runner, out, err)
         with _backend(args, err) as info:
             return asyncio.run(runner(args, info, out, err))
     except ScenarioFormatError as exc:

@@ -11,12 +11,13 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from fake_backend.catalog import CatalogTitle
 from fake_backend.context import BackendConfig
 from fake_backend.experiments.allocation import allocate
 from fake_backend.packager import PackagerMaterializer, catalog_titles
@@ -98,7 +99,7 @@ class EmbeddedBackend:
         self,
         data_dir: Path,
         *,
-        catalog: str = "demo",
+        catalog: str | Sequence[CatalogTitle] = "demo",
         ocas: int = 3,
         on_package: Callable[[str, float], None] | None = None,
         host: str = "127.0.0.1",
@@ -110,7 +111,7 @@ class EmbeddedBackend:
         self.backend = Backend(
             data_dir,
             ocas=ocas,
-            catalog=catalog_titles(catalog),
+            catalog=catalog_titles(catalog) if isinstance(catalog, str) else list(catalog),
             materializer=materializer,
             # as a real CDN: no token, no bytes
             config=config or BackendConfig(oca_require_token=True),

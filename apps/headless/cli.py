@@ -147,7 +147,27 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ld.add_argument("--report", type=Path, metavar="OUT.json")
     _backend_flags(ld)
+    _contest_parser(sub)
     return p
+
+
+def _contest_parser(sub: Any) -> None:
+    ct = sub.add_parser("contest", help="ABR contest over emulated links (root; docs/contest.md)")
+    ct.add_argument("--traces", type=Path, nargs="+", required=True, metavar="DIR")
+    ct.add_argument("--title", default="t-dragon", help="demo-catalog title (default t-dragon)")
+    ct.add_argument(
+        "--players",
+        default="nrdp:horizon,nrdp:bola-e,nrdp:robustmpc,shaka,dashjs",
+        help="comma list of nrdp:<abr>, shaka, dashjs",
+    )
+    ct.add_argument("--rtt", type=float, default=40.0, metavar="MS")
+    ct.add_argument("--limit", type=int, metavar="N", help="first N traces of each DIR")
+    ct.add_argument("--trace-format", choices=("kbps", "cooked", "mahimahi"))
+    ct.add_argument("--data-dir", type=Path, default=Path(".nrdp-contest"))
+    ct.add_argument("--timeout", type=float, default=180.0, metavar="S", help="per session")
+    ct.add_argument("--report", type=Path, metavar="OUT.json")
+    ct.add_argument("--plot", type=Path, metavar="OUT.png")
+    ct.add_argument("--quiet", action="store_true")
 
 
 # ---------------------------------------------------------------------- backend
@@ -480,6 +500,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 load_scenario(f)
             if not args.target.exists():
                 raise UsageError(f"no such scenario file or directory: {args.target}")
+        if args.command == "contest":
+            from apps.headless.contest.cli import run_contest_command
+
+            return run_contest_command(args, out, err)
         runner = {"play": _play, "scenario": _scenarios, "load": _load}[args.command]
         if getattr(args, "netem", None) is not None:
             return _run_netem(args, runner, out, err)

@@ -16,7 +16,7 @@ from apps.headless.backend import BackendInfo, EmbeddedBackend, UsageError
 from apps.headless.contest.browser import PAGE_ORIGIN, BrowserPlayer, browser_missing
 from apps.headless.contest.metrics import browser_row, nrdp_row, set_means
 from apps.headless.contest.playapi import page_playback
-from apps.headless.contest.title import TitleLadder, read_title, simulate
+from apps.headless.contest.title import TitleLadder, read_title, simulate, without_audio
 from apps.headless.faults import load_trace
 from apps.headless.netem.link import EmulatedLink, LinkSpec, open_link
 from apps.headless.netem.run import NetemRun
@@ -138,6 +138,10 @@ class Contest:
         if player.startswith("nrdp:"):
             sim = simulate(player[5:], trace, self.ladder, self.opts.rtt_ms)
             row["sim"] = sim
+            shared = without_audio(trace, self.ladder.audio_kbps)
+            row["sim_audio_qoe_lin"] = simulate(player[5:], shared, self.ladder, self.opts.rtt_ms)[
+                "qoe_lin"
+            ]
             row["sim_qoe_lin"] = sim["qoe_lin"]
             if row.get("qoe_lin") is not None:
                 row["sim_gap"] = round(row["qoe_lin"] - sim["qoe_lin"], 4)

@@ -4,7 +4,7 @@ the simulator's prediction of our algorithms on the same trace and ladder."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +16,7 @@ from abr.sim.video import Video
 from abr.types import Ladder
 from manifest import parse_mpd
 
-__all__ = ["TitleLadder", "read_title", "simulate"]
+__all__ = ["TitleLadder", "read_title", "simulate", "without_audio"]
 
 _SEG = re.compile(r"seg-(\d+)\.m4s")
 
@@ -31,6 +31,8 @@ class TitleLadder:
     segment_s: float
     sizes: tuple[tuple[int, ...], ...]
     """``sizes[rung][segment]`` in bytes, from the origin's files."""
+    audio_kbps: float = 0.0
+    """The (first) audio rendition's bandwidth: what real players also fetch over the link."""
 
     @property
     def bandwidth_of(self) -> dict[str, float]:
@@ -56,13 +58,27 @@ def read_title(title_dir: Path) -> TitleLadder:
         sizes.append(tuple(size for _, size in files))
     n = min(len(s) for s in sizes)
     duration = float(mpd.media_presentation_duration or 0.0)
+    audio = [
+        (r.bandwidth or 0) / 1000.0
+        for a in mpd.periods[0].adaptation_sets
+        if a.content_type == "audio"
+        for r in a.representations
+    ]
     return TitleLadder(
         title_dir.name,
         ids,
         tuple((r.bandwidth or 0) / 1000.0 for r in reps),
         duration / n if n else 0.0,
         tuple(s[:n] for s in sizes),
+        audio[0] if audio else 0.0,
     )
+
+
+def without_audio(trace: Trace, audio_kbps: float) -> Trace:
+    """The trace with the audio track's share taken out (never below 5 %): the simulator
+    has no audio track, a real player shares the link with it."""
+    kbps = tuple(max(k - audio_kbps, 0.05 * k) for k in trace.kbps)
+    return replace(trace, kbps=kbps, name=f"{trace.name}-audio")
 
 
 def simulate(algorithm: str, trace: Trace, title: TitleLadder, rtt_ms: float) -> dict[str, Any]:

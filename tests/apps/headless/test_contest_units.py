@@ -125,3 +125,10 @@ def test_browser_skip_names_the_missing_library(
     monkeypatch.setenv("NRDP_WEB_PLAYERS", str(tmp_path))
     why = browser_missing("dashjs")
     assert why is not None and ("dash.all.min.js" in why or "playwright" in why)
+
+
+def test_without_audio_takes_the_audio_share_out() -> None:
+    from apps.headless.contest.title import without_audio
+
+    t = without_audio(parse_trace("0 1000\n1 100\n", "x"), 134.0)
+    assert t.kbps == (866.0, 5.0) and t.times_s == (0.0, 1.0)

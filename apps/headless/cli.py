@@ -163,6 +163,7 @@ def _contest_parser(sub: Any) -> None:
     ct.add_argument("--rtt", type=float, default=40.0, metavar="MS")
     ct.add_argument("--limit", type=int, metavar="N", help="first N traces of each DIR")
     ct.add_argument("--trace-format", choices=("kbps", "cooked", "mahimahi"))
+    ct.add_argument("--catalog", choices=("demo", "tiny"), default="demo")
     ct.add_argument("--data-dir", type=Path, default=Path(".nrdp-contest"))
     ct.add_argument("--timeout", type=float, default=180.0, metavar="S", help="per session")
     ct.add_argument("--report", type=Path, metavar="OUT.json")

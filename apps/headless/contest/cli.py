@@ -64,6 +64,7 @@ def run_contest_command(args: argparse.Namespace, out: Console, err: Console) ->
         args.trace_format,
         args.data_dir,
         args.timeout,
+        catalog=args.catalog,
     )
 
     def progress(row: dict[str, Any]) -> None:

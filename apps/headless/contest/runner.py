@@ -45,6 +45,8 @@ class ContestOptions:
     timeout_s: float = 180.0
     pause_s: float = 1.0
     """Unshaped idle between sessions (queues drain, connections close)."""
+    catalog: str = "demo"
+    """The packaged catalog the title comes from (``tiny`` for quick checks)."""
 
 
 def parse_players(spec: str) -> tuple[str, ...]:
@@ -159,9 +161,9 @@ def _skipped(players: Sequence[str]) -> dict[str, str]:
 def run_contest(
     opts: ContestOptions, progress: Callable[[dict[str, Any]], None] = lambda r: None
 ) -> dict[str, Any]:
-    rows_of = [t for t in catalog_titles("demo") if t.id == opts.title]
+    rows_of = [t for t in catalog_titles(opts.catalog) if t.id == opts.title]
     if not rows_of:
-        raise UsageError(f"--title {opts.title}: not in the demo catalog")
+        raise UsageError(f"--title {opts.title}: not in the {opts.catalog} catalog")
     traces = trace_files(opts.trace_dirs, opts.limit)
     skipped = _skipped(opts.players)
     players = [p for p in opts.players if p not in skipped]

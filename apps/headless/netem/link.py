@@ -27,7 +27,7 @@ from typing import Any
 from apps.headless.netem.errors import NetemUnavailable
 from apps.headless.netem.relay import DelayRelay, open_tun
 from apps.headless.netem.schedule import MIN_KBPS, burst_bytes, queue_limit_bytes
-from apps.headless.netem.stale import PREFIX, clean_stale
+from apps.headless.netem.stale import PREFIX, clean_stale, device_name
 from apps.headless.netem.sysnet import check_privilege, has_netem, run, try_run
 
 __all__ = ["EmulatedLink", "LinkSpec", "open_link"]
@@ -60,8 +60,8 @@ class EmulatedLink:
         self.spec = spec
         self.kind = kind
         self.netns = f"{PREFIX}{pid}-{serial}"
-        self.host_dev = f"nrh{pid}-{serial}"[:15]
-        self.player_dev = f"nrp{pid}-{serial}"[:15]
+        self.host_dev = device_name("nrh", self.netns)
+        self.player_dev = device_name("nrp", self.netns)
         self.subnet = _free_subnet()
         self.host_ip = f"10.77.{self.subnet}.1"
         self.player_ip = f"10.77.{self.subnet}.2"

@@ -12,11 +12,17 @@ import re
 
 from apps.headless.netem.sysnet import try_run
 
-__all__ = ["PREFIX", "clean_stale", "namespaces"]
+__all__ = ["PREFIX", "clean_stale", "device_name", "namespaces"]
 
 PREFIX = "nrdpnet-"
 _NAME = re.compile(rf"{PREFIX}(?:probe-)?(\d+)-?\d*")
 NETNS_DIR = "/var/run/netns"
+
+
+def device_name(kind: str, netns: str) -> str:
+    """A link device's name from its namespace's (``nrh``: host end, ``nrp``: player end),
+    within the kernel's 15 characters."""
+    return (kind + netns.removeprefix(PREFIX))[:15]
 
 
 def namespaces() -> list[str]:
@@ -44,5 +50,7 @@ def clean_stale() -> list[str]:
         m = _NAME.fullmatch(name)
         if m and int(m.group(1)) != os.getpid() and not _alive(int(m.group(1))):
             try_run(["ip", "netns", "del", name])
+            # the kernel tears a namespace down asynchronously: delete the host end now
+            try_run(["ip", "link", "del", device_name("nrh", name)])
             removed.append(name)
     return removed

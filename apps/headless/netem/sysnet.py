@@ -10,7 +10,7 @@ from functools import cache
 
 from apps.headless.netem.errors import NetemUnavailable
 
-__all__ = ["check_privilege", "has_netem", "run", "try_run"]
+__all__ = ["check_privilege", "has_netem", "run", "try_run", "unavailable_reason"]
 
 CAP_NET_ADMIN = 12
 
@@ -71,3 +71,12 @@ def has_netem() -> bool:
         )
     finally:
         try_run(["ip", "netns", "del", name])
+
+
+def unavailable_reason() -> str:
+    """Why network emulation cannot run here ("" when it can): for skips and messages."""
+    try:
+        check_privilege(need_tun=True)
+    except NetemUnavailable as exc:
+        return f"network emulation unavailable here: {exc}"
+    return ""

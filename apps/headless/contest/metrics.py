@@ -40,13 +40,20 @@ def browser_row(state: Mapping[str, Any], title_s: float) -> dict[str, Any]:
     for seg in state.get("segments", []):
         last[int(seg["number"])] = seg
     rates = [float(last[n]["bitrate_kbps"]) for n in sorted(last)]
-    stalls = state.get("stalls") or []
+    stalls = list(state.get("stalls") or [])
+    samples = state.get("buffer") or []
+    if state.get("stallOpen") is not None and samples:  # still stalled when it stopped
+        stalls.append([state["stallOpen"], max(0.0, samples[-1][0] - state["stallOpen"])])
     stall_s = sum(float(d) for _, d in stalls)
     row = _summary(rates, stall_s, len(stalls), title_s if state.get("ended") else 0.0)
     startup = state.get("startup")
     row["startup_s"] = round(float(startup), 3) if startup is not None else None
     row["ended"] = bool(state.get("ended"))
-    row["error"] = state.get("error")
+    row["error"] = state.get("error") or (
+        f"timed out at {samples[-1][2]:.1f} s of media"
+        if state.get("timed_out") and samples
+        else None
+    )
     row["timeline"] = {
         "bitrate": [[s["t"], s["bitrate_kbps"]] for s in state.get("segments", [])],
         "buffer": [[round(t, 2), round(b, 3)] for t, b, _ in state.get("buffer", [])],

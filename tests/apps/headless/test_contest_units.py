@@ -132,3 +132,18 @@ def test_without_audio_takes_the_audio_share_out() -> None:
 
     t = without_audio(parse_trace("0 1000\n1 100\n", "x"), 134.0)
     assert t.kbps == (866.0, 5.0) and t.times_s == (0.0, 1.0)
+
+
+def test_browser_row_counts_an_open_stall_and_flags_a_timeout() -> None:
+    state = {
+        "segments": [{"t": 0.3, "number": 1, "rep": "v240", "bitrate_kbps": 300.0}],
+        "stalls": [],
+        "stallOpen": 2.0,
+        "startup": 0.5,
+        "ended": False,
+        "timed_out": True,
+        "buffer": [[1.0, 1.0, 0.5], [12.0, 0.0, 2.0]],
+    }
+    row = browser_row(state, 4.0)
+    assert row["rebuffer_s"] == 10.0 and row["stall_count"] == 1
+    assert row["error"] == "timed out at 2.0 s of media"

@@ -23,16 +23,19 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from fake_backend.catalog import CatalogTitle
 from fake_backend.context import BackendConfig
 from fake_backend.experiments.allocation import allocate
 from fake_backend.packager import PackagerMaterializer, catalog_titles
 from fake_backend.runner import Backend
 
 __all__ = [
+    "BackendConfig",
     "BackendInfo",
     "DataDirInUse",
     "EmbeddedBackend",
     "add_embedded_flags",
+    "catalog_titles",
     "demo_title",
     "info_from_endpoints",
     "running_backend",
@@ -192,9 +195,11 @@ class EmbeddedBackend:
         self,
         data_dir: Path,
         *,
-        catalog: str = "demo",
+        catalog: str | Sequence[CatalogTitle] = "demo",
         ocas: int = 3,
         on_package: Callable[[str, float], None] | None = None,
+        host: str = "127.0.0.1",
+        config: BackendConfig | None = None,
         thread_name: str = "nrdp-embedded-backend",
         ready_first: Sequence[str] | None = None,
         on_background: Callable[[str, bool], None] | None = None,
@@ -208,9 +213,11 @@ class EmbeddedBackend:
         self.backend = Backend(
             data_dir,
             ocas=ocas,
-            catalog=catalog_titles(catalog),
+            catalog=catalog_titles(catalog) if isinstance(catalog, str) else list(catalog),
             materializer=materializer,
-            config=BackendConfig(oca_require_token=True),  # as a real CDN: no token, no bytes
+            # as a real CDN: no token, no bytes
+            config=config or BackendConfig(oca_require_token=True),
+            host=host,
             ready_first=ready_first,
             on_background=on_background,
         )

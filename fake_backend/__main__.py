@@ -102,6 +102,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="timeShiftBufferDepth (DVR window) of the live channels (default 30)",
     )
+    s.add_argument(
+        "--cors-origin",
+        action="append",
+        default=[],
+        metavar="ORIGIN",
+        help="let a browser page from ORIGIN (e.g. http://127.0.0.1:8000; '*' = any) call every "
+        "JSON endpoint, the license service and the OCAs (repeatable; none by default)",
+    )
     s.add_argument("--reset", action="store_true", help="wipe the data dir's state first")
     s.add_argument("--json", action="store_true", help="print endpoints as JSON only")
     return p
@@ -136,7 +144,9 @@ async def _serve(args: argparse.Namespace) -> int:
         reset=args.reset,
         materializer=_materializer(args),
         tls=args.tls,
-        config=BackendConfig(oca_require_token=not args.open_ocas),
+        config=BackendConfig(
+            oca_require_token=not args.open_ocas, cors_origins=tuple(args.cors_origin)
+        ),
         live=() if args.no_live else default_channels(args.live_segment, args.live_tsbd),
     )
     stop = asyncio.Event()

@@ -49,6 +49,9 @@ class BackendConfig:
     """Connection timeouts and caps, table sizes (fake_backend/limits.py)."""
     login_limits: LoginLimits = field(default_factory=LoginLimits)
     """Brute-force protection of login (fake_backend/limits.py)."""
+    cors_origins: tuple[str, ...] = ()
+    """Origins a browser page may call the gateway, license service and OCAs from
+    (``serve --cors-origin``; ``*`` = any); empty keeps each app's default."""
 
 
 @dataclass(frozen=True)

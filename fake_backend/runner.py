@@ -30,6 +30,7 @@ from fake_backend.catalog import CatalogTitle, catalog_titles, derive_keys
 from fake_backend.content import ContentStore, Materializer, SyntheticMaterializer
 from fake_backend.context import BackendConfig, Context
 from fake_backend.control import CONTROL_TOKEN_HEADER, ControlPlane
+from fake_backend.cors import CorsPolicy, install_cors
 from fake_backend.discovery.service import DiscoveryService
 from fake_backend.gateway.app import Gateway
 from fake_backend.gateway.breaker import CircuitBreaker
@@ -234,6 +235,9 @@ class Backend:
             base = self.port_base
             oca_ports = [base + 2 + i if base else 0 for i in range(self.ocas)]
             self.live.attach_ocas(self.fleet)
+            cors = CorsPolicy.of(self.config.cors_origins)
+            for node in self.fleet.nodes:
+                install_cors(node.app, cors)
             await self.fleet.start(oca_ports)
             self.steering = Steering(self.fleet, self.config.steering_ttl_s)
             self.chaos = Chaos(self.fleet, self.chaos_seed or 0, self.chaos_interval_s)
@@ -252,6 +256,7 @@ class Backend:
             ]
             self.gateway = Gateway(self.ctx, [ep for s in services for ep in s.endpoints()])
             gateway_holder.append(self.gateway)
+            install_cors(self.gateway.app, cors)
             self.gateway.app.router.add_routes(steering_routes(self.ctx, self.steering))
             self.control = ControlPlane(
                 self.ctx,

@@ -100,6 +100,7 @@ if TYPE_CHECKING:
     )
     from nrdp.hub import Subscription
     from nrdp.media.sinks import AudioFrame, HashSink, NullSink, Sink, VideoFrame
+    from nrdp.playback.play_api import PlaybackManifest
     from nrdp.player import Player
     from nrdp.scheduler.master import MasterClock
     from nrdp.scheduler.tracks import TrackInfo
@@ -184,6 +185,7 @@ _WHERE: dict[str, str] = {
     "DiscoveryClient": "nrdp.discovery.client",
     "MasterClock": "nrdp.scheduler.master",
     "Player": "nrdp.player",
+    "PlaybackManifest": "nrdp.playback.play_api",
     "PlayerState": "nrdp.state",
     "StatsSnapshot": "nrdp.stats",
     "Subscription": "nrdp.hub",
@@ -250,6 +252,7 @@ __all__ = [
     "OcaConfig",
     "OcaFailover",
     "PlaybackChannelConfig",
+    "PlaybackManifest",
     "Player",
     "PlayerConfig",
     "PlayerError",

@@ -19,6 +19,7 @@ from nrdp.clock import Clock, MonotonicClock
 from nrdp.config import DeviceConfig, PlayerConfig
 from nrdp.discovery.client import DiscoveryClient
 from nrdp.media.sinks import Sink
+from nrdp.playback.play_api import PlaybackManifest, fetch_playback_manifest
 from nrdp.player import Player
 from nrdp.telemetry import TelemetryReporter
 
@@ -69,6 +70,11 @@ class Device:
     async def login(self, email: str, password: str) -> Account:
         """Log the device in (control plane); keeps tokens and session key in memory only."""
         return await self.auth.login(self.discovery_channel, email, password)
+
+    async def playback_manifest(self, title_id: str) -> PlaybackManifest:
+        """The Play API's answer for ``title_id`` (MPD URL, OCAs, license URL, playback
+        token), for an app that hands playback to another player (a browser page in QA)."""
+        return await fetch_playback_manifest(self.playback, self.auth, title_id)
 
     def player(self, sink: Sink | None = None, config: PlayerConfig | None = None) -> Player:
         player = Player(self, sink, config if config is not None else PlayerConfig())

@@ -7,6 +7,7 @@ implementation.
 from abr.sim.qoe import SessionMetrics, metrics, qoe, qoe_hd, qoe_lin, qoe_log
 from abr.sim.simulator import PENSIEVE, SABRE, ChunkRecord, SessionLog, SimConfig, run
 from abr.sim.traces import FORMATS, Trace, parse_trace
+from abr.sim.video import Video, parse_video_json
 
 __all__ = [
     "FORMATS",
@@ -17,8 +18,10 @@ __all__ = [
     "SessionMetrics",
     "SimConfig",
     "Trace",
+    "Video",
     "metrics",
     "parse_trace",
+    "parse_video_json",
     "qoe",
     "qoe_hd",
     "qoe_lin",

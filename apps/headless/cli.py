@@ -110,6 +110,13 @@ def build_parser() -> argparse.ArgumentParser:
     add_play_flags(play)  # the play options' flags (apps/headless/options.py)
     play.add_argument("--trace", type=Path, metavar="FILE", help="throughput trace for the OCAs")
     play.add_argument("--trace-format", choices=("kbps", "cooked", "mahimahi"))
+    play.add_argument(
+        "--netem",
+        type=Path,
+        metavar="TRACE",
+        help="play in a network namespace behind a tc-shaped link following TRACE (root)",
+    )
+    play.add_argument("--rtt", type=float, default=0.0, metavar="MS", help="--netem link RTT")
     play.add_argument("--report", type=Path, metavar="OUT.json")
     play.add_argument("--junit", type=Path, metavar="OUT.xml")
     play.add_argument("--plot", type=Path, metavar="OUT.png")
@@ -143,14 +150,37 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ld.add_argument("--report", type=Path, metavar="OUT.json")
     _backend_flags(ld)
+    _contest_parser(sub)
     return p
+
+
+def _contest_parser(sub: Any) -> None:
+    ct = sub.add_parser("contest", help="ABR contest over emulated links (root; docs/contest.md)")
+    ct.add_argument("--traces", type=Path, nargs="+", required=True, metavar="DIR")
+    ct.add_argument("--title", default="t-dragon", help="demo-catalog title (default t-dragon)")
+    ct.add_argument(
+        "--players",
+        default="nrdp:horizon,nrdp:bola-e,nrdp:robustmpc,shaka,dashjs",
+        help="comma list of nrdp:<abr>, shaka, dashjs",
+    )
+    ct.add_argument("--rtt", type=float, default=40.0, metavar="MS")
+    ct.add_argument("--limit", type=int, metavar="N", help="first N traces of each DIR")
+    ct.add_argument("--trace-format", choices=("kbps", "cooked", "mahimahi"))
+    ct.add_argument("--catalog", choices=("demo", "tiny"), default="demo")
+    ct.add_argument("--data-dir", type=Path, default=Path(".nrdp-contest"))
+    ct.add_argument("--timeout", type=float, default=180.0, metavar="S", help="per session")
+    ct.add_argument("--report", type=Path, metavar="OUT.json")
+    ct.add_argument("--plot", type=Path, metavar="OUT.png")
+    ct.add_argument("--quiet", action="store_true")
 
 
 # ---------------------------------------------------------------------- backend
 
 
 @contextlib.contextmanager
-def _backend(args: argparse.Namespace, err: Console) -> Iterator[BackendInfo]:
+def _backend(
+    args: argparse.Namespace, err: Console, host: str = "127.0.0.1"
+) -> Iterator[BackendInfo]:
     """A running backend's description; starts the embedded one when none is given."""
     if args.backend or args.endpoints:
         info = read_endpoints(args.endpoints) if args.endpoints else BackendInfo(args.backend)
@@ -192,6 +222,7 @@ def _backend(args: argparse.Namespace, err: Console) -> Iterator[BackendInfo]:
             thread_name="headless-backend",  # load.py measures this thread's CPU
             ready_first=first,
             on_background=_background_reporter(err, len(later), quiet=args.quiet),
+            host=host,
         )
         try:
             info = embedded.start()
@@ -510,6 +541,25 @@ def _check_load_args(args: argparse.Namespace) -> None:
         raise UsageError("--accounts balanced needs the embedded backend (its cell allocation)")
 
 
+# ---------------------------------------------------------------------- netem
+
+
+def _run_netem(args: argparse.Namespace, runner: Any, out: Console, err: Console) -> int:
+    """``play --netem``: the link first (the embedded backend binds to its host side),
+    then the player on a thread inside the link's namespace."""
+    from apps.headless.netem.run import netem_run
+
+    if args.backend or args.endpoints:
+        raise UsageError("--netem needs the embedded backend (it binds to the emulated link)")
+    if args.rtt < 0:
+        raise UsageError("--rtt must be >= 0")
+    with (
+        netem_run(args.netem, args.rtt, args.trace_format) as net,
+        _backend(args, err, host=net.host_ip) as info,
+    ):
+        return int(net.run(lambda: runner(args, info, out, err)))
+
+
 # ---------------------------------------------------------------------- main
 
 
@@ -535,7 +585,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                 raise UsageError(f"no such scenario file or directory: {args.target}")
         if args.command == "play" and args.mpd:
             return asyncio.run(_play_mpd(args, out, err))
+        if args.command == "contest":
+            from apps.headless.contest.cli import run_contest_command
+
+            return run_contest_command(args, out, err)
         runner = {"play": _play, "scenario": _scenarios, "load": _load}[args.command]
+        if getattr(args, "netem", None) is not None:
+            return _run_netem(args, runner, out, err)
         with _backend(args, err) as info:
             return asyncio.run(runner(args, info, out, err))
     except ScenarioFormatError as exc:

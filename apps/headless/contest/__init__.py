@@ -1,0 +1,1 @@
+"""The ABR contest: nrdp, Shaka Player and dash.js over the same emulated links."""

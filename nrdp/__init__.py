@@ -107,6 +107,7 @@ if TYPE_CHECKING:
     from nrdp.state import PlayerState
     from nrdp.stats import StatsSnapshot
     from nrdp.text.cue import TextCue
+    from nrdp.thumbnails import Thumbnail
 
 _WHERE: dict[str, str] = {
     "AbrConfig": "nrdp.config",
@@ -188,6 +189,7 @@ _WHERE: dict[str, str] = {
     "StatsSnapshot": "nrdp.stats",
     "Subscription": "nrdp.hub",
     "TextCue": "nrdp.text.cue",
+    "Thumbnail": "nrdp.thumbnails",
     "TrackInfo": "nrdp.scheduler.tracks",
     "ClearKey": "nrdp.source",
     "DashSource": "nrdp.source",
@@ -273,6 +275,7 @@ __all__ = [
     "TelemetryChannelConfig",
     "TextCue",
     "ThroughputTooLow",
+    "Thumbnail",
     "Timeouts",
     "TrackChanged",
     "TrackInfo",

@@ -32,6 +32,7 @@ __all__ = [
     "pick_track",
     "tile_for",
     "tile_tracks",
+    "track_at",
 ]
 
 THUMBNAIL_TILE_SCHEME = "http://dashif.org/thumbnail_tile"
@@ -150,11 +151,12 @@ def tile_for(t: float, track: TileTrack) -> TileCell:
     )
 
 
-def _period_at(manifest: Manifest, t: float) -> Period | None:
-    for period in reversed(manifest.periods):
-        if t >= period.start_time - 1e-9:
-            return period
-    return manifest.periods[0] if manifest.periods else None
+def track_at(manifest: Manifest, t: float, max_size: tuple[int, int]) -> TileTrack | None:
+    """The thumbnail track of the Period that ``t`` falls in (see :func:`pick_track`)."""
+    period = next((p for p in reversed(manifest.periods) if t >= p.start_time - 1e-9), None)
+    if period is None:
+        period = manifest.periods[0] if manifest.periods else None
+    return None if period is None else pick_track(tile_tracks(period), *max_size)
 
 
 class ThumbnailSource:
@@ -179,14 +181,10 @@ class ThumbnailSource:
         self._images: OrderedDict[tuple[str, ByteRange | None], asyncio.Task[bytes]] = OrderedDict()
         self.fetches = 0
 
-    def track_at(self, t: float) -> TileTrack | None:
-        period = _period_at(self._manifest, t)
-        return None if period is None else pick_track(tile_tracks(period), *self._max)
-
     async def thumbnail_at(self, t: float) -> Thumbnail | None:
         """The thumbnail for ``t``, or ``None`` when its Period has no thumbnail track or
         no tile covers ``t``; a failed fetch raises the downloader's typed error."""
-        track = self.track_at(t)
+        track = track_at(self._manifest, t, self._max)
         if track is None:
             return None
         try:

@@ -5,6 +5,7 @@ the frame id of the thumbnail's time — and ``None`` for a title without thumbn
 from __future__ import annotations
 
 import io
+import shutil
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
@@ -22,12 +23,13 @@ from fake_backend.packager import EncodedTitle, package_title, read_frame_id, sp
 from fake_backend.packager.options import PackageOptions
 from fake_backend.packager.thumbnails import ThumbnailSpec
 from manifest import parse_mpd
+from mediacore.errors import Category, SdkError
 from nrdp.config import DeviceConfig, PlayerConfig
 from nrdp.device import Device
 from nrdp.media.sinks import NullSink
 from nrdp.source import DashSource
 from nrdp.testing import VirtualClock
-from nrdp.thumbnails import pick_track, tile_for, tile_tracks
+from nrdp.thumbnails import pick_track, tile_for, tile_tracks, track_at
 
 FPS = 10
 SPEC = replace(
@@ -99,6 +101,8 @@ def titles(tmp_path_factory: pytest.TempPathFactory, encoded_title: EncodedTitle
     opts = PackageOptions(thumbnails=thumbs)
     package_title(SPEC, root / "with", encoded=encoded_title, poster=False, options=opts)
     package_title(SPEC, root / "without", encoded=encoded_title, poster=False)
+    shutil.copytree(root / "with", root / "lost")
+    (root / "lost" / "thumbs" / "tile-2.jpg").unlink()
     return root
 
 
@@ -119,14 +123,20 @@ async def origin(titles: Path) -> AsyncIterator[SimpleNamespace]:
     await srv.close()
 
 
-async def _thumbnails(url: str, times: list[float]) -> list[nrdp.Thumbnail | None]:
+async def _thumbnails(url: str, times: list[float]) -> list[nrdp.Thumbnail | SdkError | None]:
     dev_cfg = DeviceConfig("nrdp-thumbs-0001", "http://127.0.0.1:9")
     async with Device(dev_cfg, clock=VirtualClock()) as dev:
         player = dev.player(sink=NullSink(), config=PlayerConfig(realtime=False))
         assert await player.thumbnail_at(1.0) is None  # nothing loaded
         try:
             await player.load(DashSource(url))
-            return [await player.thumbnail_at(t) for t in times]
+            got: list[nrdp.Thumbnail | SdkError | None] = []
+            for t in times:
+                try:
+                    got.append(await player.thumbnail_at(t))
+                except SdkError as err:
+                    got.append(err)
+            return got
         finally:
             await player.stop()
 
@@ -144,7 +154,7 @@ async def test_thumbnail_at_returns_the_cell_showing_the_frame_at_t(origin) -> N
     times = [0.2, 1.7, 0.6, 2.6, 3.9]
     got = await _thumbnails(mpd, times)
     assert all(isinstance(g, nrdp.Thumbnail) for g in got)
-    thumbs = [g for g in got if g is not None]
+    thumbs = [g for g in got if isinstance(g, nrdp.Thumbnail)]
     assert [t.rect for t in thumbs] == [
         (0, 0, 160, 90),
         (160, 90, 160, 90),
@@ -164,3 +174,26 @@ async def test_title_without_thumbnails_gives_none(origin) -> None:
     mpd = f"{origin.url}without/manifest.mpd"
     assert await _thumbnails(mpd, [0.5, 3.0]) == [None, None]
     assert not [p for p in origin.seen if p.endswith(".jpg")]
+
+
+async def test_a_tile_no_location_serves_is_a_typed_network_error(origin) -> None:
+    first, second = await _thumbnails(f"{origin.url}lost/manifest.mpd", [0.7, 2.6])
+    assert isinstance(first, nrdp.Thumbnail) and first.rect == (160, 0, 160, 90)
+    assert isinstance(second, SdkError) and second.category is Category.NETWORK
+
+
+def test_thumbnails_follow_the_period_at_t() -> None:
+    text = _mpd(_rep("t", 800, 180, "5x2"))
+    text = text.replace(
+        '<Period id="p0" start="PT0S">',
+        '<Period id="p0" start="PT0S" duration="PT5S"><AdaptationSet contentType="video" '
+        'mimeType="video/mp4"><Representation id="v" bandwidth="1" width="2" height="2">'
+        '<SegmentTemplate media="v-$Number$.m4s" duration="1"/></Representation>'
+        '</AdaptationSet></Period>\n  <Period id="p1" start="PT5S">',
+    )
+    m = parse_mpd(text.replace("PT25S", "PT30S").encode(), "http://cdn.test/x.mpd")
+    assert tile_tracks(m.periods[0]) == [] and track_at(m, 4.9, (480, 270)) is None
+    track = track_at(m, 8.5, (480, 270))
+    assert track is not None and track.rep.id == "t"
+    cell = tile_for(8.5, track)  # 3.5 s into Period 2
+    assert (cell.path, cell.rect, cell.start) == ("t/tile-1.jpg", (480, 0, 160, 90), 8.0)

@@ -108,6 +108,7 @@ if TYPE_CHECKING:
     from nrdp.state import PlayerState
     from nrdp.stats import StatsSnapshot
     from nrdp.text.cue import TextCue
+    from nrdp.thumbnails import Thumbnail
 
 _WHERE: dict[str, str] = {
     "AbrConfig": "nrdp.config",
@@ -190,6 +191,7 @@ _WHERE: dict[str, str] = {
     "StatsSnapshot": "nrdp.stats",
     "Subscription": "nrdp.hub",
     "TextCue": "nrdp.text.cue",
+    "Thumbnail": "nrdp.thumbnails",
     "TrackInfo": "nrdp.scheduler.tracks",
     "ClearKey": "nrdp.source",
     "DashSource": "nrdp.source",
@@ -276,6 +278,7 @@ __all__ = [
     "TelemetryChannelConfig",
     "TextCue",
     "ThroughputTooLow",
+    "Thumbnail",
     "Timeouts",
     "TrackChanged",
     "TrackInfo",

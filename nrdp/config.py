@@ -412,9 +412,19 @@ class PlayerConfig:
     decode: bool = True
     """``False`` never runs the decoder (load tests): frames are counted and timed from each
     segment's ``trun`` and presented on schedule, but the sink gets no frame."""
+    thumbnail_max_size: tuple[int, int] = (480, 270)
+    """``thumbnail_at`` picks the thumbnail track with the largest cells within this
+    ``(width, height)`` (the first track when none fits)."""
 
     def __post_init__(self) -> None:
         _typed("realtime", self.realtime, bool)
+        size = self.thumbnail_max_size
+        if not (
+            isinstance(size, tuple)
+            and len(size) == 2
+            and all(isinstance(v, int) and v > 0 for v in size)
+        ):
+            raise ConfigError("must be (width, height) > 0", field="thumbnail_max_size")
         _typed("decode", self.decode, bool)
         _typed("telemetry", self.telemetry, bool)
         _typed("bookmarks", self.bookmarks, bool)

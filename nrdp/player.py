@@ -48,6 +48,7 @@ from nrdp.stats import StatsCollector, StatsSnapshot
 from nrdp.telemetry import SessionTelemetry
 from nrdp.text.cue import TextCue
 from nrdp.text.presenter import TextPresenter
+from nrdp.thumbnails import Thumbnail, ThumbnailSource
 
 if TYPE_CHECKING:
     from nrdp.device import Device
@@ -82,6 +83,7 @@ class Player:
         self._text: TextPresenter | None = None
         self._steering: SteeringClient | None = None
         self._master: MasterClock | None = None
+        self._thumbs: ThumbnailSource | None = None
 
     # ------------------------------------------------------------------ events
 
@@ -158,6 +160,12 @@ class Player:
             self._load_error = err
             self._fail(err)
             raise
+        self._thumbs = ThumbnailSource(
+            opened.manifest,
+            opened.downloader,
+            opened.locate(),
+            max_size=self.config.thumbnail_max_size,
+        )
         engine.state = self._idle
         engine.need_keys = opened.need_keys
         engine.set_master_clock(self._master)
@@ -345,6 +353,9 @@ class Player:
         if text is not None:
             await text.close()
         self._catalog, self._audio_id = TrackCatalog(), None
+        thumbs, self._thumbs = self._thumbs, None
+        if thumbs is not None:
+            thumbs.close()
         if engine is None:
             return
         if engine.state.can(PlayerEvent.STOP):
@@ -375,6 +386,14 @@ class Player:
     async def close(self) -> None:
         await self.stop()
         self._hub.close()
+
+    async def thumbnail_at(self, t: float) -> Thumbnail | None:
+        """The seek-bar preview for presentation time ``t`` (seconds): the DASH-IF
+        thumbnail tile image of the Period at ``t`` and the cell's rectangle in it.
+        ``None`` before ``load`` or when the title has no thumbnails; a tile that cannot be
+        fetched from any location raises the downloader's typed error."""
+        thumbs = self._thumbs
+        return None if thumbs is None else await thumbs.thumbnail_at(float(t))
 
     # ------------------------------------------------------------------ tracks
 

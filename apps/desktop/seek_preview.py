@@ -1,7 +1,8 @@
 """Seek-bar thumbnails: a small adapter over the SDK's ``Player.thumbnail_at`` and the widget.
 
-``player.thumbnail_at(t)`` (where the SDK has it) returns the image bytes of a thumbnail
-tile sheet and the rectangle of the tile for ``t``. :func:`thumbnail_of` calls it and
+``player.thumbnail_at(t)`` (``nrdp.Player``'s is async and answers an ``nrdp.Thumbnail``)
+returns the image bytes of a thumbnail tile sheet and the rectangle of the tile for ``t``
+(older or other players: a ``(bytes, rect)`` pair). :func:`thumbnail_of` calls it and
 tolerates everything short of a thumbnail (no such method, a title without thumbnails, an
 SDK error): the answer is then ``None`` and the preview shows nothing.
 :class:`SeekPreview` takes ``(bytes, rect)``, cuts the tile out and shows it with the time.
@@ -53,7 +54,11 @@ async def thumbnail_of(player: Any, t: float) -> Thumbnail | None:
         return None
     if got is None:
         return None
-    if isinstance(got, tuple) and len(got) == 2:
+    data: Any
+    rect: Any
+    if isinstance(got, nrdp.Thumbnail):
+        data, rect = got.data, got.rect
+    elif isinstance(got, tuple) and len(got) == 2:
         data, rect = got
     else:
         data = getattr(got, "data", getattr(got, "image", None))

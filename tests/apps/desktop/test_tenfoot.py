@@ -324,6 +324,12 @@ async def test_thumbnail_adapter_tolerates_sdks_without_thumbnails():
     assert await thumbnail_of(Sync(), 12.0) == (png, (160, 0, 160, 90))
     assert await thumbnail_of(Async(), 1.0) == (png, (0, 0, 160, 90))
     assert await thumbnail_of(Failing(), 1.0) is None
+
+    class Sdk:  # nrdp.Player's: async, an nrdp.Thumbnail
+        async def thumbnail_at(self, t):
+            return nrdp.Thumbnail(png, "image/png", (160, 0, 160, 90), start=10.0, duration=1.0)
+
+    assert await thumbnail_of(Sdk(), 10.5) == (png, (160, 0, 160, 90))
     assert as_rect((1, 2, 0, 4)) is None and as_rect("abcd") is None
 
 

@@ -81,7 +81,7 @@ async def play(
 ) -> tuple[PlayerState, HashSink, list[object], int, SdkError | None, float]:
     clock = VirtualClock()
     sink, events = HashSink(), []
-    async with Device(DeviceConfig("nrdp-open-source-0001", "http://127.0.0.1:9"), clock=clock) as dev:
+    async with Device(DeviceConfig("nrdp-open-src-0001", "http://127.0.0.1:9"), clock=clock) as dev:
         player = dev.player(sink=sink, config=PlayerConfig(realtime=realtime))
         player.on_event(events.append)
         try:
@@ -171,7 +171,7 @@ async def test_two_periods_play_back_to_back_with_new_ladder_and_offset(content,
 
 async def test_start_and_seek_across_periods(content, origin) -> None:
     clock, sink = VirtualClock(), HashSink()
-    async with Device(DeviceConfig("nrdp-open-source-0003", "http://127.0.0.1:9"), clock=clock) as dev:
+    async with Device(DeviceConfig("nrdp-open-src-0003", "http://127.0.0.1:9"), clock=clock) as dev:
         player = dev.player(sink=sink, config=PlayerConfig(realtime=False, autoplay=False))
         p2 = content.a.frames / FPS
         await player.load(DashSource(f"{origin}two.mpd"), start=p2 + 0.5)  # inside Period 2
@@ -239,7 +239,7 @@ async def test_clearkey_keys_decrypt_ffmpeg_cenc(content, origin) -> None:
 async def test_bad_sources_fail_typed(origin, path, drm, expected) -> None:
     source = DashSource(f"{origin}{path}", drm=drm)
     clock = VirtualClock()
-    async with Device(DeviceConfig("nrdp-open-source-0002", "http://127.0.0.1:9"), clock=clock) as dev:
+    async with Device(DeviceConfig("nrdp-open-src-0002", "http://127.0.0.1:9"), clock=clock) as dev:
         player = dev.player(sink=HashSink(), config=PlayerConfig(realtime=False))
         try:
             await player.load(source)

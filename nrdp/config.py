@@ -221,7 +221,7 @@ class BufferConfig:
     ``max_ahead`` is the hard cap no request may cross.
     """
 
-    start: float = 2.0
+    start: float = 4.0
     rebuffer: float = 4.0
     target: float = 30.0
     paused_target: float | None = None

@@ -14,7 +14,11 @@ Rules, per track that has no download in flight and has not reached its end:
    (``target``, or ``paused_target`` while paused) is full.
 3. A request never reaches further than ``max_ahead`` past the playhead, unless the
    segment holds the playhead itself (so one long segment cannot deadlock playback).
-4. Eligible tracks are served lowest buffer first (ties: video, audio, text), which keeps
+4. Lock-step: an audio or video track already a whole segment ahead of the least-buffered
+   of them waits (it is reported in :attr:`Plan.waiting`). On a link barely above the media
+   rate, audio's small segments would otherwise race ahead and take the bandwidth the next
+   video segment needs (measured on a shaped link: docs/contest.md).
+5. Eligible tracks are served lowest buffer first (ties: video, audio, text), which keeps
    audio and video balanced; at most ``max_requests`` requests are returned.
 
 The planner does not depend on the manifest package's classes: any object with
@@ -94,6 +98,8 @@ class Plan:
     requests: tuple[SegmentRequest, ...] = ()
     ended: tuple[TrackKind, ...] = ()
     full: tuple[TrackKind, ...] = ()
+    waiting: tuple[TrackKind, ...] = ()
+    """Tracks held back by the lock-step rule (not full: they fetch again soon)."""
 
     @property
     def idle(self) -> bool:
@@ -136,6 +142,8 @@ def plan(
     candidates: list[tuple[float, int, SegmentRequest]] = []
     ended: list[TrackKind] = []
     full: list[TrackKind] = []
+    waiting: list[TrackKind] = []
+    laggard = _least_buffered(tracks, position)
     for cursor in tracks:
         if cursor.in_flight or cursor.buffer.end_of_stream:
             continue
@@ -149,6 +157,9 @@ def plan(
         if ahead >= goal or (reach > config.max_ahead and not holds_playhead):
             full.append(cursor.kind)
             continue
+        if laggard is not None and cursor.kind in _LOCK_STEP and ahead - laggard >= ref.duration:
+            waiting.append(cursor.kind)
+            continue
         deadline = None if paused else now + max(0.0, ref.start - position)
         request = SegmentRequest(cursor.kind, ref.number, ref.start, ref.duration, ahead, deadline)
         candidates.append((ahead, _KIND_ORDER[cursor.kind], request))
@@ -157,4 +168,19 @@ def plan(
         requests=tuple(c[2] for c in candidates[:max_requests]),
         ended=tuple(ended),
         full=tuple(full),
+        waiting=tuple(waiting),
     )
+
+
+_LOCK_STEP = (TrackKind.VIDEO, TrackKind.AUDIO)
+
+
+def _least_buffered(tracks: Sequence[TrackCursor], position: float) -> float | None:
+    """Seconds ahead of the least-buffered audio/video track still fetching (None when
+    fewer than two such tracks are, so a lone track is never held back)."""
+    levels = [
+        c.buffer.ahead(position)
+        for c in tracks
+        if c.kind in _LOCK_STEP and not c.buffer.end_of_stream
+    ]
+    return min(levels) if len(levels) > 1 else None

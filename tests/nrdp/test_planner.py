@@ -68,9 +68,30 @@ def test_start_fetches_the_segment_at_the_playhead_lowest_buffer_first() -> None
     assert [(r.kind, r.number) for r in p.requests] == [(V, 1)]
     assert p.requests[0].deadline == 100.0
     both = plan(tracks, position=0.0, config=CFG, paused=False, now=100.0, max_requests=3)
+    # audio is a whole segment ahead of video: lock-step holds it until video catches up
+    assert [(r.kind, r.number) for r in both.requests] == [(V, 1)]
+    assert both.waiting == (A,)
+    video.append(0.0, 2.0)  # video is no longer a whole segment behind
+    both = plan(tracks, position=0.0, config=CFG, paused=False, now=100.0, max_requests=3)
     assert [(r.kind, r.number) for r in both.requests] == [(V, 1), (A, 2)]
     assert both.requests[1].deadline == 104.0
     assert both.requests[1].buffered_ahead == 4.0
+
+
+def test_lock_step_never_holds_a_lone_track_or_text() -> None:
+    audio, text = TrackBuffer(A), TrackBuffer(T)
+    audio.append(0.0, 8.0)
+    text.append(0.0, 8.0)
+    lone = plan(
+        [TrackCursor(A, uniform(10), audio, 3)], position=0.0, config=CFG, paused=False, now=0.0
+    )
+    assert [(r.kind, r.number) for r in lone.requests] == [(A, 3)] and lone.waiting == ()
+    video = TrackBuffer(V)
+    video.mark_end_of_stream()  # a finished track is no laggard
+    tracks = [TrackCursor(V, uniform(10), video), TrackCursor(A, uniform(10), audio, 3)]
+    tracks.append(TrackCursor(T, uniform(10), text, 3))
+    p = plan(tracks, position=0.0, config=CFG, paused=False, now=0.0, max_requests=3)
+    assert {r.kind for r in p.requests} == {A, T} and p.waiting == ()
 
 
 def test_ties_prefer_video_then_audio_then_text() -> None:

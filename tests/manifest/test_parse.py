@@ -530,3 +530,53 @@ def manifest_parse() -> Any:
     import manifest.parse
 
     return manifest.parse
+
+
+# ------------------------------------------------------- repeated Periods cut before lxml
+def _pretty_set(template_attrs: str) -> str:
+    return _VIDEO_SET.replace("><", ">\n  <").replace(
+        'duration="20" media="$Rep', f'duration="20" {template_attrs} media="$Rep'
+    )
+
+
+def test_repeated_periods_are_cut_before_the_tree_is_built(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Repeated Period bodies never reach lxml; the model, the templates that differ and
+    the line of every later warning are what the full parse gives."""
+    import manifest._spans
+
+    periods = "\n".join(
+        f'<Period id="p{i}" duration="PT10S">\n<BaseURL>p{i}/</BaseURL>\n'
+        + _pretty_set(f'startNumber="{i * 5 + 1}"' if i % 2 else "")
+        + "\n</Period>"
+        for i in range(8)
+    )
+    periods += (
+        '\n<Period id="last" duration="PT10S">\n<AdaptationSet>\n'
+        '<Representation id="w" bandwidth="w"/>\n</AdaptationSet>\n</Period>'
+    )
+    data = _doc(periods, 'type="static" mediaPresentationDuration="PT90S"')
+    cut = manifest._spans.strip_repeats(data, 64, 8)
+    assert cut is not None and cut.stripped == frozenset(range(1, 8))
+    assert cut.data.count(b"\n") == data.count(b"\n") and len(cut.data) < len(data) // 2
+    fast, full = _parse_both(data, monkeypatch)
+    assert fast == full and fast.parse_warnings == full.parse_warnings
+    (w,) = fast.parse_warnings
+    assert w.line == data[: data.index(b'id="w"')].count(b"\n") + 1
+    v1 = fast.periods[5].adaptation_sets[0].representations[0]
+    assert v1.segment_at(51.0).url == "https://cdn.example/p5/v1/26.m4s"
+
+
+def test_a_cut_document_that_fails_reports_what_the_original_does(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    periods = "".join(f'<Period id="p{i}" duration="PT10S">{_VIDEO_SET}</Period>' for i in range(6))
+    broken = _doc(periods + "<Period><Oops></Period>")
+    errors = []
+    for memo in (True, False):
+        monkeypatch.setattr(manifest_parse(), "_MEMO", memo)
+        with pytest.raises(ManifestError) as info:
+            parse_mpd(broken, "")
+        errors.append(info.value)
+    assert str(errors[0]) == str(errors[1]) and type(errors[0]) is type(errors[1])

@@ -142,8 +142,10 @@ def strip_repeats(data: bytes, max_distinct: int, max_misses: int) -> StrippedDo
     ``max_distinct``/``max_misses`` mirror the memo's limits: keys it would not remember
     are not cut.
     """
+    if b"SegmentTimeline" in data or data.count(b"<Period") < 3:
+        return None  # the memo is off for both (and a big timeline's bytes are not scanned)
     scan = _scan(data)
-    if scan is None or b"SegmentTimeline" in data:
+    if scan is None:
         return None
     chunks, bodies = scan
     first: dict[bytes, bytes] = {}

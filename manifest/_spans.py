@@ -14,7 +14,14 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-__all__ = ["TEMPLATE_MARK", "StrippedDocument", "changed_templates", "period_keys", "strip_repeats"]
+__all__ = [
+    "TEMPLATE_MARK",
+    "StrippedDocument",
+    "changed_templates",
+    "period_keys",
+    "plain_after_prolog",
+    "strip_repeats",
+]
 
 _ATTRS = rb"""(?:\s+[^\s=<>/]+\s*=\s*(?:"[^"<]*"|'[^'<]*'))*"""
 _PERIOD_START = re.compile(rb"(" + _ATTRS + rb")\s*(/?)>")  # after "<Period"
@@ -51,6 +58,13 @@ def _plain(data: bytes, start: int, end: int) -> bool:
     if data.find(b"!", start, end) < 0 and data.find(b"?", start, end) < 0:
         return True  # memchr: the usual case, without the two-byte search
     return data.find(b"<!", start, end) < 0 and data.find(b"<?", start, end) < 0
+
+
+def plain_after_prolog(data: bytes) -> bool:
+    """No comment, CDATA section or processing instruction after the prolog: every ``<``
+    there starts a tag."""
+    root = _root_start(data)
+    return root >= 0 and _plain(data, root, len(data))
 
 
 def period_keys(data: bytes, count: int) -> list[tuple[bytes, bytes] | None] | None:

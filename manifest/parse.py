@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 
 from manifest._paths import ElementPath, path_str
 from manifest._spans import StrippedDocument, changed_templates, period_keys, strip_repeats
+from manifest._timeline_cut import CutTimelines, cut_timelines
 from manifest._xml import DEFAULT_MAX_BYTES, load_xml, local_name, subtree_text
 from manifest.diagnostics import ManifestWarning, WarningKind
 from manifest.errors import InvalidValue, ManifestError, NotAnMpd
@@ -91,6 +92,7 @@ class _Ctx:
         "memo",
         "period_memo",
         "protections",
+        "raw_timelines",
         "recovered",
         "representations",
         "templates",
@@ -114,6 +116,8 @@ class _Ctx:
         # The repeated-set and repeated-Period memos (manifest.period_memo); None: not used.
         self.memo: SetMemo | None = None
         self.period_memo: PeriodMemo | None = None
+        # SegmentTimeline element -> its S entries as written (manifest._timeline_cut).
+        self.raw_timelines: dict[Any, bytes] = {}
 
     def warn(self, kind: WarningKind, path: ElementPath, detail: str, line: int | None) -> None:
         self.warnings.append(ManifestWarning(kind, path_str(path), detail, line))
@@ -132,26 +136,40 @@ def parse_mpd(
     case a bad ``S`` raises here instead of at first segment access.
     """
     data = bytes(data)
-    cut = strip_repeats(data, MAX_PERIODS, MAX_MISSES) if _MEMO and len(data) <= max_bytes else None
-    if cut is not None:
-        try:
-            return _parse(cut.data, url, max_bytes, eager_timelines, cut)
-        except (CutMiss, ManifestError):
-            pass  # the original document decides (and reports exactly where)
-    return _parse(data, url, max_bytes, eager_timelines, None)
+    if _MEMO and len(data) <= max_bytes:
+        cut = strip_repeats(data, MAX_PERIODS, MAX_MISSES)
+        tl_cut = cut_timelines(data) if cut is None else None
+        if cut is not None or tl_cut is not None:
+            try:
+                return _parse(data, url, max_bytes, eager_timelines, cut, tl_cut)
+            except (CutMiss, ManifestError):
+                pass  # the original document decides (and reports exactly where)
+    return _parse(data, url, max_bytes, eager_timelines)
 
 
 def _parse(
-    data: bytes, url: str, max_bytes: int, eager: bool, cut: StrippedDocument | None
+    data: bytes,
+    url: str,
+    max_bytes: int,
+    eager: bool,
+    cut: StrippedDocument | None = None,
+    tl_cut: CutTimelines | None = None,
 ) -> Manifest:
-    """``cut``: ``data`` is the original with repeated Period bodies cut out, which must all
-    come from the repeated-Period memo (else :class:`CutMiss`)."""
-    root, recovered = load_xml(data, max_bytes=max_bytes)
+    """``cut``: parse ``cut.data``, the original with repeated Period bodies cut out, which
+    must all come from the repeated-Period memo (else :class:`CutMiss`); ``tl_cut``: parse
+    the original with its SegmentTimeline bodies cut out (:mod:`manifest._timeline_cut`)."""
+    text = cut.data if cut is not None else tl_cut.data if tl_cut is not None else data
+    root, recovered = load_xml(text, max_bytes=max_bytes)
     if not isinstance(root.tag, str) or local_name(root.tag) != "MPD":
         raise NotAnMpd(root=str(root.tag), line=root.sourceline)
-    if cut is not None and recovered:
+    if (cut is not None or tl_cut is not None) and recovered:
         raise CutMiss
     ctx = _Ctx(eager, recovered)
+    if tl_cut is not None:
+        elements = list(root.iter("{*}SegmentTimeline"))
+        if len(elements) != len(tl_cut.bodies) or any(len(el) for el in elements):
+            raise CutMiss
+        ctx.raw_timelines = dict(zip(elements, tl_cut.bodies, strict=True))
     if _MEMO and not recovered and len(root) > 2:
         ctx.memo = SetMemo()  # several Periods may repeat their AdaptationSets
         # Timelines are never shared (each keeps its element), and keying a Period that
@@ -411,7 +429,11 @@ def _url_range(el: Any, path: ElementPath) -> UrlRange:
 
 
 def _timeline(el: Any, path: ElementPath, ctx: _Ctx) -> SegmentTimeline:
-    tl = SegmentTimeline.lazy(el, path_str(path))
+    body = ctx.raw_timelines.get(el) if ctx.raw_timelines else None
+    if body is not None:
+        tl = SegmentTimeline.lazy_raw(body, path_str(path), el.sourceline)
+    else:
+        tl = SegmentTimeline.lazy(el, path_str(path))
     ctx.timelines += 1  # holds its element and path: the set cannot be shared (memo)
     if ctx.eager:
         tl.warnings  # noqa: B018 - decode now so that errors surface during parse

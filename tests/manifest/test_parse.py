@@ -580,3 +580,60 @@ def test_a_cut_document_that_fails_reports_what_the_original_does(
             parse_mpd(broken, "")
         errors.append(info.value)
     assert str(errors[0]) == str(errors[1]) and type(errors[0]) is type(errors[1])
+
+
+# ---------------------------------------------------------- SegmentTimeline bodies cut
+_CUT_CASES = [
+    '<S t="0" d="2" r="2"/>\n<S d="2"/>\n<S t="20" d="3" r="-1"/>',  # a gap, an open end
+    '<S t="0" d="2"/>\n  <S d="0"/>',  # d must be > 0 (line 2 of the timeline)
+    '<S t="0" d="2"/>\n<S t="4"/>',  # no d
+    '<S t="0" d="2" r="-7"/>',  # r out of range
+    '<S t="0" d="2"/>\n<S d="1' + "1" * 5000 + '"/>',  # too long for int()
+    '<S t="0" d="2"/><!-- c --><S d="2"/>',  # a comment: not cut
+    '<S t="0" d="2" n="4"/>',  # another attribute: not cut
+    '<S  d="2"/>',  # other spacing: not cut
+]
+
+
+@pytest.mark.parametrize("entries", _CUT_CASES)
+def test_cut_timelines_decode_like_their_elements(
+    entries: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """S entries kept as bytes (not lxml elements) give the same entries, warnings,
+    errors and lines as the element path, also when decoded during parse."""
+    import manifest._timeline_cut
+
+    monkeypatch.setattr(manifest._timeline_cut, "MIN_BYTES", 0)
+    data = _timeline(entries)
+    cut = manifest._timeline_cut.cut_timelines(data)
+    assert (cut is None) == any(w in entries for w in ("<!--", "n=", "<S  "))
+    outcomes = []
+    for memo in (True, False):
+        monkeypatch.setattr(manifest_parse(), "_MEMO", memo)
+        for eager in (False, True):
+            try:
+                m = parse_mpd(data, "https://x/m.mpd", eager_timelines=eager)
+                rep = next(m.representations())
+                outcomes.append((m.warnings, rep.segment_count(), rep.addressing))
+            except ManifestError as exc:
+                outcomes.append((type(exc), str(exc), exc.line))
+    assert outcomes[0] == outcomes[2] and outcomes[1] == outcomes[3]
+
+
+def test_a_big_timeline_is_cut_and_its_lines_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    import manifest._timeline_cut
+
+    s = "\n".join(f'<S t="{i * 2}" d="2"/>' for i in range(4000))
+    data = _doc(
+        '<Period>\n<AdaptationSet>\n<Representation id="r" bandwidth="1">\n'
+        f'<SegmentTemplate media="$Time$">\n<SegmentTimeline>\n{s}\n<S t="9" d="2"/>\n'
+        '</SegmentTimeline>\n</SegmentTemplate>\n</Representation>\n<Representation id="w"'
+        ' bandwidth="w"/>\n</AdaptationSet>\n</Period>'
+    )
+    cut = manifest._timeline_cut.cut_timelines(data)
+    assert cut is not None and len(cut.data) < len(data) // 10
+    fast, full = _parse_both(data, monkeypatch)
+    assert fast == full and fast.warnings == full.warnings
+    lines = [w.line for w in fast.warnings]
+    assert lines == [w.line for w in full.warnings] and len(lines) == 2
+    assert fast.parse_warnings[0].line == data[: data.index(b'id="w"')].count(b"\n") + 1

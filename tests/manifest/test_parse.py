@@ -15,6 +15,7 @@ from manifest import (
     Manifest,
     ManifestError,
     MissingAttribute,
+    SegmentTemplate,
     WarningKind,
     parse_mpd,
 )
@@ -637,3 +638,32 @@ def test_a_big_timeline_is_cut_and_its_lines_kept(monkeypatch: pytest.MonkeyPatc
     lines = [w.line for w in fast.warnings]
     assert lines == [w.line for w in full.warnings] and len(lines) == 2
     assert fast.parse_warnings[0].line == data[: data.index(b'id="w"')].count(b"\n") + 1
+
+
+def test_cut_timelines_on_corpus_documents(
+    corpus_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Real packagers' timelines, cut whatever their size: the same model, warnings and
+    decoded entries as the element path (or the same error)."""
+    import manifest._timeline_cut
+
+    monkeypatch.setattr(manifest._timeline_cut, "MIN_BYTES", 0)
+    cut = 0
+    for path in sorted((corpus_dir / "mpd").glob("*.mpd")):
+        data = path.read_bytes()
+        cut += manifest._timeline_cut.cut_timelines(data) is not None
+        outcomes = []
+        for memo in (True, False):
+            monkeypatch.setattr(manifest_parse(), "_MEMO", memo)
+            try:
+                m = parse_mpd(data, "https://cdn.example/" + path.name)
+                tls = [
+                    r.addressing.timeline.entries
+                    for r in m.representations()
+                    if isinstance(r.addressing, SegmentTemplate) and r.addressing.timeline
+                ]
+                outcomes.append((m, m.warnings, tls))
+            except ManifestError as exc:
+                outcomes.append((type(exc), str(exc), exc.line))
+        assert outcomes[0] == outcomes[1], path.name
+    assert cut >= 10

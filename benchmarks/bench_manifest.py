@@ -34,7 +34,10 @@ their ``_vs_lxml`` ratio moves between ~0.6 and ~1.0 from run to run.
 SegmentTimelines are decoded lazily, so timeline documents also report parse plus the first
 ``segment_at`` (full decode) and ``eager_timelines=True``; these have no target but show
 what laziness buys. ``lxml_floor_*`` rows put lxml alone against mpegdash (no target): the
-ceiling of the ``_vs_mpegdash`` ratio for any parser that builds an lxml tree.
+ceiling of the ``_vs_mpegdash`` ratio for a parser that builds the whole lxml tree, which
+parse_mpd no longer does where it can avoid it: repeated Period bodies and plain
+SegmentTimeline bodies are cut out of the bytes before lxml runs (docs/manifest.md), so its
+rows can beat the floor.
 ``segment_at``: a 100,000-segment representation against a 1,000-segment one (O(log n) gives
 a ratio near 0.6; a linear scan would give 0.01).
 """

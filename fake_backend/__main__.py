@@ -124,9 +124,11 @@ def _catalog(args: argparse.Namespace) -> str | list[CatalogTitle]:
     return catalog_titles(args.catalog)
 
 
-def _materializer(args: argparse.Namespace) -> Materializer | None:
+def _materializer(args: argparse.Namespace) -> Materializer:
     if args.media != "encoded":
-        return None
+        from fake_backend.content import SyntheticMaterializer
+
+        return SyntheticMaterializer(0.25)  # asked for: Backend's default is playable media
     from fake_backend.packager import PackagerMaterializer
 
     return PackagerMaterializer()

@@ -55,6 +55,34 @@ DEMO_EMAIL = "demo@example.com"
 DEMO_PLAN = "standard"
 
 
+def _media(
+    catalog: str | Sequence[CatalogTitle],
+    materializer: Materializer | None,
+    content_scale: float | None,
+) -> tuple[list[CatalogTitle], Materializer]:
+    """The catalog rows and what writes their files.
+
+    A player cannot decode synthetic bytes (it used to fail late, with a misleading
+    ``AllOcasFailed``), so they are only used when asked for (``content_scale``) or for a
+    hand-made catalog without a materializer (its titles have no packager spec). A
+    built-in catalog otherwise gets the packager's rows and real H.264/AAC titles, like
+    ``serve --media encoded`` (the demo catalog takes minutes to package on first start;
+    later starts reuse the data dir's files).
+    """
+    if materializer is None and content_scale is None and isinstance(catalog, str):
+        from fake_backend.packager import PackagerMaterializer
+        from fake_backend.packager import catalog_titles as encoded_titles
+
+        return encoded_titles(catalog), PackagerMaterializer()
+    rows = catalog_titles(catalog) if isinstance(catalog, str) else list(catalog)
+    scale = _SYNTHETIC_SCALE if content_scale is None else content_scale
+    return rows, materializer or SyntheticMaterializer(scale)
+
+
+_SYNTHETIC_SCALE = 0.25
+"""Synthetic segment size (x bitrate x duration) when none is given."""
+
+
 class Backend:
     """The fake backend stack; an async context manager that cleans up everything it opened."""
 
@@ -67,7 +95,7 @@ class Backend:
         port_base: int = 0,
         catalog: str | Sequence[CatalogTitle] = "demo",
         materializer: Materializer | None = None,
-        content_scale: float = 0.25,
+        content_scale: float | None = None,
         config: BackendConfig | None = None,
         chaos_seed: int | None = None,
         chaos_interval_s: float = 5.0,
@@ -81,17 +109,20 @@ class Backend:
     ) -> None:
         """``ready_first``: package only these titles before the servers start and the rest
         in the background (see :mod:`fake_backend.background`; ``on_background(title_id,
-        ok)`` runs as each of those is ready or has failed). None: every title first."""
+        ok)`` runs as each of those is ready or has failed). None: every title first.
+
+        Media (:func:`_media`): a built-in catalog named by ``catalog`` is packaged as
+        real, playable titles unless ``materializer`` or ``content_scale`` (the size of
+        synthetic, undecodable stand-in segments, for delivery tests) says otherwise."""
         if ocas < 1:
             raise ValueError("the fleet needs at least one OCA")
         self.data_dir = Path(data_dir)
         self.host = host
         self.port_base = port_base
         self.ocas = ocas
-        self.catalog = catalog_titles(catalog) if isinstance(catalog, str) else list(catalog)
+        self.catalog, self.materializer = _media(catalog, materializer, content_scale)
         self.live = LiveChannels(live, clock, availability_start=live_start)
         self.catalog += self.live.titles()
-        self.materializer = materializer or SyntheticMaterializer(content_scale)
         self.config = config or BackendConfig()
         self.chaos_seed = chaos_seed
         self.chaos_interval_s = chaos_interval_s

@@ -19,10 +19,11 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from manifest._paths import ElementPath, path_str
-from manifest._spans import changed_templates, period_keys
+from manifest._spans import StrippedDocument, changed_templates, period_keys, strip_repeats
+from manifest._timeline_cut import CutTimelines, cut_timelines
 from manifest._xml import DEFAULT_MAX_BYTES, load_xml, local_name, subtree_text
 from manifest.diagnostics import ManifestWarning, WarningKind
-from manifest.errors import InvalidValue, NotAnMpd
+from manifest.errors import InvalidValue, ManifestError, NotAnMpd
 from manifest.isotime import parse_datetime, parse_duration
 from manifest.limits import MAX_INTEGER
 from manifest.link import INHERITED_ATTRS, INHERITED_LISTS, link
@@ -47,7 +48,17 @@ from manifest.model import (
     SegmentUrl,
     UrlRange,
 )
-from manifest.period_memo import Key, PeriodMemo, SetMemo, SetSnapshot, sets_from_snapshots
+from manifest.period_memo import (
+    MAX_MISSES,
+    MAX_PERIODS,
+    CutMiss,
+    Key,
+    Owners,
+    PeriodMemo,
+    SetMemo,
+    SetSnapshot,
+    sets_from_snapshots,
+)
 from manifest.protection import parse_content_protection
 
 __all__ = ["parse_adaptation_set_fragment", "parse_mpd", "parse_period_fragment"]
@@ -81,6 +92,7 @@ class _Ctx:
         "memo",
         "period_memo",
         "protections",
+        "raw_timelines",
         "recovered",
         "representations",
         "templates",
@@ -104,6 +116,8 @@ class _Ctx:
         # The repeated-set and repeated-Period memos (manifest.period_memo); None: not used.
         self.memo: SetMemo | None = None
         self.period_memo: PeriodMemo | None = None
+        # SegmentTimeline element -> its S entries as written (manifest._timeline_cut).
+        self.raw_timelines: dict[Any, bytes] = {}
 
     def warn(self, kind: WarningKind, path: ElementPath, detail: str, line: int | None) -> None:
         self.warnings.append(ManifestWarning(kind, path_str(path), detail, line))
@@ -122,10 +136,40 @@ def parse_mpd(
     case a bad ``S`` raises here instead of at first segment access.
     """
     data = bytes(data)
-    root, recovered = load_xml(data, max_bytes=max_bytes)
+    if _MEMO and len(data) <= max_bytes:
+        cut = strip_repeats(data, MAX_PERIODS, MAX_MISSES)
+        tl_cut = cut_timelines(data) if cut is None else None
+        if cut is not None or tl_cut is not None:
+            try:
+                return _parse(data, url, max_bytes, eager_timelines, cut, tl_cut)
+            except (CutMiss, ManifestError):
+                pass  # the original document decides (and reports exactly where)
+    return _parse(data, url, max_bytes, eager_timelines)
+
+
+def _parse(
+    data: bytes,
+    url: str,
+    max_bytes: int,
+    eager: bool,
+    cut: StrippedDocument | None = None,
+    tl_cut: CutTimelines | None = None,
+) -> Manifest:
+    """``cut``: parse ``cut.data``, the original with repeated Period bodies cut out, which
+    must all come from the repeated-Period memo (else :class:`CutMiss`); ``tl_cut``: parse
+    the original with its SegmentTimeline bodies cut out (:mod:`manifest._timeline_cut`)."""
+    text = cut.data if cut is not None else tl_cut.data if tl_cut is not None else data
+    root, recovered = load_xml(text, max_bytes=max_bytes)
     if not isinstance(root.tag, str) or local_name(root.tag) != "MPD":
         raise NotAnMpd(root=str(root.tag), line=root.sourceline)
-    ctx = _Ctx(eager_timelines, recovered)
+    if (cut is not None or tl_cut is not None) and recovered:
+        raise CutMiss
+    ctx = _Ctx(eager, recovered)
+    if tl_cut is not None:
+        elements = list(root.iter("{*}SegmentTimeline"))
+        if len(elements) != len(tl_cut.bodies) or any(len(el) for el in elements):
+            raise CutMiss
+        ctx.raw_timelines = dict(zip(elements, tl_cut.bodies, strict=True))
     if _MEMO and not recovered and len(root) > 2:
         ctx.memo = SetMemo()  # several Periods may repeat their AdaptationSets
         # Timelines are never shared (each keeps its element), and keying a Period that
@@ -136,11 +180,18 @@ def parse_mpd(
         if not ctx.timeline_doc and count > 2:
             # Raw slices are exact only if no other element (nested, prefixed) is a Period.
             exact = sum(1 for _ in root.iter("{*}Period")) == count
-            ctx.period_memo = PeriodMemo(period_keys(data, count) if exact else None)
+            if cut is not None:
+                if not exact or count != len(cut.keys):
+                    raise CutMiss
+                ctx.period_memo = PeriodMemo(cut.keys, cut.stripped)
+            else:
+                ctx.period_memo = PeriodMemo(period_keys(data, count) if exact else None)
+    if cut is not None and ctx.period_memo is None:
+        raise CutMiss
     if recovered:
         ctx.warn(WarningKind.RECOVERED_XML, "MPD", "document is not namespace-well-formed", None)
     model = link(_mpd(root, url, ctx), _in_place=True)
-    if eager_timelines:
+    if eager:
         model = _with_warnings(model, model.warnings)
     return model
 
@@ -378,7 +429,11 @@ def _url_range(el: Any, path: ElementPath) -> UrlRange:
 
 
 def _timeline(el: Any, path: ElementPath, ctx: _Ctx) -> SegmentTimeline:
-    tl = SegmentTimeline.lazy(el, path_str(path))
+    body = ctx.raw_timelines.get(el) if ctx.raw_timelines else None
+    if body is not None:
+        tl = SegmentTimeline.lazy_raw(body, path_str(path), el.sourceline)
+    else:
+        tl = SegmentTimeline.lazy(el, path_str(path))
     ctx.timelines += 1  # holds its element and path: the set cannot be shared (memo)
     if ctx.eager:
         tl.warnings  # noqa: B018 - decode now so that errors surface during parse
@@ -607,11 +662,17 @@ def _period(el: Any, path: ElementPath, ctx: _Ctx, index: int = -1) -> Period:
     key = memo.key(el, kids, index) if memo is not None else None
     new_snapshots: list[SetSnapshot | None] | None = None
     if memo is not None and key is not None:
-        snapshots, text = memo.lookup(key)
+        snapshots, text, owners = memo.lookup(key, index)
         if snapshots is not None:
             sets = sets_from_snapshots(snapshots)
             if text != memo.text:  # equal but for template attributes (manifest._spans)
-                _own_templates(el, kids, path, ctx, sets, text, memo.text)
+                if index in memo.cut:  # only the templates were left (manifest._spans)
+                    if owners is None:
+                        raise CutMiss
+                    el_owners = owners
+                else:
+                    el_owners = _template_owners(el, kids)
+                _own_templates(el, path, ctx, sets, text, memo.text, el_owners)
         elif memo.wants():
             new_snapshots = []
     if sets is None:
@@ -630,7 +691,7 @@ def _period(el: Any, path: ElementPath, ctx: _Ctx, index: int = -1) -> Period:
             elif name == "AssetIdentifier":
                 asset = _descriptor(ch, ctx)
         if memo is not None and key is not None and new_snapshots is not None:
-            memo.store(key, new_snapshots)
+            memo.store(key, new_snapshots, _template_owners(el, kids) if memo.cut else None)
     else:
         # A memo hit: the Period's only other children are BaseURLs (memo_eligible).
         base_urls = [_base_url(ch, (path, "BaseURL", 0), ctx) for ch, n in kids if n == "BaseURL"]
@@ -657,40 +718,60 @@ def _period(el: Any, path: ElementPath, ctx: _Ctx, index: int = -1) -> Period:
 
 def _own_templates(
     el: Any,
-    kids: list[tuple[Any, str | None]],
     path: ElementPath,
     ctx: _Ctx,
     sets: list[AdaptationSet],
     before: Key,
     now: Key,
+    owners: Owners,
 ) -> None:
     """A memo hit whose key left the childless SegmentTemplates' attributes out
     (:mod:`manifest._spans`): each template written differently from the remembered
-    Period's is parsed (and reports) at its own path, into its set or Representation."""
+    Period's is parsed (and reports) at its own path, into its set or Representation.
+    ``owners``: where each of the Period's childless templates sits (:func:`_template_owners`)."""
     assert isinstance(before, bytes) and isinstance(now, bytes)  # raw keys only
     changed, count = changed_templates(before, now)
     childless = [t for t in el.iter("{*}SegmentTemplate") if not len(t)]
+    if len(owners) != len(childless):
+        raise CutMiss  # a cut Period (only its templates left) unlike the remembered one
     if len(childless) != count:  # e.g. <SegmentTemplate ...></SegmentTemplate>: all of them
         changed = list(range(len(childless)))
-    set_els = [ch for ch, name in kids if name == "AdaptationSet"]
     for j in changed:
-        t = childless[j]
+        owner = owners[j]
+        if owner is None:
+            continue  # inside an element the parser does not read
+        n, k = owner
+        set_path = (path, "AdaptationSet", n + 1)
+        if k < 0:
+            t_path = (set_path, "SegmentTemplate", 0)
+            sets[n].__dict__["segment_info"] = _segment_template(childless[j], t_path, ctx)
+            continue
+        rep_path = (set_path, "Representation", k + 1)
+        rep = sets[n].representations[k]
+        t_path = (rep_path, "SegmentTemplate", 0)
+        rep.__dict__["segment_info"] = _segment_template(childless[j], t_path, ctx)
+
+
+def _template_owners(el: Any, kids: list[tuple[Any, str | None]]) -> Owners:
+    """Where each childless SegmentTemplate of the Period ``el`` sits, in document order."""
+    set_els = [ch for ch, name in kids if name == "AdaptationSet"]
+    owners: list[tuple[int, int] | None] = []
+    for t in el.iter("{*}SegmentTemplate"):
+        if len(t):
+            continue
         owner = t.getparent()
         if owner in set_els:
-            n = set_els.index(owner)
-            t_path = ((path, "AdaptationSet", n + 1), "SegmentTemplate", 0)
-            sets[n].__dict__["segment_info"] = _segment_template(t, t_path, ctx)
+            owners.append((set_els.index(owner), -1))
             continue
         set_el = owner.getparent()
         if _name(owner.tag) != "Representation" or set_el not in set_els:
-            continue  # inside an element the parser does not read
-        n = set_els.index(set_el)
+            owners.append(None)
+            continue
         k = sum(
             1 for sib in owner.itersiblings(preceding=True) if _name(sib.tag) == "Representation"
         )
-        rep_path = ((path, "AdaptationSet", n + 1), "Representation", k + 1)
-        rep = sets[n].representations[k]
-        rep.__dict__["segment_info"] = _segment_template(t, (rep_path, "SegmentTemplate", 0), ctx)
+        owners.append((set_els.index(set_el), k))
+    return tuple(owners)
 
 
 _COMMON_DESCRIPTORS = {

@@ -28,6 +28,8 @@ __all__ = [
     "MAX_MISSES",
     "MAX_PERIODS",
     "POSITION_MISSES",
+    "CutMiss",
+    "Owners",
     "PeriodMemo",
     "SetMemo",
     "SetSnapshot",
@@ -48,26 +50,42 @@ MAX_PERIODS = 64
 
 Kids = list[tuple[Any, str | None]]
 Key = bytes | str
+Owners = tuple[tuple[int, int] | None, ...]
+"""Per childless SegmentTemplate of a Period (document order): (AdaptationSet index,
+Representation index or -1 for the set's own), or None where the parser does not read it."""
+
+
+class CutMiss(Exception):
+    """A Period cut out before parsing (:func:`manifest._spans.strip_repeats`) has no memo
+    entry to come from: the caller parses the original document instead."""
 
 
 class PeriodMemo:
     """Text of a Period's AdaptationSets -> their parsed fields, for one document."""
 
-    __slots__ = ("dead", "hits", "last", "misses", "raw_keys", "table", "text")
+    __slots__ = ("cut", "dead", "hits", "last", "misses", "raw_keys", "table", "text")
 
-    def __init__(self, raw_keys: list[tuple[bytes, bytes] | None] | None = None) -> None:
-        self.table: dict[Key, tuple[tuple[SetSnapshot, ...], Key]] = {}
+    def __init__(
+        self,
+        raw_keys: list[tuple[bytes, bytes] | None] | None = None,
+        cut: frozenset[int] = frozenset(),
+    ) -> None:
+        self.table: dict[Key, tuple[tuple[SetSnapshot, ...], Key, Owners | None]] = {}
         self.hits = 0
         self.misses = 0
         self.dead = False
-        self.last: tuple[Key, tuple[tuple[SetSnapshot, ...], Key]] | None = None
+        self.last: tuple[Key, tuple[tuple[SetSnapshot, ...], Key, Owners | None]] | None = None
         self.raw_keys = raw_keys
+        self.cut = cut  # Periods whose body was cut out: they must come from the memo
         self.text: Key = b""  # the current Period's text as written (its key if serialized)
 
     def key(self, el: Any, kids: Kids, index: int) -> Key | None:
         """The Period's key; None when it cannot come from the memo. Serializing clears
         the element's attributes and BaseURLs: read them first."""
-        if self.dead or not memo_eligible(kids):
+        if index in self.cut:
+            if self.dead or self.raw_keys is None:
+                raise CutMiss
+        elif self.dead or not memo_eligible(kids):
             return None
         raw = self.raw_keys[index] if self.raw_keys is not None and index >= 0 else None
         if raw is not None:
@@ -76,30 +94,37 @@ class PeriodMemo:
         self.text = serialized_key(el, kids)
         return self.text
 
-    def lookup(self, key: Key) -> tuple[tuple[SetSnapshot, ...] | None, Key]:
+    def lookup(
+        self, key: Key, index: int = -1
+    ) -> tuple[tuple[SetSnapshot, ...] | None, Key, Owners | None]:
         """(the sets parsed for an equal Period or None, that Period's text: when it is
-        not this one's, their templates differ, see :mod:`manifest._spans`)."""
+        not this one's, their templates differ, see :mod:`manifest._spans`; their owners
+        when known)."""
         # Usually equal to the previous Period: a string compare instead of hashing ~2 KB.
         last = self.last
         entry = last[1] if last is not None and last[0] == key else self.table.get(key)
         if entry is not None:
             self.last = (key, entry)
             self.hits += 1
-            return entry[0], entry[1]
+            return entry
+        if index in self.cut:
+            raise CutMiss
         self.misses += 1
         if self.hits == 0 and self.misses >= MAX_MISSES:
             self.dead = True
-        return None, self.text
+        return None, self.text, None
 
     def wants(self) -> bool:
         """Whether a missed Period's sets should be collected for :meth:`store`."""
         return not self.dead and len(self.table) < MAX_PERIODS
 
-    def store(self, key: Key, snapshots: list[SetSnapshot | None]) -> None:
+    def store(
+        self, key: Key, snapshots: list[SetSnapshot | None], owners: Owners | None = None
+    ) -> None:
         """Remember a Period's sets if every one of them can be shared."""
         if None in snapshots:
             return
-        entry = (tuple(s for s in snapshots if s is not None), self.text)
+        entry = (tuple(s for s in snapshots if s is not None), self.text, owners)
         self.last = (key, entry)
         self.table[key] = entry
 

@@ -47,7 +47,7 @@ class TimelineRuns:
 class SegmentTimeline:
     """An immutable SegmentTimeline; equal when the decoded entries are equal."""
 
-    __slots__ = ("_d", "_element", "_k", "_line", "_n", "_path", "_r", "_t", "_warnings")
+    __slots__ = ("_d", "_element", "_k", "_line", "_n", "_path", "_r", "_raw", "_t", "_warnings")
 
     def __init__(
         self,
@@ -64,6 +64,7 @@ class SegmentTimeline:
         self._k = array("q", [_NO_N]) * len(t)
         self._warnings = warnings
         self._element: Any = None
+        self._raw: bytes | None = None  # S entries as written (manifest._timeline_cut)
         self._path = ""
         self._line: int | None = None
 
@@ -95,15 +96,33 @@ class SegmentTimeline:
         tl._line = element.sourceline
         return tl
 
+    @classmethod
+    def lazy_raw(cls, body: bytes, path: str, line: int | None) -> SegmentTimeline:
+        """Wrap the bytes between ``<SegmentTimeline>`` and its end tag, which
+        :mod:`manifest._timeline_cut` checked to be plain ``S`` elements; ``line``: the
+        SegmentTimeline's line."""
+        tl = cls(array("q"), array("q"), array("q"), array("q"))
+        tl._element = body
+        tl._raw = body
+        tl._path = path
+        tl._line = line
+        return tl
+
     # ------------------------------------------------------------------ decoding
     def _ensure(self) -> None:
         el = self._element
         if el is None:
             return
+        if self._raw is not None:
+            from manifest._timeline_cut import s_elements
+
+            elements: Iterable[Any] = s_elements(self._raw, self._line)
+        else:
+            elements = el
         raw: list[tuple[int | None, int, int, int, int]] = []
         path = self._path
         i = 0
-        for s in el:
+        for s in elements:
             tag = s.tag
             if not isinstance(tag, str) or not (tag == "S" or tag.endswith(("}S", ":S"))):
                 continue
@@ -157,6 +176,7 @@ class SegmentTimeline:
             raw.append((t, d, r, n, k))
         self._fill(raw, path, self._line)
         self._element = None
+        self._raw = None
 
     def _fill(
         self, raw: list[tuple[int | None, int, int, int, int]], path: str, line: int | None

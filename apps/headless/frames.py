@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,8 +30,16 @@ class _Epoch:
 class FrameSink(nrdp.HashSink):
     """A :class:`nrdp.HashSink` reading frame ids, split into epochs at every flush (seek)."""
 
-    def __init__(self, *, read_ids: bool = True, ids_from_pts: bool = False) -> None:
+    def __init__(
+        self,
+        *,
+        read_ids: bool = True,
+        ids_from_pts: bool = False,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        """``clock``: the device clock's ``now`` (the timebase of events and reports)."""
         super().__init__(read_frame_id if read_ids else None)
+        self._clock = clock
         self.read_ids = read_ids
         self.ids_from_pts = ids_from_pts and not read_ids
         """Content without the stamp (an open MPD): a frame's id is its slot, pts / duration."""
@@ -38,7 +47,7 @@ class FrameSink(nrdp.HashSink):
         self.frame_duration: float | None = None
         self._start = 0.0
         self.first_frame_at: float | None = None
-        """``time.monotonic()`` when the first picture reached the sink."""
+        """``clock()`` when the first picture reached the sink."""
 
     def begin(self, start: float) -> None:
         self._start = start
@@ -46,7 +55,7 @@ class FrameSink(nrdp.HashSink):
     def on_video(self, frame: nrdp.VideoFrame) -> None:
         super().on_video(frame)
         if self.first_frame_at is None:
-            self.first_frame_at = time.monotonic()
+            self.first_frame_at = self._clock()
         if not self.epochs:
             self.epochs.append(_Epoch(self._start))
         if self.frame_duration is None and frame.duration > 0:

@@ -134,6 +134,7 @@ def session_report(session: PlaySession) -> dict[str, Any]:
         "video_hash": session.sink.summary()["video_hash"] if session.options.decode else None,
         "audio_frames": session.sink.audio_frames,
         "startup_ms": round(startup * 1000.0, 1) if startup is not None else None,
+        "first_frame_s": _first_frame_s(session),
         "stall_count": st.stall_count if st else 0,
         "stall_s": round(st.stall_time, 3) if st else 0.0,
         "rebuffer_ratio": round(st.rebuffer_ratio, 5) if st else 0.0,
@@ -310,3 +311,10 @@ def write_junit(path: Path, cases: Sequence[CaseResult], suite_name: str = "head
         root.set(k, str(v))
     path.parent.mkdir(parents=True, exist_ok=True)
     ET.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)
+
+
+def _first_frame_s(session: Any) -> float | None:
+    """When the first picture reached the sink: seconds since loading began, on the device
+    clock, like every event's ``at`` in the report."""
+    first = session.sink.first_frame_at
+    return None if first is None else round(max(0.0, first - session.t0), 4)

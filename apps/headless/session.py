@@ -84,7 +84,9 @@ class PlaySession:
         self.on_tick = on_tick
         self.poll_s = poll_s
         stamped = options.read_frame_ids and options.decode and options.source is None
-        self.sink = FrameSink(read_ids=stamped, ids_from_pts=options.source is not None)
+        self.sink = FrameSink(
+            read_ids=stamped, ids_from_pts=options.source is not None, clock=device.clock.now
+        )
         self.player = device.player(sink=self.sink, config=options.player_config())
         self.events: list[dict[str, Any]] = []
         self.errors: list[dict[str, Any]] = []
@@ -173,6 +175,9 @@ class PlaySession:
     async def start(self) -> bool:
         """Load the title; False when loading failed (the error is in ``errors``)."""
         self.wall_start = time.monotonic()
+        # The report's timebase: seconds since loading began, on the device clock (the
+        # clock of every event's ``at``; docs/nrdp.md, "Timebase").
+        self.t0 = self.device.clock.now()
         if self.options.source is None:
             self._details_task = asyncio.create_task(self._title_details())
         self.sink.begin(self.options.start or 0.0)

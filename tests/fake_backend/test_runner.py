@@ -131,3 +131,25 @@ async def test_close_leaves_no_tasks_or_listeners(tmp_path, http):
                     raise AssertionError(f"{url} still answers: {r.status}")
             except aiohttp.ClientConnectorError:
                 pass
+
+
+def test_backend_defaults_to_playable_media(tmp_path):
+    """``Backend(data_dir)`` packages real titles (a player cannot decode stand-in bytes);
+    synthetic media only when asked for (``content_scale``) or for a hand-made catalog."""
+    from fake_backend.catalog import catalog_titles as synthetic_rows
+    from fake_backend.content import SyntheticMaterializer
+    from fake_backend.packager import PackagerMaterializer
+    from fake_backend.packager import catalog_titles as encoded_rows
+
+    default = Backend(tmp_path / "a", catalog="tiny")
+    assert isinstance(default.materializer, PackagerMaterializer)
+    assert default.catalog == encoded_rows("tiny") != synthetic_rows("tiny")
+    asked = Backend(tmp_path / "b", catalog="tiny", content_scale=0.1)
+    assert isinstance(asked.materializer, SyntheticMaterializer)
+    assert asked.materializer.scale == 0.1 and asked.catalog == synthetic_rows("tiny")
+    custom = Backend(tmp_path / "c", catalog=synthetic_rows("tiny")[:1])
+    assert isinstance(custom.materializer, SyntheticMaterializer)
+    args = build_parser().parse_args(["serve", "--media", "synthetic", "--data-dir", "x"])
+    from fake_backend.__main__ import _materializer
+
+    assert isinstance(_materializer(args), SyntheticMaterializer)

@@ -15,6 +15,7 @@ from manifest import (
     Manifest,
     ManifestError,
     MissingAttribute,
+    SegmentTemplate,
     WarningKind,
     parse_mpd,
 )
@@ -530,3 +531,139 @@ def manifest_parse() -> Any:
     import manifest.parse
 
     return manifest.parse
+
+
+# ------------------------------------------------------- repeated Periods cut before lxml
+def _pretty_set(template_attrs: str) -> str:
+    return _VIDEO_SET.replace("><", ">\n  <").replace(
+        'duration="20" media="$Rep', f'duration="20" {template_attrs} media="$Rep'
+    )
+
+
+def test_repeated_periods_are_cut_before_the_tree_is_built(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Repeated Period bodies never reach lxml; the model, the templates that differ and
+    the line of every later warning are what the full parse gives."""
+    import manifest._spans
+
+    periods = "\n".join(
+        f'<Period id="p{i}" duration="PT10S">\n<BaseURL>p{i}/</BaseURL>\n'
+        + _pretty_set(f'startNumber="{i * 5 + 1}"' if i % 2 else "")
+        + "\n</Period>"
+        for i in range(8)
+    )
+    periods += (
+        '\n<Period id="last" duration="PT10S">\n<AdaptationSet>\n'
+        '<Representation id="w" bandwidth="w"/>\n</AdaptationSet>\n</Period>'
+    )
+    data = _doc(periods, 'type="static" mediaPresentationDuration="PT90S"')
+    cut = manifest._spans.strip_repeats(data, 64, 8)
+    assert cut is not None and cut.stripped == frozenset(range(1, 8))
+    assert cut.data.count(b"\n") == data.count(b"\n") and len(cut.data) < len(data) // 2
+    fast, full = _parse_both(data, monkeypatch)
+    assert fast == full and fast.parse_warnings == full.parse_warnings
+    (w,) = fast.parse_warnings
+    assert w.line == data[: data.index(b'id="w"')].count(b"\n") + 1
+    v1 = fast.periods[5].adaptation_sets[0].representations[0]
+    assert v1.segment_at(51.0).url == "https://cdn.example/p5/v1/26.m4s"
+
+
+def test_a_cut_document_that_fails_reports_what_the_original_does(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    periods = "".join(f'<Period id="p{i}" duration="PT10S">{_VIDEO_SET}</Period>' for i in range(6))
+    broken = _doc(periods + "<Period><Oops></Period>")
+    errors = []
+    for memo in (True, False):
+        monkeypatch.setattr(manifest_parse(), "_MEMO", memo)
+        with pytest.raises(ManifestError) as info:
+            parse_mpd(broken, "")
+        errors.append(info.value)
+    assert str(errors[0]) == str(errors[1]) and type(errors[0]) is type(errors[1])
+
+
+# ---------------------------------------------------------- SegmentTimeline bodies cut
+_CUT_CASES = [
+    '<S t="0" d="2" r="2"/>\n<S d="2"/>\n<S t="20" d="3" r="-1"/>',  # a gap, an open end
+    '<S t="0" d="2"/>\n  <S d="0"/>',  # d must be > 0 (line 2 of the timeline)
+    '<S t="0" d="2"/>\n<S t="4"/>',  # no d
+    '<S t="0" d="2" r="-7"/>',  # r out of range
+    '<S t="0" d="2"/>\n<S d="1' + "1" * 5000 + '"/>',  # too long for int()
+    '<S t="0" d="2"/><!-- c --><S d="2"/>',  # a comment: not cut
+    '<S t="0" d="2" n="4"/>',  # another attribute: not cut
+    '<S  d="2"/>',  # other spacing: not cut
+]
+
+
+@pytest.mark.parametrize("entries", _CUT_CASES)
+def test_cut_timelines_decode_like_their_elements(
+    entries: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """S entries kept as bytes (not lxml elements) give the same entries, warnings,
+    errors and lines as the element path, also when decoded during parse."""
+    import manifest._timeline_cut
+
+    monkeypatch.setattr(manifest._timeline_cut, "MIN_BYTES", 0)
+    data = _timeline(entries)
+    cut = manifest._timeline_cut.cut_timelines(data)
+    assert (cut is None) == any(w in entries for w in ("<!--", "n=", "<S  "))
+    outcomes = []
+    for memo in (True, False):
+        monkeypatch.setattr(manifest_parse(), "_MEMO", memo)
+        for eager in (False, True):
+            try:
+                m = parse_mpd(data, "https://x/m.mpd", eager_timelines=eager)
+                rep = next(m.representations())
+                outcomes.append((m.warnings, rep.segment_count(), rep.addressing))
+            except ManifestError as exc:
+                outcomes.append((type(exc), str(exc), exc.line))
+    assert outcomes[0] == outcomes[2] and outcomes[1] == outcomes[3]
+
+
+def test_a_big_timeline_is_cut_and_its_lines_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    import manifest._timeline_cut
+
+    s = "\n".join(f'<S t="{i * 2}" d="2"/>' for i in range(4000))
+    data = _doc(
+        '<Period>\n<AdaptationSet>\n<Representation id="r" bandwidth="1">\n'
+        f'<SegmentTemplate media="$Time$">\n<SegmentTimeline>\n{s}\n<S t="9" d="2"/>\n'
+        '</SegmentTimeline>\n</SegmentTemplate>\n</Representation>\n<Representation id="w"'
+        ' bandwidth="w"/>\n</AdaptationSet>\n</Period>'
+    )
+    cut = manifest._timeline_cut.cut_timelines(data)
+    assert cut is not None and len(cut.data) < len(data) // 10
+    fast, full = _parse_both(data, monkeypatch)
+    assert fast == full and fast.warnings == full.warnings
+    lines = [w.line for w in fast.warnings]
+    assert lines == [w.line for w in full.warnings] and len(lines) == 2
+    assert fast.parse_warnings[0].line == data[: data.index(b'id="w"')].count(b"\n") + 1
+
+
+def test_cut_timelines_on_corpus_documents(
+    corpus_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Real packagers' timelines, cut whatever their size: the same model, warnings and
+    decoded entries as the element path (or the same error)."""
+    import manifest._timeline_cut
+
+    monkeypatch.setattr(manifest._timeline_cut, "MIN_BYTES", 0)
+    cut = 0
+    for path in sorted((corpus_dir / "mpd").glob("*.mpd")):
+        data = path.read_bytes()
+        cut += manifest._timeline_cut.cut_timelines(data) is not None
+        outcomes = []
+        for memo in (True, False):
+            monkeypatch.setattr(manifest_parse(), "_MEMO", memo)
+            try:
+                m = parse_mpd(data, "https://cdn.example/" + path.name)
+                tls = [
+                    r.addressing.timeline.entries
+                    for r in m.representations()
+                    if isinstance(r.addressing, SegmentTemplate) and r.addressing.timeline
+                ]
+                outcomes.append((m, m.warnings, tls))
+            except ManifestError as exc:
+                outcomes.append((type(exc), str(exc), exc.line))
+        assert outcomes[0] == outcomes[1], path.name
+    assert cut >= 10

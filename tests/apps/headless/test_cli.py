@@ -57,6 +57,10 @@ def test_play_report_junit_and_plot(backend: Backend, tmp_path: Path) -> None:
         assert key in r, key
     assert r["title"] == "t-ocean" and r["state"] == "ended"
     assert r["frames_in_order"] is True
+    # One timebase (docs/nrdp.md): the device clock, from the moment load() was called.
+    loading = next(e for e in r["events"] if e["type"] == "StateChanged" and e["new"] == "loading")
+    assert loading["at"] < 0.05
+    assert 0 < r["first_frame_s"] <= max(e["at"] for e in r["events"])
     assert r["frames_decoded"] == r["frames_expected"] == 96  # 4 s at 24 fps
     assert r["errors"] == [] and r["stall_count"] == 0
     assert r["qoe"]["qoe_lin"] > 0

@@ -80,7 +80,8 @@ async def _self_fault_leaves_others_alone(info: BackendInfo, scenario_path: Path
             config = nrdp.DeviceConfig(new_device_id("qa-other"), info.gateway_url)
             async with nrdp.Device(config) as device:
                 await device.login(info.email, info.password)
-                session = PlaySession(device, PlayOptions(title="t-ocean", timeout=60.0))
+                opts = PlayOptions(title="t-ocean", timeout=60.0, realtime=False)  # no late drops
+                session = PlaySession(device, opts)
                 await session.run()
                 report = session_report(session)
             assert report["state"] == "ended", report["errors"]

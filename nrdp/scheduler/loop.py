@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import dataclasses
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -41,6 +42,7 @@ from nrdp.media.pipeline import MediaPipeline
 from nrdp.media.sinks import Sink
 from nrdp.scheduler.buffer import TrackBuffer, TrackKind
 from nrdp.scheduler.fetcher import Fetcher
+from nrdp.scheduler.live import LivePlayback
 from nrdp.scheduler.master import MasterClock, MasterFollower
 from nrdp.scheduler.monitor import TICK, Monitor
 from nrdp.scheduler.presentation import PresentationClock
@@ -129,6 +131,8 @@ class PlaybackEngine:
         """Gets keys for KIDs an init names that the license did not cover (renewing the
         playback token first when it is about to expire); set by the Player."""
         self.error: SdkError | None = None
+        self.live: LivePlayback | None = None
+        """Set for a dynamic MPD (the Player's): availability, 404s, open-ended indexes."""
 
     # ------------------------------------------------------------------ state
 
@@ -276,6 +280,27 @@ class PlaybackEngine:
         with contextlib.suppress(SdkError):  # tried again, and raised, when that Period starts
             self._replace_period(following, await self.prepare(self.periods[following]))
 
+    def update_periods(self, periods: tuple[PeriodPlan, ...]) -> None:
+        """A live MPD update: the Periods as they are now (segments appended, a Period end
+        now known, new Periods after the current one). The tracks playing keep their state
+        and get the updated representations (matched by id)."""
+        current = self.period
+        index = next(
+            (i for i, p in enumerate(periods) if p.id == current.id and p.start == current.start),
+            None,
+        )
+        if index is None:  # the current Period left the MPD (out of the window): keep it
+            return
+        self.periods, self.period_index = periods, index
+        reps = {r.id: r for c in periods[index].tracks for r in c.representations}
+        for o in periods[index].catalog.audio:
+            reps.update({r.id: r for r in o.choice.representations})
+        for t in self.tracks:
+            fresh = tuple(reps.get(r.id, r) for r in t.choice.representations)
+            t.next_number = _renumbered(t, fresh, self.live)
+            t.choice = dataclasses.replace(t.choice, representations=fresh)
+        self.wake.set()
+
     def _replace_period(self, index: int, prepared: PeriodPlan) -> None:
         periods = list(self.periods)
         periods[index] = prepared
@@ -327,6 +352,24 @@ class PlaybackEngine:
             decoded = shown + dropped if self.config.decode else 0
             now = self.clock.now()
             self.emit(FramesRendered(at=now, decoded=decoded, dropped=dropped, presented=shown))
+
+
+def _renumbered(
+    track: TrackRuntime, fresh: tuple[Representation, ...], live: LivePlayback | None
+) -> int | None:
+    """``track.next_number`` in ``fresh``'s numbering: an MPD update may renumber the
+    segments (``$Time$`` addressing, a moved @startNumber); the segment's start does not
+    move, so the next one is found by the start of the last one fetched."""
+    if track.next_number is None or live is None:
+        return track.next_number
+    horizon = live.horizon()
+    rung = track.rung or 0
+    try:
+        last = track.rep(rung).index(horizon).by_number(track.next_number - 1)
+        same = fresh[rung].index(horizon).at_time(last.start + last.duration / 2)
+    except (LookupError, SdkError):
+        return track.next_number
+    return same.number + 1
 
 
 def _first_sdk_error(group: BaseExceptionGroup[BaseException]) -> SdkError | None:

@@ -23,6 +23,7 @@ from typing import Any
 
 from fake_backend.context import BackendConfig
 from fake_backend.experiments.allocation import allocate
+from fake_backend.live.service import default_channels
 from fake_backend.packager import PackagerMaterializer, catalog_titles
 from fake_backend.runner import Backend
 
@@ -145,6 +146,7 @@ class EmbeddedBackend:
             catalog=catalog_titles(catalog),
             materializer=materializer,
             config=BackendConfig(oca_require_token=True),  # as a real CDN: no token, no bytes
+            live=default_channels(),  # live-news, live-sports (docs/live.md)
         )
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(

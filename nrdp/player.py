@@ -34,6 +34,7 @@ from nrdp.events import (
     TrackChanged,
 )
 from nrdp.hub import EventHub, Subscription
+from nrdp.live.availability import NotFoundPolicy
 from nrdp.live.timeline import LiveTimeline
 from nrdp.media.pipeline import MediaPipeline
 from nrdp.media.sinks import NullSink, Sink
@@ -52,11 +53,16 @@ from nrdp.stats import StatsCollector, StatsSnapshot
 from nrdp.telemetry import SessionTelemetry
 from nrdp.text.cue import TextCue
 from nrdp.text.presenter import TextPresenter
+from nrdp.timeline import period_at
 
 if TYPE_CHECKING:
     from nrdp.device import Device
 
-__all__ = ["Player"]
+__all__ = ["LIVE_404_RETRIES", "Player"]
+
+LIVE_404_RETRIES = 3
+"""A live segment still 404 after retries at +0.5, +1 and +2 s past its availability (up to
+3.5 s late) is skipped: a later retry would outlast the buffer a live target holds."""
 
 
 class Player:
@@ -205,6 +211,7 @@ class Player:
             latency=cfg.target_latency,
             margin_s=cfg.margin_s,
             max_rate_delta=cfg.max_rate_delta,
+            not_found=NotFoundPolicy(max_retries=LIVE_404_RETRIES),
         )
         wall = wall_clock(dev.clock, self.wall)
         live = LivePlayback(tl, clock=dev.clock, wall=wall, emit=self._emit)
@@ -222,8 +229,20 @@ class Player:
         await self._live.sync_clock()
         self._stats.live.live = True
         if start is not None:
-            return tl.seek(live.wall(), start)
-        return tl.start_position(live.wall(), dvr_offset=offset)
+            position = tl.seek(live.wall(), start)
+        else:
+            position = tl.start_position(live.wall(), dvr_offset=offset)
+        return self._live_aligned(engine, position)
+
+    @staticmethod
+    def _live_aligned(engine: PlaybackEngine, position: float) -> float:
+        """A live start or seek at the start of the video segment holding ``position``."""
+        assert engine.live is not None
+        index = period_at(engine.periods, position)
+        video = [c for c in engine.periods[index].tracks if c.kind is TrackKind.VIDEO]
+        if not video:
+            return position
+        return engine.live.segment_start(video[0].representations[0], position)
 
     async def _open(self, source: str | DashSource, profile_id: str | None) -> Opened:
         dev, clock = self._device, self._device.clock
@@ -340,6 +359,7 @@ class Player:
         target = max(0.0, float(position))
         if engine.live is not None and not engine.live.ended:
             target = engine.live.timeline.seek(engine.live.wall(), target)
+            target = self._live_aligned(engine, target)
         elif engine.duration is not None:
             target = min(target, max(0.0, engine.duration - 0.001))
         engine.reset_for(target)

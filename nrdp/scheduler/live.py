@@ -127,6 +127,14 @@ class LivePlayback:
         seg = self.timeline.manifest.max_segment_duration or 2.0
         return self.now() + timedelta(seconds=LOOKAHEAD_SEGMENTS * seg)
 
+    def segment_start(self, rep: Representation, position: float) -> float:
+        """The start of ``rep``'s segment holding ``position`` (a start or seek there
+        decodes no frame it would then throw away)."""
+        try:
+            return max(0.0, rep.index(self.horizon()).at_time(position).start)
+        except (LookupError, SdkError):
+            return position
+
     def may_end(self, rep: Representation) -> bool:
         """No next segment in ``rep``'s index means its end (not "not yet")."""
         return rep.context.period_duration is not None or not self.timeline.manifest.is_dynamic
@@ -195,5 +203,12 @@ async def live_download(
         decision = await live.after_not_found(rep, ref, track, attempt)
         if isinstance(decision, Skip):
             return None
-        if isinstance(decision, Failover):
-            return await download()
+        if isinstance(decision, Failover):  # this OCA lacks it: the others may have it
+            try:
+                return await download()
+            except SdkError as err:
+                if not is_not_found(err):
+                    raise
+            live.timeline.counters.segments_skipped += 1
+            live.skipped(ref, track, "missing")  # no location has it: a gap, not an error
+            return None

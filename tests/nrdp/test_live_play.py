@@ -135,7 +135,7 @@ async def play(
     """Load the channel (device wall clock ``skew`` off), play ``seconds`` of virtual time."""
     cfg = config or PlayerConfig(
         buffer=BufferConfig(start=0.5, rebuffer=0.5, target=4.0, max_ahead=6.0),
-        live=LiveConfig(),
+        live=LiveConfig(tick_s=0.3),
     )
     dev = Device(DeviceConfig("nrdp-live-device-0001", s.be.gateway_url), clock=s.clock)
     await dev.__aenter__()

@@ -128,12 +128,18 @@ class LivePlayback:
         return self.now() + timedelta(seconds=LOOKAHEAD_SEGMENTS * seg)
 
     def segment_start(self, rep: Representation, position: float) -> float:
-        """The start of ``rep``'s segment holding ``position`` (a start or seek there
-        decodes no frame it would then throw away)."""
+        """The segment start of ``rep`` nearest ``position`` (a start or seek there decodes
+        no frame it would throw away; the nearest keeps the latency within half a segment
+        of the target), never past the newest available segment's start."""
+        w = self.timeline.window(self.wall())
         try:
-            return max(0.0, rep.index(self.horizon()).at_time(position).start)
+            ref = rep.index(self.horizon()).at_time(position)
         except (LookupError, SdkError):
             return position
+        later = ref.start + ref.duration
+        if position - ref.start > ref.duration / 2 and later <= w.edge - w.segment_duration:
+            return later
+        return max(0.0, ref.start)
 
     def may_end(self, rep: Representation) -> bool:
         """No next segment in ``rep``'s index means its end (not "not yet")."""

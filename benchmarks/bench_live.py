@@ -89,12 +89,11 @@ async def _run() -> list[Result]:
             materializer=PackagerMaterializer(),
             ocas=2,
         )
-        async with be:
-            async with Device(DeviceConfig("nrdp-bench-live-0001", be.gateway_url)) as dev:
-                await dev.login(be.demo_email, be.demo_password)
-                live_ff = [await _first_frame(dev, CHANNEL) for _ in range(LOADS)]
-                vod_ff = [await _first_frame(dev, VOD.id) for _ in range(LOADS)]
-                latency, target, stalls, jumps = await _follow(dev)
+        async with be, Device(DeviceConfig("nrdp-bench-live-0001", be.gateway_url)) as dev:
+            await dev.login(be.demo_email, be.demo_password)
+            live_ff = [await _first_frame(dev, CHANNEL) for _ in range(LOADS)]
+            vod_ff = [await _first_frame(dev, VOD.id) for _ in range(LOADS)]
+            latency, target, stalls, jumps = await _follow(dev)
     note = f"{PLAY_S:g} s of live-news (2 s segments); stalls {stalls}, edge jumps {jumps}"
     rows = []
     for key in ("median", "p95"):

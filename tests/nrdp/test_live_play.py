@@ -271,3 +271,63 @@ async def test_end_of_event_ends_playback(live_backend) -> None:
     assert len(ended) == 1
     assert s.sink.video_pts[-1] == pytest.approx(ended[0].end - 1 / FPS, abs=1e-6)
     assert_frames_in_order(s.sink)
+
+
+class RateSink(HashSink):
+    """A sink that can play slightly faster or slower (the live catch-up nudge)."""
+
+    supports_playback_rate = True
+
+
+async def test_start_in_the_dvr_window_seek_clamps_and_go_live(live_backend) -> None:
+    s = await live_backend()
+    dev = Device(DeviceConfig("nrdp-live-device-0002", s.be.gateway_url), clock=s.clock)
+    async with dev:
+        await dev.login(s.be.demo_email, s.be.demo_password)
+        player = dev.player(sink=s.sink, config=PlayerConfig(autoplay=True))
+        player.wall = lambda: s.t0 + s.clock.now()
+        player.on_event(s.events.append)
+        await player.load("live-test", live_offset=2.0)  # 2 s into the 20 s window
+        window = player.live_window()
+        assert window is not None and player.live
+        dvr_start, edge = window
+        assert player.position == pytest.approx(dvr_start + 2.0, abs=SEGMENT / 2)
+        first = player.position
+        await s.clock.sleep(3.0)
+        await player.seek(edge + 50.0)  # past the edge: clamped, at a segment start
+        assert player.position <= player.live_window()[1]  # type: ignore[index]
+        await player.seek(0.0)  # before the window: its start
+        assert player.position >= player.live_window()[0]  # type: ignore[index]
+        await s.clock.sleep(2.0)
+        await player.go_live()
+        live_at = player.position
+        now_s = SINCE_AST + s.clock.now()
+        assert abs(now_s - live_at - TARGET) <= SEGMENT / 2 + 1e-6
+        await s.clock.sleep(3.0)
+        assert player.state is PlayerState.PLAYING and player.error is None
+        await player.stop()
+    assert s.sink.video_pts[0] == pytest.approx(first)
+    assert s.sink.video_pts[-1] >= live_at
+
+
+async def test_latency_beyond_the_margin_is_caught_up_with_a_rate_nudge(live_backend) -> None:
+    s = await live_backend()
+    s.sink = RateSink(read_frame_id)
+    cfg = PlayerConfig(live=LiveConfig(target_latency=TARGET, margin_s=1.0))
+    dev = Device(DeviceConfig("nrdp-live-device-0003", s.be.gateway_url), clock=s.clock)
+    async with dev:
+        await dev.login(s.be.demo_email, s.be.demo_password)
+        player = dev.player(sink=s.sink, config=cfg)
+        player.wall = lambda: s.t0 + s.clock.now()
+        player.on_event(s.events.append)
+        await player.load("live-test", live_offset=-8.0)  # 8 s behind the edge
+        await s.clock.sleep(20.0)
+        stats = player.stats()
+        await player.stop()
+    samples = s.of(LiveLatency)
+    assert samples[0].latency_s > TARGET + 1.0
+    assert {e.rate for e in samples[:3]} == {1.05}  # the nudge stays within +5 %
+    assert all(0.95 <= e.rate <= 1.05 for e in samples)
+    assert samples[-1].latency_s <= samples[0].latency_s - 0.8  # 20 s at +5 %: ~1 s caught up
+    assert stats.edge_jumps == 0 and stats.stall_count == 0
+    assert_frames_in_order(s.sink)

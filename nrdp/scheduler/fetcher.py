@@ -176,16 +176,23 @@ class Fetcher:
 
     # ------------------------------------------------------------------ download
 
-    async def fetch(self, track: TrackRuntime, req: SegmentRequest, generation: int) -> None:
+    async def fetch(
+        self,
+        track: TrackRuntime,
+        req: SegmentRequest,
+        generation: int,
+        init_prefix: str | None = None,
+    ) -> None:
         """Download, decrypt and queue ``req`` (dropped if the track was switched since it
-        was planned, ``generation``)."""
+        was planned, ``generation``). ``init_prefix``: the init cache key's Period prefix
+        when ``track`` belongs to the next Period (fetched ahead of its boundary)."""
         engine = self.engine
         try:
             if track.generation != generation:
                 return
             rung = self.choose(track, req)
             rep = track.rep(rung)
-            init = await self.init_for(rep)
+            init = await self.init_for(rep, init_prefix)
             live = engine.live
             if live is None:
                 ref = rep.index().by_number(req.number)
@@ -230,6 +237,17 @@ class Fetcher:
             track.in_flight = False
             engine.wake.set()
 
+    async def prefetch(self, track: TrackRuntime, start: float, prefix: str) -> None:
+        """The first segment of ``track`` (of the next Period, starting at ``start``) and
+        its init, so that Period's presenter has media the moment the boundary comes."""
+        try:
+            ref = track.rep(0).index().at_time(start)
+        except (LookupError, SdkError):
+            return  # nothing to fetch ahead: the Period's own fetcher will say why
+        req = SegmentRequest(track.kind, ref.number, ref.start, ref.duration, 0.0, None)
+        track.in_flight = True
+        await self.fetch(track, req, track.generation, prefix)
+
     def _skip(self, track: TrackRuntime, ref: SegmentRef, generation: int) -> None:
         """A live segment given up: its span counts as buffered (a gap the presenter
         crosses on the clock) and the track moves on to the next one."""
@@ -263,9 +281,9 @@ class Fetcher:
             with busy(engine.clock):
                 engine.pipeline.keys.update(await engine.need_keys(missing))
 
-    async def init_for(self, rep: Representation) -> ClearInit:
+    async def init_for(self, rep: Representation, prefix: str | None = None) -> ClearInit:
         engine = self.engine
-        key = engine.init_key(rep)
+        key = engine.init_key(rep) if prefix is None else f"{prefix}/{rep.id}"
         cached = engine.pipeline.cached_init(key)
         if cached is not None:
             return cached

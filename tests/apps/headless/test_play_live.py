@@ -27,10 +27,8 @@ def test_play_mpd_live_reports_latency_and_refreshes(
     encoder.start()
     assert ready.wait(30)
     report = tmp_path / "r.json"
-    rc = main(
-        ["play", "--mpd", server + "/live.mpd", "--duration", "4", "--quiet"]
-        + ["--report", str(report)]
-    )
+    args = ["play", "--mpd", server + "/live.mpd", "--duration", "4", "--quiet"]
+    rc = main([*args, "--report", str(report)])
     encoder.join(20)
     doc = json.loads(report.read_text())
     assert rc == 0, doc["errors"]

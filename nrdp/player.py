@@ -454,8 +454,8 @@ class Player:
             if engine.state.state is not PlayerState.ENDED:
                 self._finish("stopped")
             engine.process(PlayerEvent.STOP)
-            if self.config.bookmarks and self.title_id is not None:
-                self._device.write_bookmark(self.title_id, position)
+            if self.config.bookmarks and self.title_id is not None and engine.live is None:
+                self._device.write_bookmark(self.title_id, position)  # none for live
         if self._pipeline is not None:
             self._pipeline.close()
             self._pipeline = None

@@ -26,6 +26,7 @@ from typing import Any
 from fake_backend.catalog import CatalogTitle
 from fake_backend.context import BackendConfig
 from fake_backend.experiments.allocation import allocate
+from fake_backend.live.service import default_channels
 from fake_backend.packager import PackagerMaterializer, catalog_titles
 from fake_backend.runner import Backend
 
@@ -220,6 +221,7 @@ class EmbeddedBackend:
             host=host,
             ready_first=ready_first,
             on_background=on_background,
+            live=default_channels(),  # live-news, live-sports (docs/live.md)
         )
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(

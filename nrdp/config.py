@@ -41,6 +41,7 @@ __all__ = [
     "DeviceConfig",
     "DiscoveryChannelConfig",
     "Limits",
+    "LiveConfig",
     "LoadErrorConfig",
     "OcaConfig",
     "PlaybackChannelConfig",
@@ -385,6 +386,32 @@ class OcaConfig:
             raise ConfigError("must be >= steering_min_ttl", field="oca.steering_max_ttl")
 
 
+@dataclass(frozen=True)
+class LiveConfig:
+    """Live (dynamic MPD) playback. ``target_latency``: seconds behind now to hold (None:
+    the MPD's suggestedPresentationDelay, else three segments). ``margin_s``: latency beyond
+    target + margin is caught up (a rate nudge within ``max_rate_delta`` where the sink
+    allows, else a jump to the edge after a stall). ``tick_s``: how often the latency is
+    sampled (a ``LiveLatency`` event). ``resync_min_s``: shortest pause between two extra
+    UTCTiming samples taken because a segment was not where the clock said."""
+
+    target_latency: float | None = None
+    margin_s: float = 1.0
+    max_rate_delta: float = 0.05
+    tick_s: float = 1.0
+    resync_min_s: float = 5.0
+
+    def __post_init__(self) -> None:
+        if self.target_latency is not None:
+            _finite("live.target_latency", self.target_latency)
+        _finite("live.margin_s", self.margin_s)
+        _finite("live.max_rate_delta", self.max_rate_delta)
+        if self.max_rate_delta > 0.5:
+            raise ConfigError("must be <= 0.5", field="live.max_rate_delta")
+        _finite("live.tick_s", self.tick_s, inclusive=False)
+        _finite("live.resync_min_s", self.resync_min_s)
+
+
 DEFAULT_BUFFER_CONFIG = BufferConfig()
 DEFAULT_LOAD_ERROR_CONFIG = LoadErrorConfig()
 DEFAULT_OCA_CONFIG = OcaConfig()
@@ -415,6 +442,8 @@ class PlayerConfig:
     thumbnail_max_size: tuple[int, int] = (480, 270)
     """``thumbnail_at`` picks the thumbnail track with the largest cells within this
     ``(width, height)`` (the first track when none fits)."""
+    live: LiveConfig = LiveConfig()
+    """Live (dynamic MPD) playback: target latency and catch-up (docs/live.md)."""
 
     def __post_init__(self) -> None:
         _typed("realtime", self.realtime, bool)
@@ -434,6 +463,7 @@ class PlayerConfig:
         _typed("cmcd", self.cmcd, CmcdConfig)
         _typed("load_error", self.load_error, LoadErrorConfig)
         _typed("oca", self.oca, OcaConfig)
+        _typed("live", self.live, LiveConfig)
         _typed("autoplay", self.autoplay, bool)
         if self.preferred_audio_language is not None and not re.fullmatch(
             r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*", str(self.preferred_audio_language)

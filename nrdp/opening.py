@@ -75,12 +75,11 @@ async def fetch_document(channel: Channel, url: str, headers: Mapping[str, str])
 async def open_manifest(
     channel: Channel, url: str, headers: Mapping[str, str], *, data: bytes | None = None
 ) -> Manifest:
-    """The MPD at ``url`` (``data`` if already fetched), on-demand, xlinks resolved."""
+    """The MPD at ``url`` (``data`` if already fetched), xlinks resolved; a dynamic
+    (live) MPD as it is now (the player's live task refreshes it)."""
     if data is None:
         data = await fetch_document(channel, url, headers)
     manifest = parse_mpd(data, url)  # HTML or garbage: a typed manifest error
-    if manifest.is_dynamic:
-        raise UnsupportedFeature(feature="dynamic (live) MPD", path="MPD/@type")
     for _ in range(MAX_XLINKS):
         pending = manifest.unresolved_xlinks
         if not pending:

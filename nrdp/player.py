@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -33,12 +34,16 @@ from nrdp.events import (
     TrackChanged,
 )
 from nrdp.hub import EventHub, Subscription
+from nrdp.live.availability import NotFoundPolicy
+from nrdp.live.timeline import LiveTimeline
 from nrdp.media.pipeline import MediaPipeline
 from nrdp.media.sinks import NullSink, Sink
 from nrdp.playback.play_api import PlaybackManifest
 from nrdp.playback.token import PlaybackSession
-from nrdp.routes import Opened, new_session, open_dash, open_title
+from nrdp.routes import Opened, new_session, open_dash, open_title, plan_periods
 from nrdp.scheduler.buffer import TrackKind
+from nrdp.scheduler.live import LivePlayback, wall_clock
+from nrdp.scheduler.live_control import LiveControl, LiveHooks
 from nrdp.scheduler.loop import PlaybackEngine
 from nrdp.scheduler.master import MasterClock
 from nrdp.scheduler.tracks import TextOption, TrackCatalog, TrackInfo
@@ -49,11 +54,16 @@ from nrdp.telemetry import SessionTelemetry
 from nrdp.text.cue import TextCue
 from nrdp.text.presenter import TextPresenter
 from nrdp.thumbnails import Thumbnail, ThumbnailSource
+from nrdp.timeline import period_at
 
 if TYPE_CHECKING:
     from nrdp.device import Device
 
-__all__ = ["Player"]
+__all__ = ["LIVE_404_RETRIES", "Player"]
+
+LIVE_404_RETRIES = 3
+"""A live segment still 404 after retries at +0.5, +1 and +2 s past its availability (up to
+3.5 s late) is skipped: a later retry would outlast the buffer a live target holds."""
 
 
 class Player:
@@ -84,6 +94,11 @@ class Player:
         self._steering: SteeringClient | None = None
         self._master: MasterClock | None = None
         self._thumbs: ThumbnailSource | None = None
+        self._live: LiveControl | None = None
+        self._live_task: asyncio.Task[None] | None = None
+        self.wall: Callable[[], float] = time.time
+        """The device's wall clock (POSIX seconds) for live playback; the live task runs it
+        on the session clock from the value it has at load, and UTCTiming corrects it."""
 
     # ------------------------------------------------------------------ events
 
@@ -136,13 +151,20 @@ class Player:
         start: float | None = None,
         *,
         profile_id: str | None = None,
+        live_offset: float | None = None,
     ) -> None:
         """Prepare ``source`` and start buffering (and playing, with ``autoplay``).
 
         ``source`` is a title id (the Play API route) or a :class:`~nrdp.source.DashSource`
-        (any on-demand MPD URL). Both open the same way: MPD, Periods and their tracks,
-        keys for every KID the MPD names, then the engine; a bad source raises its typed
-        error here, before any media segment is requested."""
+        (any MPD URL). Both open the same way: MPD, Periods and their tracks, keys for
+        every KID the MPD names, then the engine; a bad source raises its typed error here,
+        before any media segment is requested.
+
+        A dynamic (live) MPD starts at the live edge (``PlayerConfig.live.target_latency``
+        behind now, on the UTCTiming clock), or ``live_offset`` seconds into the DVR window
+        (negative: back from the edge), or at ``start`` on the MPD timeline (clamped to the
+        window); positions are then on the MPD timeline (seconds since
+        availabilityStartTime). See docs/live.md."""
         await self.stop()
         clock = self._device.clock
         self._ended.clear()
@@ -169,6 +191,8 @@ class Player:
         engine.state = self._idle
         engine.need_keys = opened.need_keys
         engine.set_master_clock(self._master)
+        if opened.live:
+            start = await self._start_live(opened, engine, start, live_offset)
         engine.reset_for(start or 0.0)
         self._engine = engine
         catalog = opened.periods[0].catalog
@@ -178,6 +202,55 @@ class Player:
         self._task = asyncio.create_task(self._drive(engine), name="nrdp-player")
         if opened.playback is not None:
             self._start_steering(opened.playback, opened.selector)
+        if self._live is not None:
+            self._live_task = asyncio.create_task(self._live.run(), name="nrdp-live")
+
+    async def _start_live(
+        self,
+        opened: Opened,
+        engine: PlaybackEngine,
+        start: float | None,
+        offset: float | None,
+    ) -> float:
+        """The live task for a dynamic MPD, the clock synced; returns where to start."""
+        dev, cfg = self._device, self.config.live
+        tl = LiveTimeline(
+            opened.manifest,
+            latency=cfg.target_latency,
+            margin_s=cfg.margin_s,
+            max_rate_delta=cfg.max_rate_delta,
+            not_found=NotFoundPolicy(max_retries=LIVE_404_RETRIES),
+        )
+        wall = wall_clock(dev.clock, self.wall)
+        live = LivePlayback(tl, clock=dev.clock, wall=wall, emit=self._emit)
+        engine.live = live
+        max_height = opened.playback.max_height if opened.playback is not None else None
+        hooks = LiveHooks(
+            engine=lambda: self._engine,
+            seek=self.seek,
+            fetch_mpd=opened.fetch_mpd,
+            replan=lambda m: plan_periods(dev, self.config, m, max_height),
+            channel=dev.playback,
+            rate_supported=bool(getattr(self.sink, "supports_playback_rate", False)),
+        )
+        self._live = LiveControl(live, hooks, cfg)
+        await self._live.sync_clock()
+        self._stats.live.live = True
+        if start is not None:
+            position = tl.seek(live.wall(), start)
+        else:
+            position = tl.start_position(live.wall(), dvr_offset=offset)
+        return self._live_aligned(engine, position)
+
+    @staticmethod
+    def _live_aligned(engine: PlaybackEngine, position: float) -> float:
+        """A live start or seek at the start of the video segment holding ``position``."""
+        assert engine.live is not None
+        index = period_at(engine.periods, position)
+        video = [c for c in engine.periods[index].tracks if c.kind is TrackKind.VIDEO]
+        if not video:
+            return position
+        return engine.live.segment_start(video[0].representations[0], position)
 
     async def _open(self, source: str | DashSource, profile_id: str | None) -> Opened:
         dev, clock = self._device, self._device.clock
@@ -292,7 +365,10 @@ class Player:
         engine.process(PlayerEvent.SEEK)
         await self._cancel_task()
         target = max(0.0, float(position))
-        if engine.duration is not None:
+        if engine.live is not None and not engine.live.ended:
+            target = engine.live.timeline.seek(engine.live.wall(), target)
+            target = self._live_aligned(engine, target)
+        elif engine.duration is not None:
             target = min(target, max(0.0, engine.duration - 0.001))
         engine.reset_for(target)
         self.sink.on_flush(target)
@@ -301,6 +377,27 @@ class Player:
         engine.process(PlayerEvent.SEEK_DONE)
         self._ended.clear()
         self._task = asyncio.create_task(self._drive(engine), name="nrdp-player")
+
+    @property
+    def live(self) -> bool:
+        """Is a live (dynamic MPD) source loaded?"""
+        return self._engine is not None and self._engine.live is not None
+
+    def live_window(self) -> tuple[float, float] | None:
+        """The DVR window ``(start, edge)`` on the MPD timeline now (None: not live)."""
+        engine = self._engine
+        if engine is None or engine.live is None:
+            return None
+        w = engine.live.timeline.window(engine.live.wall())
+        return w.dvr_start, w.edge
+
+    async def go_live(self) -> None:
+        """Seek to the live edge (the target latency behind now)."""
+        engine = self._require()
+        if engine.live is None:
+            raise InvalidState(state=self.state.value, event="go_live on an on-demand source")
+        live = engine.live
+        await self.seek(live.timeline.start_position(live.wall()))
 
     def set_quality(self, *, max_rung: int | None = None, rung: int | None = None) -> None:
         """Cap the video rung (``max_rung``), pin it (``rung``), or both ``None`` for auto."""
@@ -345,6 +442,11 @@ class Player:
     async def stop(self) -> None:
         """Stop playback; nothing of the session keeps running afterwards."""
         engine = self._engine
+        live_task, self._live_task, self._live = self._live_task, None, None
+        if live_task is not None and not live_task.done():
+            live_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await live_task
         await self._cancel_task()
         steering, self._steering = self._steering, None
         if steering is not None:
@@ -363,8 +465,8 @@ class Player:
             if engine.state.state is not PlayerState.ENDED:
                 self._finish("stopped")
             engine.process(PlayerEvent.STOP)
-            if self.config.bookmarks and self.title_id is not None:
-                self._device.write_bookmark(self.title_id, position)
+            if self.config.bookmarks and self.title_id is not None and engine.live is None:
+                self._device.write_bookmark(self.title_id, position)  # none for live
         if self._pipeline is not None:
             self._pipeline.close()
             self._pipeline = None

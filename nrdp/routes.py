@@ -14,8 +14,8 @@ an unplayable one), all KIDs of the MPD licensed up front, and the engine's ``lo
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from drm import KeyStore
@@ -35,14 +35,15 @@ from nrdp.opening import (
 )
 from nrdp.playback.play_api import PlaybackManifest
 from nrdp.playback.token import PlaybackSession
+from nrdp.scheduler.live import LiveLoadErrorPolicy
 from nrdp.source import DashSource
-from nrdp.timeline import PeriodPlan, manifest_kids, period_plans
+from nrdp.timeline import PeriodPlan, manifest_kids, period_plans, relative_path
 
 if TYPE_CHECKING:
     from manifest.model import Representation
     from nrdp.device import Device
 
-__all__ = ["CLEAR_SCHEMES", "Opened", "new_session", "open_dash", "open_title"]
+__all__ = ["CLEAR_SCHEMES", "Opened", "new_session", "open_dash", "open_title", "plan_periods"]
 
 CLEAR_SCHEMES = frozenset({"", "clear", "none"})
 """Play API ``drm_scheme`` values that mean the title is not encrypted."""
@@ -68,6 +69,18 @@ class Opened:
     session_id: str | None = None
     playback: PlaybackManifest | None = None
     session: PlaybackSession | None = None
+    mpd_url: str = ""
+    headers: Mapping[str, str] = field(default_factory=dict, repr=False)
+
+    @property
+    def live(self) -> bool:
+        """A dynamic MPD: the player adds its live task."""
+        return self.manifest.is_dynamic
+
+    async def fetch_mpd(self, url: str) -> bytes:
+        """An MPD update from ``url``, through the failover downloader (the playback
+        token and every location, like segments)."""
+        return (await self.downloader.fetch(relative_path(self.root, url))).data
 
     @property
     def duration(self) -> float | None:
@@ -98,7 +111,7 @@ def _downloader(
     downloader = Downloader(
         device.playback,
         selector,
-        DefaultLoadErrorPolicy(config.load_error),
+        LiveLoadErrorPolicy(DefaultLoadErrorPolicy(config.load_error)),
         clock=device.clock,
         stall_timeout=config.stall_timeout,
         slow_factor=config.load_error.slow_factor,
@@ -108,7 +121,7 @@ def _downloader(
     return selector, downloader
 
 
-def _periods(
+def plan_periods(
     device: Device, config: PlayerConfig, manifest: Manifest, max_height: int | None
 ) -> tuple[PeriodPlan, ...]:
     return period_plans(
@@ -124,7 +137,7 @@ async def open_dash(
 ) -> Opened:
     channel, headers = device.playback, source.headers
     manifest = await open_manifest(channel, source.mpd_url, headers)
-    periods = _periods(device, config, manifest, None)
+    periods = plan_periods(device, config, manifest, None)
     locations = locations_for(manifest, source.mpd_url)
     auth = StaticHeaders(headers) if headers else None
     selector, downloader = _downloader(device, config, locations, auth, on_failover)
@@ -147,6 +160,8 @@ async def open_dash(
         license_seconds=device.clock.now() - t0 if asked else None,
         need_keys=need_keys,
         content_id=source.content_id,
+        mpd_url=source.mpd_url,
+        headers=headers,
     )
 
 
@@ -162,7 +177,7 @@ async def open_title(
     oca = next(o for o in pm.ocas if o.id == mpd.oca_id)
     mpd_url = oca.url_for(pm.mpd_path)
     manifest = await open_manifest(device.playback, mpd_url, {}, data=mpd.data)
-    periods = _periods(device, config, manifest, pm.max_height)
+    periods = plan_periods(device, config, manifest, pm.max_height)
     locations = locations_for(manifest, mpd_url, pm.ocas)
     if len(locations) > len(pm.ocas):  # the MPD names more places: fail over to them too
         selector, downloader = _downloader(device, config, locations, session, on_failover)
@@ -185,6 +200,7 @@ async def open_title(
         session_id=pm.playback_id,
         playback=pm,
         session=session,
+        mpd_url=mpd_url,
     )
 
 

@@ -29,12 +29,15 @@ from nrdp.events import (
     SteeringUpdated,
     TrackChanged,
 )
+from nrdp.live.events import LiveEdgeJumped, LiveLatency, ManifestRefreshed, SegmentSkipped
+from nrdp.live.latency import latency_summary
 from nrdp.scheduler.buffer import TrackKind
 from nrdp.state import PlayerState
 
-__all__ = ["StatsCollector", "StatsSnapshot", "SwitchRecord"]
+__all__ = ["LiveFold", "StatsCollector", "StatsSnapshot", "SwitchRecord"]
 
 MAX_SWITCH_HISTORY = 200
+MAX_LATENCY_SAMPLES = 10_000
 
 
 @dataclass(frozen=True)
@@ -81,13 +84,68 @@ class StatsSnapshot:
     """The selected text track's id, None while subtitles are off."""
     steering_pathways: tuple[str, ...] = ()
     """The OCA order the content steering server last set (empty: the Play API's ranking)."""
+    live: bool = False
+    """A live (dynamic MPD) playback."""
+    live_latency_s: Mapping[str, float | None] | None = None
+    """Distance to the live edge while playing: ``{"median", "p95"}`` seconds (live only)."""
+    mpd_refreshes: int = 0
+    """MPD updates merged (live)."""
+    edge_jumps: int = 0
+    """Jumps to the live edge (after a stall with the latency beyond target + margin)."""
+    segments_skipped: int = 0
+    """Live segments given up (left the time-shift window, or stayed missing)."""
 
     def to_dict(self) -> dict[str, Any]:
         out = {f.name: getattr(self, f.name) for f in fields(self)}
         out["switches"] = [asdict(s) for s in self.switches]
         out["buffer_ahead"] = dict(self.buffer_ahead)
         out["last_error"] = dict(self.last_error) if self.last_error is not None else None
+        if self.live_latency_s is not None:
+            out["live_latency_s"] = dict(self.live_latency_s)
         return out
+
+
+class LiveFold:
+    """The live fields of a snapshot, from the live events."""
+
+    def __init__(self) -> None:
+        self.live = False
+        self.latencies: deque[float] = deque(maxlen=MAX_LATENCY_SAMPLES)
+        self.refreshes = 0
+        self.jumps = 0
+        self.skipped = 0
+
+    def handlers(self) -> dict[type[Event], Callable[[Any], None]]:
+        return {
+            LiveLatency: self._on_latency,
+            ManifestRefreshed: self._on_refreshed,
+            LiveEdgeJumped: self._on_jump,
+            SegmentSkipped: self._on_skip,
+        }
+
+    def _on_latency(self, ev: LiveLatency) -> None:
+        self.live = True
+        self.latencies.append(ev.latency_s)
+
+    def _on_refreshed(self, ev: ManifestRefreshed) -> None:
+        self.live = True
+        self.refreshes = max(self.refreshes, ev.refreshes)
+
+    def _on_jump(self, ev: LiveEdgeJumped) -> None:
+        self.jumps += 1
+
+    def _on_skip(self, ev: SegmentSkipped) -> None:
+        self.skipped += 1
+
+    def fields(self) -> dict[str, Any]:
+        summary = latency_summary(list(self.latencies)) if self.latencies else None
+        return {
+            "live": self.live,
+            "live_latency_s": MappingProxyType(summary) if summary is not None else None,
+            "mpd_refreshes": self.refreshes,
+            "edge_jumps": self.jumps,
+            "segments_skipped": self.skipped,
+        }
 
 
 class StatsCollector:
@@ -136,6 +194,8 @@ class StatsCollector:
             TrackChanged: self._on_track,
             SteeringUpdated: self._on_steering,
         }
+        self.live = LiveFold()
+        self._handlers.update(self.live.handlers())
 
     def on_event(self, event: Event) -> None:
         handler = self._handlers.get(type(event))
@@ -247,4 +307,5 @@ class StatsCollector:
             audio_track=self._tracks.get("audio"),
             text_track=self._tracks.get("text"),
             steering_pathways=self._steering,
+            **self.live.fields(),
         )

@@ -102,7 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", parser_class=_Parser)
     play = sub.add_parser("play", help="play one title and report its QoE")
     play.add_argument("title", nargs="?", help="title id (default: pick one from home rows)")
-    play.add_argument("--mpd", metavar="URL", help="play this on-demand MPD (no backend)")
+    play.add_argument("--mpd", metavar="URL", help="play this MPD, on-demand or live (no backend)")
     play.add_argument(
         "--key", action="append", default=[], metavar="KID:KEY", help="ClearKey key (hex)"
     )

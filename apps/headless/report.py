@@ -103,11 +103,15 @@ def session_report(session: PlaySession) -> dict[str, Any]:
     st = session.stats
     video = [s for s in session.segments if s.track == "video"]
     duration = (session.details or {}).get("duration_s", session.media_duration)
+    if session.live:  # the catalog's duration is the channel's loop; the event's end counts
+        duration = session.media_duration
+    fd = session.sink.frame_duration
+    skipped = round(session.skipped_video_s / fd) if fd else 0
     frames = check_frames(
         session.sink,
         title_duration=float(duration) if isinstance(duration, int | float) else None,
         ended=session.final_state == "ended",
-        dropped=st.dropped_frames if st is not None else 0,
+        dropped=(st.dropped_frames if st is not None else 0) + skipped,
     )
     pm = session.player.manifest
     startup = st.startup_time if st is not None else None
@@ -142,6 +146,7 @@ def session_report(session: PlaySession) -> dict[str, Any]:
             round(sum(s.bitrate_kbps for s in video) / len(video), 1) if video else 0.0
         ),
         "periods_played": session.periods_played,
+        **live_fields(session),
         "switches": st.switch_count if st else 0,
         "failovers": st.oca_failovers if st else 0,
         "bytes_downloaded": st.bytes_downloaded if st else 0,
@@ -156,6 +161,30 @@ def session_report(session: PlaySession) -> dict[str, Any]:
         "timeline": session.timeline,
     }
     return out
+
+
+def live_fields(session: PlaySession) -> dict[str, Any]:
+    """``live`` and, for a live source, ``live_latency_s`` (median, p95 of the distance to
+    the live edge while playing), ``mpd_refreshes``, ``edge_jumps``, ``segments_skipped``
+    (null for on-demand)."""
+    st = session.stats
+    if not session.live or st is None:
+        return dict.fromkeys(LIVE_FIELDS) | {"live": False}
+    latency = st.live_latency_s
+    return {
+        "live": True,
+        "live_latency_s": (
+            {k: None if v is None else round(v, 3) for k, v in latency.items()}
+            if latency is not None
+            else None
+        ),
+        "mpd_refreshes": st.mpd_refreshes,
+        "edge_jumps": st.edge_jumps,
+        "segments_skipped": st.segments_skipped,
+    }
+
+
+LIVE_FIELDS = ("live", "live_latency_s", "mpd_refreshes", "edge_jumps", "segments_skipped")
 
 
 def frames_complete(report: dict[str, Any]) -> bool:
@@ -191,7 +220,7 @@ def realtime_fields(session: PlaySession) -> dict[str, Any]:
         if session.wall_start is not None and session.wall_end is not None
         else None
     )
-    played = max(0.0, session.position - (session.options.start or 0.0))
+    played = max(0.0, session.position - session.origin)
     out: dict[str, Any] = {
         "wall_s": round(wall, 3) if wall is not None else None,
         "played_s": round(played, 3),

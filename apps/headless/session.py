@@ -107,6 +107,12 @@ class PlaySession:
         self.wall_end: float | None = None
         self.periods_played = 0
         self.media_duration: float | None = None
+        self.live = False
+        """A live (dynamic MPD) source: positions are on the MPD timeline."""
+        self.origin = options.start or 0.0
+        """Where playback started (live: the edge's position); ``--duration`` counts from it."""
+        self.skipped_video_s = 0.0
+        """Video the SDK skipped (live segments that stayed missing or left the window)."""
 
     # ------------------------------------------------------------------ events
 
@@ -118,6 +124,8 @@ class PlaySession:
         d["at"] = round(self._rel(ev.at), 4)
         if not isinstance(ev, nrdp.BufferLevel | nrdp.BandwidthEstimated):
             self.events.append(d)
+        if isinstance(ev, nrdp.SegmentSkipped) and ev.track == "video":
+            self.skipped_video_s += ev.duration
         if isinstance(ev, nrdp.ErrorEvent):
             self.errors.append({**ev.error, "fatal": ev.fatal, "at": d["at"]})
         elif isinstance(ev, nrdp.BufferLevel):
@@ -191,7 +199,18 @@ class PlaySession:
             return False
         if self.options.max_rung is not None:
             self.player.set_quality(max_rung=self.options.max_rung)
+        if self.player.live:
+            self._begin_live()
         return True
+
+    def _begin_live(self) -> None:
+        """Live: frame ids are pts slots on the MPD timeline (a looped channel's stamps
+        repeat), counted from the edge where playback started."""
+        self.live = True
+        self.origin = self.player.position
+        self.sink.read_ids = False
+        self.sink.ids_from_pts = True
+        self.sink.begin(self.origin)
 
     def tick(self) -> Tick:
         st = self.player.stats()
@@ -210,7 +229,7 @@ class PlaySession:
 
     def _limit_reached(self) -> bool:
         d = self.options.duration
-        return d is not None and self.player.position >= (self.options.start or 0.0) + d
+        return d is not None and self.player.position >= self.origin + d
 
     @property
     def done(self) -> bool:

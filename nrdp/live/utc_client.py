@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from typing import Any, Protocol
 
 import aiohttp
 
+from mediacore.errors import SdkError
 from nrdp.live.errors import UtcTimingFailed
 from nrdp.live.utc import (
     MAX_BODY,
@@ -23,7 +25,7 @@ from nrdp.live.utc import (
     parse_server_time,
 )
 
-__all__ = ["fetch_offset", "sync_offset"]
+__all__ = ["Requester", "channel_offset", "fetch_offset", "sync_offset"]
 
 
 async def fetch_offset(
@@ -68,5 +70,40 @@ async def sync_offset(
             return await fetch_offset(session, source, wall=wall, timeout_s=timeout_s)
         except UtcTimingFailed as exc:
             error = exc
+    assert error is not None
+    raise error
+
+
+class Requester(Protocol):
+    """The part of :class:`nrdp.channels.http.Channel` a clock sample needs."""
+
+    async def request(self, method: str, url: str, *, retry: bool = True) -> Any: ...
+
+
+async def channel_offset(
+    channel: Requester,
+    sources: Sequence[UtcSource],
+    *,
+    wall: Callable[[], float] = time.time,
+) -> ClockOffset:
+    """:func:`sync_offset` over the player's playback channel (its pool, timeouts and
+    breaker) instead of a bare aiohttp session: the first source that answers."""
+    if not sources:
+        raise UtcTimingFailed(source="", reason="the MPD has no supported UTCTiming")
+    error: UtcTimingFailed | None = None
+    for source in sources:
+        sent = wall()
+        if source.scheme is UtcScheme.DIRECT:
+            return estimate_offset(source, parse_server_time(source), sent, sent)
+        method = "HEAD" if source.scheme is UtcScheme.HTTP_HEAD else "GET"
+        try:
+            resp = await channel.request(method, source.value, retry=False)
+            received = wall()
+            server = parse_server_time(source, resp.body[:MAX_BODY], dict(resp.headers))
+            return estimate_offset(source, server, sent, received)
+        except UtcTimingFailed as exc:
+            error = exc
+        except SdkError as exc:
+            error = UtcTimingFailed(source=source.value, reason=type(exc).__name__)
     assert error is not None
     raise error

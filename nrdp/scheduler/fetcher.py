@@ -32,6 +32,7 @@ from nrdp.scheduler.decisions import (
     switch_reason,
     track_fallback,
 )
+from nrdp.scheduler.live import live_download
 from nrdp.scheduler.planner import SegmentRequest, TrackCursor, plan
 from nrdp.scheduler.runtime import Queued, TrackRuntime
 from nrdp.timeline import media_offset
@@ -42,6 +43,9 @@ if TYPE_CHECKING:
 
 __all__ = ["Fetcher"]
 
+SAME_SEGMENT_S = 1e-4
+"""A live request's segment is the one holding its start plus this (tracks' segment
+boundaries differ by far more than this; a float's error by far less)."""
 IDLE_WAIT_S = 0.25
 """Longest the fetcher sleeps on the clock with nothing to fetch before planning again."""
 
@@ -70,10 +74,11 @@ class Fetcher:
     async def run(self) -> None:
         engine = self.engine
         while True:
+            horizon = engine.live.horizon() if engine.live is not None else None
             cursors = [
                 TrackCursor(
                     t.kind,
-                    t.choice.representations[t.rung or 0].index(),
+                    t.choice.representations[t.rung or 0].index(horizon),
                     t.buffer,
                     t.next_number,
                     t.in_flight,
@@ -90,6 +95,8 @@ class Fetcher:
             )
             for kind in p.ended:
                 track = engine.track(kind)
+                if engine.live is not None and not engine.live.may_end(track.rep(track.rung or 0)):
+                    continue  # live: no next segment yet, not the end
                 if not track.buffer.end_of_stream:
                     track.buffer.mark_end_of_stream()
                     engine.wake.set()
@@ -156,7 +163,7 @@ class Fetcher:
             object_type=kind,
             streaming_format=StreamingFormat.DASH,
             session_id=engine.session_id,
-            stream_type=StreamType.VOD,
+            stream_type=StreamType.VOD if engine.live is None else StreamType.LIVE,
             startup=engine.phase is Phase.STARTUP,
             top_bitrate_kbps=top or None,
         )
@@ -169,28 +176,50 @@ class Fetcher:
 
     # ------------------------------------------------------------------ download
 
-    async def fetch(self, track: TrackRuntime, req: SegmentRequest, generation: int) -> None:
+    async def fetch(
+        self,
+        track: TrackRuntime,
+        req: SegmentRequest,
+        generation: int,
+        init_prefix: str | None = None,
+    ) -> None:
         """Download, decrypt and queue ``req`` (dropped if the track was switched since it
-        was planned, ``generation``)."""
+        was planned, ``generation``). ``init_prefix``: the init cache key's Period prefix
+        when ``track`` belongs to the next Period (fetched ahead of its boundary)."""
         engine = self.engine
         try:
             if track.generation != generation:
                 return
             rung = self.choose(track, req)
             rep = track.rep(rung)
-            init = await self.init_for(rep)
-            ref = rep.index().by_number(req.number)
+            init = await self.init_for(rep, init_prefix)
+            live = engine.live
+            if live is None:
+                ref = rep.index().by_number(req.number)
+            else:  # live numbers may move between MPD updates: the start is the identity
+                ref = rep.index(live.horizon()).at_time(req.start + SAME_SEGMENT_S)
             otype = ObjectType.VIDEO if track.kind is TrackKind.VIDEO else ObjectType.AUDIO
             need = float(rep.bandwidth) if rung > 0 and rep.bandwidth else None
-            try:
+
+            async def download() -> DownloadResult:
                 with busy(engine.clock):
-                    res = await engine.downloader.fetch(
+                    return await engine.downloader.fetch(
                         engine.locate(rep, ref.path),
                         _range(ref.byte_range),
                         required_bps=need,
                         decorate=self._cmcd(track, rep, req, otype),
                         lower_tracks=rung,
                     )
+
+            try:
+                if live is None:
+                    res = await download()
+                else:
+                    got = await live_download(live, rep, ref, track.kind.value, download)
+                    if got is None:
+                        self._skip(track, ref, generation)
+                        return
+                    res = got
             except SdkError as err:  # the policy's decision, carried on the error
                 exclusion = track_fallback(err, engine.config.load_error.track_exclusion)
                 if exclusion is None or rung == 0:
@@ -207,6 +236,26 @@ class Fetcher:
         finally:
             track.in_flight = False
             engine.wake.set()
+
+    async def prefetch(self, track: TrackRuntime, start: float, prefix: str) -> None:
+        """The first segment of ``track`` (of the next Period, starting at ``start``) and
+        its init, so that Period's presenter has media the moment the boundary comes."""
+        try:
+            ref = track.rep(0).index().at_time(start)
+        except (LookupError, SdkError):
+            return  # nothing to fetch ahead: the Period's own fetcher will say why
+        req = SegmentRequest(track.kind, ref.number, ref.start, ref.duration, 0.0, None)
+        track.in_flight = True
+        await self.fetch(track, req, track.generation, prefix)
+
+    def _skip(self, track: TrackRuntime, ref: SegmentRef, generation: int) -> None:
+        """A live segment given up: its span counts as buffered (a gap the presenter
+        crosses on the clock) and the track moves on to the next one."""
+        if track.generation != generation:
+            return
+        track.buffer.append(ref.start, ref.duration)
+        track.next_number = ref.number + 1
+        self.engine.arrived.set()
 
     async def decrypt(self, init: ClearInit, data: bytes) -> bytes:
         """The clear segment. Key rotation: KIDs a fragment's ``pssh`` names are licensed
@@ -232,9 +281,9 @@ class Fetcher:
             with busy(engine.clock):
                 engine.pipeline.keys.update(await engine.need_keys(missing))
 
-    async def init_for(self, rep: Representation) -> ClearInit:
+    async def init_for(self, rep: Representation, prefix: str | None = None) -> ClearInit:
         engine = self.engine
-        key = engine.init_key(rep)
+        key = engine.init_key(rep) if prefix is None else f"{prefix}/{rep.id}"
         cached = engine.pipeline.cached_init(key)
         if cached is not None:
             return cached

@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import dataclasses
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -41,6 +42,7 @@ from nrdp.media.pipeline import MediaPipeline
 from nrdp.media.sinks import Sink
 from nrdp.scheduler.buffer import TrackBuffer, TrackKind
 from nrdp.scheduler.fetcher import Fetcher
+from nrdp.scheduler.live import LivePlayback
 from nrdp.scheduler.master import MasterClock, MasterFollower
 from nrdp.scheduler.monitor import TICK, Monitor
 from nrdp.scheduler.presentation import PresentationClock
@@ -129,6 +131,10 @@ class PlaybackEngine:
         """Gets keys for KIDs an init names that the license did not cover (renewing the
         playback token first when it is about to expire); set by the Player."""
         self.error: SdkError | None = None
+        self.staged: tuple[int, list[TrackRuntime]] | None = None
+        """The next Period's tracks, their first segments fetched ahead of the boundary."""
+        self.live: LivePlayback | None = None
+        """Set for a dynamic MPD (the Player's): availability, 404s, open-ended indexes."""
 
     # ------------------------------------------------------------------ state
 
@@ -213,6 +219,7 @@ class PlaybackEngine:
         self.floor = position
         self.pclock.set(position)
         self.holding = False
+        self.staged = None
         if self.master is not None:
             self.master.reset(position)
         if self.stall_started is not None:  # a seek ends a stall: close it for the stats
@@ -268,13 +275,43 @@ class PlaybackEngine:
             for t, choice in zip(self.tracks, prepared.tracks, strict=False):
                 t.choice = choice
 
-    async def _prepare_ahead(self) -> None:
-        """The next Period's SegmentBase indexes, fetched while this one plays."""
+    async def _prepare_ahead(self, fetcher: Fetcher) -> None:
+        """The next Period while this one plays: its SegmentBase indexes, then (on demand)
+        its tracks with their inits and first segments, so the boundary waits for nothing."""
+        self.staged = None
         following = next_period(self.periods, self.period_index)
-        if self.prepare is None or following is None:
+        if following is None:
             return
         with contextlib.suppress(SdkError):  # tried again, and raised, when that Period starts
-            self._replace_period(following, await self.prepare(self.periods[following]))
+            if self.prepare is not None:
+                self._replace_period(following, await self.prepare(self.periods[following]))
+            if self.live is not None:
+                return  # a live Period's first segment is not available before its start
+            plan = self.periods[following]
+            tracks = self._runtimes(plan)
+            self.staged = (following, tracks)
+            await asyncio.gather(*(fetcher.prefetch(t, plan.start, plan.key) for t in tracks))
+
+    def update_periods(self, periods: tuple[PeriodPlan, ...]) -> None:
+        """A live MPD update: the Periods as they are now (segments appended, a Period end
+        now known, new Periods after the current one). The tracks playing keep their state
+        and get the updated representations (matched by id)."""
+        current = self.period
+        index = next(
+            (i for i, p in enumerate(periods) if p.id == current.id and p.start == current.start),
+            None,
+        )
+        if index is None:  # the current Period left the MPD (out of the window): keep it
+            return
+        self.periods, self.period_index = periods, index
+        reps = {r.id: r for c in periods[index].tracks for r in c.representations}
+        for o in periods[index].catalog.audio:
+            reps.update({r.id: r for r in o.choice.representations})
+        for t in self.tracks:
+            fresh = tuple(reps.get(r.id, r) for r in t.choice.representations)
+            t.next_number = _renumbered(t, fresh, self.live)
+            t.choice = dataclasses.replace(t.choice, representations=fresh)
+        self.wake.set()
 
     def _replace_period(self, index: int, prepared: PeriodPlan) -> None:
         periods = list(self.periods)
@@ -284,33 +321,45 @@ class PlaybackEngine:
     def _enter_period(self, index: int) -> None:
         """Leave the finished Period for ``index``: new tracks (the ladder may change),
         the presentation clock held in real time until the new media is in."""
-        self._leave_period(index)
+        self._leave_period(index, staged=True)
         self.abr.reset()  # a new ladder: the last decision's rung means nothing in it
         self.last_decision = None
         self.floor = max(self.floor, self.period.start)
         if self.config.realtime and self.state.state is PlayerState.PLAYING:
             self.holding = True
             for t in self.tracks:
-                t.switching = True
+                t.switching = not t.queue  # a track fetched ahead has its media in
             self._sync_clock()
 
-    def _leave_period(self, index: int) -> None:
+    def _leave_period(self, index: int, *, staged: bool = False) -> None:
         self.frames.retire(self.tracks)
         self.period_index = index
-        self.tracks = self._runtimes(self.period)
+        ahead, self.staged = self.staged, None
+        if staged and ahead is not None and ahead[0] == index and not self._in_flight(ahead[1]):
+            self.tracks = ahead[1]  # their first segments are in already
+        else:
+            self.tracks = self._runtimes(self.period)
+
+    @staticmethod
+    def _in_flight(tracks: list[TrackRuntime]) -> bool:
+        return any(t.in_flight for t in tracks)
 
     async def _run_period(self) -> None:
         async with asyncio.TaskGroup() as tg:
-            fetcher = tg.create_task(Fetcher(self, tg).run(), name="nrdp-fetch")
+            fetch = Fetcher(self, tg)
+            fetcher = tg.create_task(fetch.run(), name="nrdp-fetch")
             presenters = [
                 tg.create_task(Presenter(self, t, tg).run(), name=f"nrdp-present-{t.kind.value}")
                 for t in self.tracks
             ]
             monitor = tg.create_task(Monitor(self).run(), name="nrdp-monitor")
-            tg.create_task(self._prepare_ahead(), name="nrdp-prepare-next")
+            ahead = tg.create_task(self._prepare_ahead(fetch), name="nrdp-prepare-next")
             await asyncio.gather(*presenters)
             monitor.cancel()
             fetcher.cancel()
+            if not ahead.done():  # the next Period's tracks are fetched by its own fetcher
+                ahead.cancel()
+                self.staged = None
 
     # ------------------------------------------------------------------ tracks
 
@@ -327,6 +376,24 @@ class PlaybackEngine:
             decoded = shown + dropped if self.config.decode else 0
             now = self.clock.now()
             self.emit(FramesRendered(at=now, decoded=decoded, dropped=dropped, presented=shown))
+
+
+def _renumbered(
+    track: TrackRuntime, fresh: tuple[Representation, ...], live: LivePlayback | None
+) -> int | None:
+    """``track.next_number`` in ``fresh``'s numbering: an MPD update may renumber the
+    segments (``$Time$`` addressing, a moved @startNumber); the segment's start does not
+    move, so the next one is found by the start of the last one fetched."""
+    if track.next_number is None or live is None:
+        return track.next_number
+    horizon = live.horizon()
+    rung = track.rung or 0
+    try:
+        last = track.rep(rung).index(horizon).by_number(track.next_number - 1)
+        same = fresh[rung].index(horizon).at_time(last.start + last.duration / 2)
+    except (LookupError, SdkError):
+        return track.next_number
+    return same.number + 1
 
 
 def _first_sdk_error(group: BaseExceptionGroup[BaseException]) -> SdkError | None:

@@ -18,6 +18,8 @@ class PresentationClock:
         self._clock = clock
         self._base = position
         self._since: float | None = None
+        self.rate = 1.0
+        """Media seconds per clock second (live catch-up nudges it within a few %)."""
 
     @property
     def running(self) -> bool:
@@ -26,7 +28,7 @@ class PresentationClock:
     def position(self) -> float:
         if self._since is None:
             return self._base
-        return self._base + (self._clock.now() - self._since)
+        return self._base + (self._clock.now() - self._since) * self.rate
 
     def start(self) -> None:
         if self._since is None:
@@ -41,3 +43,10 @@ class PresentationClock:
         self._base = position
         if self._since is not None:
             self._since = self._clock.now()
+
+    def set_rate(self, rate: float) -> None:
+        """Run at ``rate`` from now on (the position so far is kept)."""
+        if self._since is not None:
+            self._base = self.position()
+            self._since = self._clock.now()
+        self.rate = rate

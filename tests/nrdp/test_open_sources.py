@@ -267,3 +267,34 @@ async def test_unsupported_codec_is_typed_before_any_media_request(content, orig
 def test_module_content_is_third_party(content) -> None:
     assert (content.num.dir / "init-stream0.m4s").exists()
     assert Path(content.root / "two.mpd").read_text().count("<Period") == 2
+
+
+class _RequestsAtFrames(HashSink):
+    """Notes how many requests the origin had answered when each video frame arrived."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen_at: list[int] = []
+
+    def on_video(self, frame) -> None:  # type: ignore[no-untyped-def]
+        super().on_video(frame)
+        self.seen_at.append(len(SEEN))
+
+
+async def test_next_period_init_and_first_segments_are_fetched_before_the_boundary(
+    content, origin
+) -> None:
+    clock, sink = VirtualClock(), _RequestsAtFrames()
+    async with Device(DeviceConfig("nrdp-open-0009", "http://127.0.0.1:9"), clock=clock) as dev:
+        player = dev.player(sink=sink, config=PlayerConfig(realtime=True))
+        await player.load(DashSource(f"{origin}two.mpd"))
+        assert await player.wait_until_done(timeout=60) is PlayerState.ENDED
+        await player.stop()
+    paths = [p for p, _ in SEEN]
+    first_b = [i for i, p in enumerate(paths) if p.startswith("/pb/")]
+    b_inits = [i for i in first_b if "init" in paths[i]]
+    b_media = [i for i in first_b if "chunk" in paths[i]]
+    last_a_frame = sink.seen_at[content.a.frames - 1]  # requests answered by then
+    assert b_inits and b_media
+    assert b_inits[0] < last_a_frame and b_media[0] < last_a_frame
+    assert len(sink.video_pts) == content.a.frames + content.b.frames

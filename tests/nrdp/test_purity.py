@@ -123,6 +123,8 @@ IO = {
     "playback/play_api.py",
     "playback/token.py",
     "scheduler/loop.py",
+    "scheduler/live.py",
+    "scheduler/live_control.py",
     "scheduler/fetcher.py",
     "scheduler/monitor.py",
     "scheduler/presenter.py",

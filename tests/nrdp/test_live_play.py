@@ -76,7 +76,10 @@ class Session:
             async with (
                 aiohttp.ClientSession() as http,
                 http.request(
-                    method, f"{self.be.control_url}/control/v1/live{path}", json=doc or {}
+                    method,
+                    f"{self.be.control_url}/control/v1/live{path}",
+                    json=doc or {},
+                    headers=self.be.control_headers,
                 ) as r,
             ):
                 assert r.status == 200, await r.text()

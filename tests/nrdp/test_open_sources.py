@@ -285,7 +285,7 @@ async def test_next_period_init_and_first_segments_are_fetched_before_the_bounda
     content, origin
 ) -> None:
     clock, sink = VirtualClock(), _RequestsAtFrames()
-    async with Device(DeviceConfig("nrdp-open-0009", "http://127.0.0.1:9"), clock=clock) as dev:
+    async with Device(DeviceConfig("nrdp-open-src-0009", "http://127.0.0.1:9"), clock=clock) as dev:
         player = dev.player(sink=sink, config=PlayerConfig(realtime=True))
         await player.load(DashSource(f"{origin}two.mpd"))
         assert await player.wait_until_done(timeout=60) is PlayerState.ENDED

@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,6 +40,8 @@ class FrameSink(nrdp.HashSink):
         self._start = 0.0
         self.first_frame_at: float | None = None
         """``time.monotonic()`` when the first picture reached the sink."""
+        self.on_shown: Callable[[float], None] | None = None
+        """Called with each picture's end (pts + duration) after it is counted."""
 
     def begin(self, start: float) -> None:
         self._start = start
@@ -52,6 +55,8 @@ class FrameSink(nrdp.HashSink):
         if self.frame_duration is None and frame.duration > 0:
             self.frame_duration = frame.duration
         self.epochs[-1].ids.append(self._frame_id(frame))
+        if self.on_shown is not None:
+            self.on_shown(frame.pts + frame.duration)
 
     def _frame_id(self, frame: nrdp.VideoFrame) -> int | None:
         if self.read_ids:

@@ -191,5 +191,16 @@ class ControlClient:
         for oca_id in oca_ids or await self.all_oca_ids():
             await self.set_plan(oca_id, {"trace": points}, client)
 
+    async def start_chaos(self, seed: int | None = None, interval_s: float = 5.0) -> dict[str, Any]:
+        """Start the backend's chaos (OCAs down and up at random), reseeded with ``seed``."""
+        body: dict[str, Any] = {"interval_s": interval_s}
+        if seed is not None:
+            body["seed"] = seed
+        return dict(await self._call("POST", "/control/v1/chaos/start", body))
+
+    async def stop_chaos(self) -> dict[str, Any]:
+        """Stop chaos; the backend brings back what it took down (``taken_down``: still down)."""
+        return dict(await self._call("POST", "/control/v1/chaos/stop", {}))
+
     async def experiment_report(self) -> dict[str, Any]:
         return dict(await self._call("GET", "/experiments/v1/report"))

@@ -210,9 +210,15 @@ class PlaySession:
 
     @property
     def limit_end(self) -> float | None:
-        """The media position ``duration`` ends at (None: play to the end)."""
+        """The media position ``duration`` ends at (None: play to the end, also when the
+        title ends first: then the session ends, it is not stopped at its last frame)."""
         d = self.options.duration
-        return None if d is None else (self.options.start or 0.0) + d
+        if d is None:
+            return None
+        end = (self.options.start or 0.0) + d
+        engine = self.player.engine
+        title_end = engine.duration if engine is not None else None
+        return None if title_end is not None and end >= title_end - 1e-3 else end
 
     def _limit_reached(self) -> bool:
         end = self.limit_end

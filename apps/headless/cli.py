@@ -479,6 +479,11 @@ async def _scenarios(
 # ---------------------------------------------------------------------- load
 
 
+def _vod_titles(info: BackendInfo) -> list[str]:
+    """The backend's on-demand titles (``serve`` lists its live channels among them)."""
+    return [t for t in info.titles if t not in info.live]
+
+
 async def _soak(args: argparse.Namespace, info: BackendInfo, out: Console) -> int:
     from apps.headless.soak import SoakConfig, run_soak
 
@@ -493,7 +498,7 @@ async def _soak(args: argparse.Namespace, info: BackendInfo, out: Console) -> in
         backend_pid=args.backend_pid,
     )
     async with ControlClient(info.control_url, info.oca_ids, info.control_token) as control:
-        doc = await run_soak(info, control, cfg, args.title or list(info.titles), opts)
+        doc = await run_soak(info, control, cfg, args.title or _vod_titles(info), opts)
     if args.report:
         write_json(args.report, doc)
     summary = {k: doc[k] for k in ("soak", "verdict", "rss", "backend_rss", "leaks", "chaos")}
@@ -508,7 +513,7 @@ async def _load(args: argparse.Namespace, info: BackendInfo, out: Console, err: 
 
     if args.chaos is not None:
         return await _soak(args, info, out)
-    titles = args.title or list(info.titles)
+    titles = args.title or _vod_titles(info)
     accounts = args.accounts or ("balanced" if info.cell_of is not None else "random")
     opts = _play_options(args, None, LOAD_DEFAULTS)
     progress = LoadProgress(err, args.sessions, enabled=not args.quiet)

@@ -151,6 +151,11 @@ class ControlClient:
         body = {"error_rate": error_rate, "latency_ms": latency_ms}
         await self._call("PUT", f"/control/v1/services/{name}/faults", body)
 
+    async def services(self) -> list[dict[str, Any]]:
+        """The gateway services the control plane can take down, each with ``up``."""
+        doc = await self._call("GET", "/control/v1/services")
+        return list(doc.get("services", []))
+
     async def service_down(self, name: str) -> None:
         """Take a whole gateway service down: every route of it answers 503 (8162)."""
         await self._call("POST", f"/control/v1/services/{name}/down", {})

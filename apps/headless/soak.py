@@ -18,13 +18,14 @@ import os
 import random
 import threading
 import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import nrdp
 from apps.headless.backend import BackendInfo
-from apps.headless.faults import SERVICES, ControlClient, ControlError
+from apps.headless.faults import ControlClient, ControlError
 from apps.headless.load import SessionSpec, _logins
 from apps.headless.report import frames_complete, session_report
 from apps.headless.scenarios import new_device_id
@@ -158,28 +159,35 @@ async def _kills(
     control: ControlClient, every_s: float, seed: int, log: list[dict[str, Any]]
 ) -> None:
     """Every ``every_s``: a gateway service or an OCA (never the last one up) goes down for
-    ``KILL_FOR_S``; the victims are drawn from ``seed``."""
+    ``KILL_FOR_S``; the victims are drawn from ``seed``. A control error is logged, not fatal."""
     rng = random.Random(seed ^ 0x5EED)
     t0 = time.monotonic()
     while True:
         await asyncio.sleep(every_s)
-        ocas = await control.ocas()
-        up = [o["oca_id"] for o in ocas if o.get("up", True)]
-        victims = [f"service:{s}" for s in (*SERVICES, "discovery")]
-        victims += [f"oca:{o}" for o in up] if len(up) > 1 else []
-        victim = rng.choice(victims)
-        kind, name = victim.split(":", 1)
-        entry = {"t_s": round(time.monotonic() - t0, 1), "victim": victim}
+        entry: dict[str, Any] = {"t_s": round(time.monotonic() - t0, 1)}
         try:
-            if kind == "oca":
-                await control.set_plan(name, {"down": True})
-            else:
-                await control.service_down(name)
-            await asyncio.sleep(KILL_FOR_S)
-        finally:
-            with contextlib.suppress(ControlError):
-                await (control.clear(name) if kind == "oca" else control.service_up(name))
+            entry["victim"] = await _kill_one(control, rng)
+        except ControlError as exc:
+            entry["error"] = str(exc)
         log.append(entry)
+
+
+async def _kill_one(control: ControlClient, rng: random.Random) -> str:
+    up = [o["oca_id"] for o in await control.ocas() if o.get("up", True)]
+    victims = [f"service:{s['service']}" for s in await control.services() if s.get("up")]
+    victims += [f"oca:{o}" for o in up] if len(up) > 1 else []
+    victim = rng.choice(victims)
+    kind, name = victim.split(":", 1)
+    try:
+        if kind == "oca":
+            await control.set_plan(name, {"down": True})
+        else:
+            await control.service_down(name)
+        await asyncio.sleep(KILL_FOR_S)
+    finally:
+        with contextlib.suppress(ControlError):
+            await (control.clear(name) if kind == "oca" else control.service_up(name))
+    return victim
 
 
 async def _sampler(cfg: SoakConfig, samples: list[dict[str, Any]]) -> None:
@@ -233,9 +241,15 @@ def soak_verdict(sessions: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """Plays counted, and which lost frames (ended early, a gap, a repeat, a wrong count)."""
     expected = _slot_counts(sessions)
     lost: list[dict[str, Any]] = []
-    unchecked = 0
+    refused: Counter[int] = Counter()
+    unchecked = refused_plays = 0
     for s in sessions:
         for i, p in enumerate(s["plays"]):
+            if p["state"] == "error" and p["slots"] == 0 and p["errors"]:
+                refused.update(p["errors"])  # a typed error before the first frame
+                refused_plays += 1
+                p["frames_ok"] = None
+                continue
             ok = _play_ok(p, expected)
             p["frames_ok"] = ok
             if ok is None:
@@ -248,6 +262,8 @@ def soak_verdict(sessions: Sequence[dict[str, Any]]) -> dict[str, Any]:
         "plays_decoded": sum(1 for s in sessions for p in s["plays"] if p["decoded"]),
         "plays_lost_frames": len(lost),
         "plays_unchecked": unchecked,
+        "plays_refused": refused_plays,
+        "refused_codes": {str(k): v for k, v in sorted(refused.items())},
         "sessions_failed": sum(1 for s in sessions if "error" in s),
         "frames_dropped": sum(int(p["frames_dropped"] or 0) for s in sessions for p in s["plays"]),
         "failovers": sum(int(p["failovers"] or 0) for s in sessions for p in s["plays"]),
@@ -317,7 +333,9 @@ async def run_soak(
     finally:
         for t in background:
             t.cancel()
-        await asyncio.gather(*background, return_exceptions=True)
+        for failed in await asyncio.gather(*background, return_exceptions=True):
+            if isinstance(failed, Exception):
+                exceptions.items.append(f"soak task: {type(failed).__name__}: {failed}")
         chaos = await control.stop_chaos()
         logging.getLogger("asyncio").removeHandler(log_handler)
         threading.excepthook = old_hook

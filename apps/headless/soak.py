@@ -38,6 +38,9 @@ WARMUP_S = 300.0
 caches fill up first); shorter runs measure from their first sample and say so."""
 KILL_FOR_S = 3.0
 """How long a ``--kill-every`` victim stays down."""
+REFUSED_BACKOFF_S = 1.0
+"""Pause after a play refused before its first frame (e.g. the channel's breaker is open:
+without it a session spins through refused plays until the breaker's retry time)."""
 
 
 @dataclass(frozen=True)
@@ -150,6 +153,8 @@ async def _soak_session(
                 session = PlaySession(device, opts, poll_s=0.5)
                 await session.run()
                 plays.append(_play_record(session_report(session), spec.opts.decode))
+                if plays[-1]["state"] == "error" and plays[-1]["slots"] == 0:
+                    await asyncio.sleep(REFUSED_BACKOFF_S)
     except nrdp.SdkError as err:
         out["error"] = err.code
     return out

@@ -88,6 +88,8 @@ class BackendInfo:
     email: str | None = None
     password: str | None = field(default=None, repr=False)
     titles: tuple[str, ...] = ()
+    live: tuple[str, ...] = ()
+    """Live channel ids (``endpoints.json`` ``live``; ``serve`` lists them in ``titles`` too)."""
     cells: tuple[str, ...] = ()
     """The A/B experiment's cells, when the backend's allocation is known (embedded)."""
     cell_of: Callable[[str], str] | None = field(default=None, compare=False, repr=False)
@@ -109,6 +111,7 @@ def info_from_endpoints(doc: Mapping[str, Any]) -> BackendInfo:
             email=demo.get("email"),
             password=demo.get("password"),
             titles=tuple(str(x) for x in doc.get("titles", ())),
+            live=tuple(str(x) for x in doc.get("live", ())),
         )
     except (KeyError, TypeError, AttributeError) as exc:
         raise ValueError(f"endpoints file lacks a valid gateway_url ({exc})") from None

@@ -239,6 +239,11 @@ class ControlPlane:
         if isinstance(interval, bool) or not isinstance(interval, int | float) or interval <= 0:
             raise InvalidFaultPlan("interval_s must be a positive number")
         self.chaos.interval_s = float(interval)
+        seed = doc.get("seed") if isinstance(doc, dict) else None
+        if seed is not None:
+            if isinstance(seed, bool) or not isinstance(seed, int):
+                raise InvalidFaultPlan("seed must be an integer")
+            self.chaos.reseed(seed)
         self.chaos.start()
         return web.json_response(self.chaos.to_json())
 

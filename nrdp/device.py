@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
+import weakref
 from types import TracebackType
 
 from mediacore.errors import SdkError
@@ -50,7 +51,9 @@ class Device:
         self.telemetry = TelemetryReporter(
             self.telemetry_channel, self.auth, interval=telemetry_interval
         )
-        self._players: list[Player] = []
+        self._players: weakref.WeakSet[Player] = weakref.WeakSet()
+        """Players still referenced (closed with the device); one an app dropped is not kept:
+        a long-lived device making a player per play grew without bound (soak, issue 17)."""
         self._background: set[asyncio.Task[None]] = set()
 
     async def __aenter__(self) -> Device:
@@ -78,7 +81,7 @@ class Device:
 
     def player(self, sink: Sink | None = None, config: PlayerConfig | None = None) -> Player:
         player = Player(self, sink, config if config is not None else PlayerConfig())
-        self._players.append(player)
+        self._players.add(player)
         return player
 
     def write_bookmark(self, title_id: str, position: float) -> None:
@@ -93,7 +96,7 @@ class Device:
         task.add_done_callback(self._background.discard)
 
     async def close(self) -> None:
-        for player in self._players:
+        for player in list(self._players):
             await player.close()
         self._players.clear()
         if self._background:

@@ -149,6 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="spread the sessions over this Dask scheduler's workers (default: this process)",
     )
     ld.add_argument("--report", type=Path, metavar="OUT.json")
+    _soak_flags(ld)
     _backend_flags(ld)
     _contest_parser(sub)
     return p
@@ -172,6 +173,29 @@ def _contest_parser(sub: Any) -> None:
     ct.add_argument("--report", type=Path, metavar="OUT.json")
     ct.add_argument("--plot", type=Path, metavar="OUT.png")
     ct.add_argument("--quiet", action="store_true")
+
+
+def _soak_flags(ld: argparse.ArgumentParser) -> None:
+    soak = ld.add_argument_group("soak (apps/headless/soak.py; --duration is then wall seconds)")
+    soak.add_argument(
+        "--chaos",
+        type=int,
+        metavar="SEED",
+        help="soak: sessions play titles back to back for --duration s (even ones decoding), "
+        "the backend's chaos seeded with SEED",
+    )
+    soak.add_argument(
+        "--kill-every",
+        type=float,
+        metavar="S",
+        help="soak: every S s take a gateway service or an OCA down for a few seconds",
+    )
+    soak.add_argument(
+        "--sample-every", type=float, default=10.0, metavar="S", help="soak: resource samples"
+    )
+    soak.add_argument(
+        "--backend-pid", type=int, metavar="PID", help="soak: a separate backend's process id"
+    )
 
 
 # ---------------------------------------------------------------------- backend
@@ -486,10 +510,41 @@ async def _scenarios(
 # ---------------------------------------------------------------------- load
 
 
+def _vod_titles(info: BackendInfo) -> list[str]:
+    """The backend's on-demand titles (``serve`` lists its live channels among them)."""
+    return [t for t in info.titles if t not in info.live]
+
+
+async def _soak(args: argparse.Namespace, info: BackendInfo, out: Console) -> int:
+    from apps.headless.soak import SoakConfig, run_soak
+
+    opts = _play_options(args, None, LOAD_DEFAULTS)
+    cfg = SoakConfig(
+        sessions=args.sessions,
+        duration_s=float(opts.duration or 60.0),
+        seed=args.chaos,
+        kill_every_s=args.kill_every,
+        sample_every_s=args.sample_every,
+        realtime=getattr(args, "opt_realtime", None) != "fast",  # a soak runs on the clock
+        backend_pid=args.backend_pid,
+    )
+    async with ControlClient(info.control_url, info.oca_ids, info.control_token) as control:
+        doc = await run_soak(info, control, cfg, args.title or _vod_titles(info), opts)
+    if args.report:
+        write_json(args.report, doc)
+    summary = {k: doc[k] for k in ("soak", "verdict", "rss", "backend_rss", "leaks", "chaos")}
+    out.print_json(data={**summary, "unhandled_exceptions": len(doc["unhandled_exceptions"])})
+    v = doc["verdict"]
+    bad = v["plays_lost_frames"] or v["sessions_failed"] or doc["unhandled_exceptions"]
+    return EXIT_FAILED if bad else EXIT_OK
+
+
 async def _load(args: argparse.Namespace, info: BackendInfo, out: Console, err: Console) -> int:
     from apps.headless.load import run_load
 
-    titles = args.title or list(info.titles)
+    if args.chaos is not None:
+        return await _soak(args, info, out)
+    titles = args.title or _vod_titles(info)
     accounts = args.accounts or ("balanced" if info.cell_of is not None else "random")
     opts = _play_options(args, None, LOAD_DEFAULTS)
     progress = LoadProgress(err, args.sessions, enabled=not args.quiet)
@@ -537,6 +592,12 @@ def _check_load_args(args: argparse.Namespace) -> None:
     _play_options(args, None, LOAD_DEFAULTS)
     if args.ramp < 0:
         raise UsageError("--ramp must be >= 0")
+    if args.chaos is None and (args.kill_every is not None or args.backend_pid is not None):
+        raise UsageError("--kill-every and --backend-pid belong to a soak: give --chaos SEED")
+    if args.chaos is not None and (args.scheduler or args.trace_set):
+        raise UsageError("--chaos runs in this process: no --scheduler or --trace-set")
+    if (args.kill_every is not None and args.kill_every <= 0) or args.sample_every <= 0:
+        raise UsageError("--kill-every and --sample-every must be > 0")
     if args.accounts == "balanced" and (args.backend or args.endpoints):
         raise UsageError("--accounts balanced needs the embedded backend (its cell allocation)")
 

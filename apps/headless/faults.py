@@ -151,6 +151,11 @@ class ControlClient:
         body = {"error_rate": error_rate, "latency_ms": latency_ms}
         await self._call("PUT", f"/control/v1/services/{name}/faults", body)
 
+    async def services(self) -> list[dict[str, Any]]:
+        """The gateway services the control plane can take down, each with ``up``."""
+        doc = await self._call("GET", "/control/v1/services")
+        return list(doc.get("services", []))
+
     async def service_down(self, name: str) -> None:
         """Take a whole gateway service down: every route of it answers 503 (8162)."""
         await self._call("POST", f"/control/v1/services/{name}/down", {})
@@ -190,6 +195,17 @@ class ControlClient:
         points = trace_points(trace)
         for oca_id in oca_ids or await self.all_oca_ids():
             await self.set_plan(oca_id, {"trace": points}, client)
+
+    async def start_chaos(self, seed: int | None = None, interval_s: float = 5.0) -> dict[str, Any]:
+        """Start the backend's chaos (OCAs down and up at random), reseeded with ``seed``."""
+        body: dict[str, Any] = {"interval_s": interval_s}
+        if seed is not None:
+            body["seed"] = seed
+        return dict(await self._call("POST", "/control/v1/chaos/start", body))
+
+    async def stop_chaos(self) -> dict[str, Any]:
+        """Stop chaos; the backend brings back what it took down (``taken_down``: still down)."""
+        return dict(await self._call("POST", "/control/v1/chaos/stop", {}))
 
     async def experiment_report(self) -> dict[str, Any]:
         return dict(await self._call("GET", "/experiments/v1/report"))

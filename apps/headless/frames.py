@@ -48,6 +48,8 @@ class FrameSink(nrdp.HashSink):
         self._start = 0.0
         self.first_frame_at: float | None = None
         """``clock()`` when the first picture reached the sink."""
+        self.on_shown: Callable[[float], None] | None = None
+        """Called with each picture's end (pts + duration) after it is counted."""
 
     def begin(self, start: float) -> None:
         self._start = start
@@ -61,6 +63,8 @@ class FrameSink(nrdp.HashSink):
         if self.frame_duration is None and frame.duration > 0:
             self.frame_duration = frame.duration
         self.epochs[-1].ids.append(self._frame_id(frame))
+        if self.on_shown is not None:
+            self.on_shown(frame.pts + frame.duration)
 
     def _frame_id(self, frame: nrdp.VideoFrame) -> int | None:
         if self.read_ids:

@@ -87,6 +87,7 @@ class PlaySession:
         self.sink = FrameSink(
             read_ids=stamped, ids_from_pts=options.source is not None, clock=device.clock.now
         )
+        self.sink.on_shown = self._on_frame_shown
         self.player = device.player(sink=self.sink, config=options.player_config())
         self.events: list[dict[str, Any]] = []
         self.errors: list[dict[str, Any]] = []
@@ -113,6 +114,8 @@ class PlaySession:
         """Where playback started (live: the edge's position); ``--duration`` counts from it."""
         self.skipped_video_s = 0.0
         """Video the SDK skipped (live segments that stayed missing or left the window)."""
+        self.limit_paused = False
+        """True once ``duration`` was reached and the player paused there (then stopped)."""
 
     # ------------------------------------------------------------------ events
 
@@ -120,6 +123,8 @@ class PlaySession:
         return max(0.0, at - self.t0)
 
     def _on_event(self, ev: nrdp.Event) -> None:
+        if isinstance(ev, nrdp.FramesRendered | nrdp.BufferLevel):
+            self._pause_at_limit()  # fast decode-off: no frames reach the sink
         d = ev.to_dict()
         d["at"] = round(self._rel(ev.at), 4)
         if not isinstance(ev, nrdp.BufferLevel | nrdp.BandwidthEstimated):
@@ -227,9 +232,47 @@ class PlaySession:
             failovers=st.oca_failovers,
         )
 
-    def _limit_reached(self) -> bool:
+    @property
+    def limit_end(self) -> float | None:
+        """The media position ``duration`` ends at (None: play to the end, also when the
+        title ends first: then the session ends, it is not stopped at its last frame)."""
         d = self.options.duration
-        return d is not None and self.player.position >= self.origin + d
+        if d is None:
+            return None
+        end = self.origin + d
+        engine = self.player.engine
+        title_end = engine.duration if engine is not None else None
+        return None if title_end is not None and end >= title_end - 1e-3 else end
+
+    def _limit_reached(self) -> bool:
+        end = self.limit_end
+        return self.limit_paused or (end is not None and self.player.position >= end - 1e-3)
+
+    def _pause_at_limit(self) -> None:
+        """Pause the moment ``duration`` is played: polling alone overshoots by a poll (and
+        at fast speed by the rest of the title). The engine has no stop-at-position API."""
+        if not self.limit_paused and self.player.engine is not None and self._limit_reached():
+            self._pause_now()
+
+    def _pause_now(self) -> None:
+        if self.player.state.value in ("playing", "buffering"):
+            self.player.pause()
+            self.limit_paused = True
+
+    def _on_frame_shown(self, end: float) -> None:
+        """Fast speed: pause once the frame ending at or after ``limit_end`` is shown (real
+        time waits for the clock instead, so the last frame keeps its slot)."""
+        limit = self.limit_end
+        if limit is not None and not self.options.realtime and end >= limit - 1e-3:
+            self._pause_now()
+
+    def _next_wake(self) -> float:
+        """Seconds to sleep before the next check: a poll, or less when ``duration`` ends
+        sooner on the media clock (real time: one media second per wall second)."""
+        end = self.limit_end
+        if end is None or not self.options.realtime or self.player.state.value != "playing":
+            return self.poll_s
+        return min(self.poll_s, max(0.0, end - self.player.position))
 
     @property
     def done(self) -> bool:
@@ -245,24 +288,28 @@ class PlaySession:
             if self.on_tick is not None:
                 self.on_tick(self.tick())
             if self._limit_reached():
+                self._pause_at_limit()
                 break
             if loop.time() >= deadline:
                 self.timed_out = True
                 break
             with contextlib.suppress(TimeoutError):
-                await self.player.wait_until_done(self.poll_s)
+                await self.player.wait_until_done(self._next_wake())
 
     async def stop(self) -> None:
         if self.final_state is None:
             state = self.player.state.value
             # cut short by --duration, a timeout, a stop step or an expect step
             self.final_state = state if state in ("ended", "error", "idle") else "stopped"
+        engine = self.player.engine
+        if engine is not None:
+            # flush the frame counters now: the engine reports them every few hundred ms,
+            # and a stop cancels it before the next report (frames_presented lagged the sink)
+            engine.report_frames()
+            self.media_duration = engine.duration
         self.stats = self.player.stats()
         self.position = self.player.position
         self.periods_played = self.player.periods_played
-        engine = self.player.engine
-        if engine is not None:
-            self.media_duration = engine.duration
         self.wall_end = time.monotonic()
         if self.on_tick is not None and self.player.state.value != "idle":
             self.on_tick(self.tick())

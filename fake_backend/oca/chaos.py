@@ -56,6 +56,11 @@ class Chaos:
     def running(self) -> bool:
         return self._task is not None and not self._task.done()
 
+    def reseed(self, seed: int) -> None:
+        """Draw the next transitions from ``seed`` (a soak run names its chaos)."""
+        self.seed = seed
+        self._rng = random.Random(seed)
+
     def start(self) -> None:
         if not self.running:
             self._t0 = self.clock()

@@ -126,3 +126,11 @@ async def test_chaos_mode_via_control(backend, http):
         backend.control_url + "/control/v1/chaos/start", json={"interval_s": -1}
     ) as r:
         assert r.status == 400
+    # a soak names its chaos: the seed of the start request is the one transitions draw from
+    url = backend.control_url + "/control/v1/chaos/start"
+    async with http.post(url, json={"interval_s": 60, "seed": 4242}) as r:
+        assert (await r.json())["seed"] == 4242
+    async with http.post(backend.control_url + "/control/v1/chaos/stop") as r:
+        assert (await r.json())["running"] is False
+    async with http.post(url, json={"interval_s": 60, "seed": "x"}) as r:
+        assert r.status == 400

@@ -60,6 +60,19 @@ async def _receive(ip: str, port: int, seconds: float) -> list[tuple[float, int]
 
 @pytest.mark.parametrize(("kind", "rtt"), [("veth", 0.0), ("tun", 30.0)])
 def test_goodput_follows_a_step_trace(kind: str, rtt: float) -> None:
+    # A busy machine can starve the sender (a thread of this process) for a window, which
+    # says nothing about the shaper; a shaper that is wrong misses on every attempt.
+    misses = []
+    for _attempt in range(3):
+        miss = _step_trace_miss(kind, rtt)
+        if miss is None:
+            return
+        misses.append(miss)
+    raise AssertionError(f"goodput off the trace on every attempt: {misses}")
+
+
+def _step_trace_miss(kind: str, rtt: float) -> tuple[int, float, float] | None:
+    """The first 2 s window whose goodput is more than 15 % off the trace, or None."""
     with open_link(LinkSpec(rtt_ms=rtt, initial_kbps=STEPS[0][1], kind=kind)) as link:
         srv = _listen(link.host_ip)
         threading.Thread(target=_blast, args=(srv, 13.0), daemon=True).start()
@@ -74,7 +87,9 @@ def test_goodput_follows_a_step_trace(kind: str, rtt: float) -> None:
     for w in range(6):
         kbps = _window_kbps(got, 2.0 * w, 2.0 * w + 2.0)
         want = STEPS[w // 2][1] * PAYLOAD
-        assert abs(kbps - want) <= 0.15 * want, (w, kbps, want)
+        if abs(kbps - want) > 0.15 * want:
+            return (w, kbps, want)
+    return None
 
 
 def _window_kbps(got: list[tuple[float, int]], w0: float, w1: float) -> float:

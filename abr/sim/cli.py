@@ -9,12 +9,13 @@ from __future__ import annotations
 import argparse
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any, TypeVar
 
 from abr import registry
 from abr.errors import TraceFormatError, VideoFormatError
-from abr.sim.parallel import Job, TraceResult, map_units, run_jobs
+from abr.sim.parallel import Job, map_units, run_trace
 from abr.sim.qoe import metrics
 from abr.sim.simulator import PENSIEVE, SABRE, SimConfig, run
 from abr.sim.traces import FORMATS, Trace, parse_trace
@@ -22,6 +23,9 @@ from abr.sim.video import Video, parse_video_json
 from mediacore.errors import SdkError
 
 __all__ = ["build_parser", "load_trace", "load_trace_dir", "load_video", "main"]
+
+U = TypeVar("U")
+R = TypeVar("R")
 
 PRESETS = {"pensieve": PENSIEVE, "sabre": SABRE}
 PEERS = ("bb", "rb", "bba0", "bba1", "bba2", "throughput", "bola", "bola-e", "dynamic", "robustmpc")
@@ -134,9 +138,29 @@ def _cluster_flag(sp: argparse.ArgumentParser) -> None:
     )
 
 
+def _run_with_progress(
+    console: Any, label: str, fn: Callable[[U], R], items: Sequence[U], args: argparse.Namespace
+) -> tuple[list[R], float]:
+    """``fn`` over ``items`` (here, a pool or ``--scheduler``) with a progress bar for 8+
+    items; the results in item order and the wall seconds they took."""
+    from rich.progress import Progress
+
+    start = time.perf_counter()
+    with Progress(console=console, transient=True, disable=len(items) < 8) as progress:
+        task = progress.add_task(label, total=len(items))
+        results = map_units(
+            fn, items, args.workers, lambda _: progress.advance(task), args.scheduler
+        )
+    return results, time.perf_counter() - start
+
+
+def _write_json(path: Path | None, summary: dict[str, Any]) -> None:
+    if path:
+        path.write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
+
+
 def _sweep(args: argparse.Namespace) -> int:
     from rich.console import Console
-    from rich.progress import Progress
 
     from abr.sim.sweep import parse_grid, run_unit, summarize_sweep, units
     from abr.sim.sweep_report import plot_heatmap, sweep_table
@@ -148,13 +172,9 @@ def _sweep(args: argparse.Namespace) -> int:
     cfg = _config(args)
     sets = {d.resolve().name: load_trace_dir(d, args.trace_format) for d in args.traces}
     work = units(args.algorithm, grid, baseline, sets, video, cfg, args.chunk)
-    start = time.perf_counter()
-    with Progress(console=console, transient=True) as progress:
-        task = progress.add_task(f"sweeping ({len(work)} units)", total=len(work))
-        results = map_units(
-            run_unit, work, args.workers, lambda _: progress.advance(task), args.scheduler
-        )
-    elapsed = time.perf_counter() - start
+    results, elapsed = _run_with_progress(
+        console, f"sweeping ({len(work)} units)", run_unit, work, args
+    )
     summary = summarize_sweep(args.algorithm, grid, baseline, results)
     console.print(sweep_table(summary))
     decisions = summary["decisions"]
@@ -162,8 +182,7 @@ def _sweep(args: argparse.Namespace) -> int:
         f"{len(summary['configs'])} configurations, {len(work)} units, {decisions} decisions "
         f"in {elapsed:.1f}s ({decisions / max(elapsed, 1e-9):.0f} decisions/s)"
     )
-    if args.json:
-        args.json.write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
+    _write_json(args.json, summary)
     if args.plot:
         plot_heatmap(summary, args.plot)
     return 0
@@ -171,7 +190,6 @@ def _sweep(args: argparse.Namespace) -> int:
 
 def _compare(args: argparse.Namespace) -> int:
     from rich.console import Console
-    from rich.progress import Progress
 
     from abr.sim.report import plot_comparison, summarize, tables
 
@@ -190,15 +208,7 @@ def _compare(args: argparse.Namespace) -> int:
         set_name = d.resolve().name
         for tr in load_trace_dir(d, args.trace_format):
             jobs.append(Job(set_name, tr, algos, video, cfg))
-    start = time.perf_counter()
-    with Progress(console=console, transient=True, disable=len(jobs) < 8) as progress:
-        task = progress.add_task("simulating", total=len(jobs))
-
-        def tick(_: TraceResult) -> None:
-            progress.advance(task)
-
-        results = run_jobs(jobs, args.workers, tick, args.scheduler)
-    elapsed = time.perf_counter() - start
+    results, elapsed = _run_with_progress(console, "simulating", run_trace, jobs, args)
     default = "default" if "default" in algos else registry.DEFAULT
     summary = summarize(results, algos, default)
     for t in tables(summary):
@@ -208,8 +218,7 @@ def _compare(args: argparse.Namespace) -> int:
         f"{len(jobs)} traces x {len(algos)} algorithms, {decisions} decisions in "
         f"{elapsed:.1f}s ({decisions / max(elapsed, 1e-9):.0f} decisions/s)"
     )
-    if args.json:
-        args.json.write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
+    _write_json(args.json, summary)
     if args.plot:
         plot_comparison(summary, args.plot)
     return 0

@@ -35,6 +35,7 @@ FPS = 10
 SPEC = replace(
     spec_for_title(short_title("t-real", (b"\x11" * 16, b"\x22" * 16)), ()),
     fps=FPS,
+    picture="gradient",
     scheme="clear",
 )
 

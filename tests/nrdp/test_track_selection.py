@@ -45,7 +45,7 @@ class TwoLanguageMaterializer:
 
 @pytest.fixture
 async def two_lang(tmp_path: Path, encoded_title: EncodedTitle, nb: Any) -> AsyncIterator[Any]:
-    base = replace(spec_for_title(nb.TITLE, ()), fps=nb.FPS)
+    base = replace(spec_for_title(nb.TITLE, ()), fps=nb.FPS, picture="gradient")
     spec = replace(
         base,
         audio=(base.audio[0], AudioTrackSpec(ES_AUDIO, "es", label="Español")),

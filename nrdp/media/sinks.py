@@ -18,7 +18,16 @@ from numpy.typing import NDArray
 
 from nrdp.text.cue import TextCue
 
-__all__ = ["AudioFrame", "HashSink", "NullSink", "Sink", "VideoFrame", "luma_digest"]
+__all__ = [
+    "AudioFrame",
+    "HashSink",
+    "NullSink",
+    "Sink",
+    "VideoFrame",
+    "apply_playback_rate",
+    "luma_digest",
+    "supports_playback_rate",
+]
 
 
 def luma_digest(luma: NDArray[np.uint8]) -> str:
@@ -106,6 +115,13 @@ class Sink(Protocol):
     Subtitles: a sink may define ``on_text(cue: TextCue) -> None`` (optional, not a protocol
     member, so existing sinks stay valid). The player calls it when a selected text track's
     cue starts, on the loop's thread; the sink shows ``cue.text`` until ``cue.end``.
+
+    Playback rate (live catch-up, docs/live.md): a sink may set ``supports_playback_rate =
+    True`` and define ``set_playback_rate(rate: float) -> None`` (optional, not protocol
+    members). The player then runs its presentation clock at ``rate`` (within ±5 %) and
+    tells the sink, which must play what it is handed at that pace (an audio device would
+    resample). A sink without them gets no nudge: latency is caught up by a jump to the
+    edge after a stall. A sink paced by an external master clock gets no nudge either.
     """
 
     wants_pixels: bool
@@ -123,7 +139,30 @@ class Sink(Protocol):
     def on_end(self) -> None: ...
 
 
-class NullSink:
+def supports_playback_rate(sink: object) -> bool:
+    """Does ``sink`` play at a rate other than 1 (the optional ``supports_playback_rate``)?"""
+    return bool(getattr(sink, "supports_playback_rate", False))
+
+
+def apply_playback_rate(sink: object, rate: float) -> None:
+    """Tell ``sink`` the presentation clock now runs at ``rate`` (if it takes a rate)."""
+    setter = getattr(sink, "set_playback_rate", None)
+    if supports_playback_rate(sink) and callable(setter):
+        setter(rate)
+
+
+class _SdkPaced:
+    """A sink that shows each frame when the SDK hands it over and has no clock of its own:
+    any playback rate costs it nothing (the SDK's presentation clock sets the pace)."""
+
+    supports_playback_rate = True
+    playback_rate = 1.0
+
+    def set_playback_rate(self, rate: float) -> None:
+        self.playback_rate = rate
+
+
+class NullSink(_SdkPaced):
     """Discards everything (benchmarks, audio-only checks)."""
 
     wants_pixels = False
@@ -144,8 +183,9 @@ class NullSink:
         pass
 
 
-class HashSink:
-    """Records what was presented: frame digests, counts, times and (given a reader) frame ids.
+class HashSink(_SdkPaced):
+    """Records what was presented: frame digests, counts, times, (given a reader) frame ids
+    and the playback rates it was told (``rates``, each change in order).
 
     ``frame_id_reader`` reads a number stamped in the picture from the luma plane (for
     example ``fake_backend.packager.frame_id.read_frame_id``); the SDK does not import it.
@@ -166,6 +206,7 @@ class HashSink:
         self.audio_samples = 0
         self.flushes: list[float] = []
         self.cues: list[TextCue] = []
+        self.rates: list[float] = []
         self.ended = False
 
     @property
@@ -195,6 +236,10 @@ class HashSink:
 
     def on_text(self, cue: TextCue) -> None:
         self.cues.append(cue)
+
+    def set_playback_rate(self, rate: float) -> None:
+        super().set_playback_rate(rate)
+        self.rates.append(rate)
 
     def summary(self) -> dict[str, Any]:
         """A JSON-ready digest of everything presented (headless reports compare these)."""

@@ -24,6 +24,7 @@ from nrdp.live.refresh import RefreshOutcome
 from nrdp.live.refresher import MpdRefresher
 from nrdp.live.utc import timing_sources
 from nrdp.live.utc_client import Requester, channel_offset
+from nrdp.media.sinks import apply_playback_rate
 from nrdp.scheduler.live import LivePlayback
 from nrdp.state import PlayerState
 from nrdp.timeline import PeriodPlan
@@ -56,6 +57,7 @@ class LiveControl:
         self.refresher: MpdRefresher | None = None
         self._last_sample: float | None = None
         self._stalled = False
+        self._sink_rate = 1.0
 
     # ------------------------------------------------------------------ clock
 
@@ -184,18 +186,20 @@ class LiveControl:
         live, tl = self.live, self.live.timeline
         after_stall, self._stalled = self._stalled, False
         position = engine.position
+        # an external master clock (an audio device) paces video at its own rate
+        rate_supported = self.hooks.rate_supported and engine.master is None
         latency, action = tl.tick(
             position,
             live.wall(),
             current_rate=engine.pclock.rate,
             after_stall=after_stall,
-            rate_supported=self.hooks.rate_supported,
+            rate_supported=rate_supported,
         )
         now = live.clock.now()
         target = tl.target(live.wall())
         live.emit(LiveLatency(at=now, latency_s=latency, target_s=target, rate=action.rate))
-        if self.hooks.rate_supported and action.rate != engine.pclock.rate:
-            engine.pclock.set_rate(action.rate)
+        if rate_supported or engine.pclock.rate != 1.0:
+            self._apply_rate(engine, action.rate)
         if action.jump_to is not None and action.jump_to > position:
             live.emit(
                 LiveEdgeJumped(
@@ -203,3 +207,12 @@ class LiveControl:
                 )
             )
             await self.hooks.seek(action.jump_to)
+
+    def _apply_rate(self, engine: PlaybackEngine, rate: float) -> None:
+        """The presentation clock (which paces every presenter) and the sink run at
+        ``rate`` from now on; the sink is told only of changes."""
+        if rate != engine.pclock.rate:
+            engine.pclock.set_rate(rate)
+        if rate != self._sink_rate:
+            apply_playback_rate(engine.sink, rate)
+            self._sink_rate = rate

@@ -44,6 +44,10 @@ class PresentationClock:
         if self._since is not None:
             self._since = self._clock.now()
 
+    def clock_seconds(self, media_s: float) -> float:
+        """Session-clock seconds that ``media_s`` of media time take at the current rate."""
+        return media_s / self.rate
+
     def set_rate(self, rate: float) -> None:
         """Run at ``rate`` from now on (the position so far is kept)."""
         if self._since is not None:

@@ -247,7 +247,9 @@ class Presenter:
                 now = engine.video_clock() if self.video else engine.pclock.position()
                 if pts - now <= 0:
                     return
-                await engine.clock.sleep(min(pts - now, POLL_S))
+                # media time runs at the presentation clock's rate (live catch-up nudge)
+                wait = engine.pclock.clock_seconds(pts - now)
+                await engine.clock.sleep(min(wait, POLL_S))
             else:
                 engine.state_changed.clear()
                 await wait_event(engine.clock, engine.state_changed, POLL_S)

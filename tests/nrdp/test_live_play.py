@@ -23,7 +23,7 @@ from apps.headless.frames import read_frame_id
 from fake_backend.live.channel import ChannelConfig
 from nrdp import Device, DeviceConfig, PlayerConfig
 from nrdp.config import BufferConfig, LiveConfig
-from nrdp.events import Event, OcaFailover
+from nrdp.events import Event, OcaFailover, RebufferStarted
 from nrdp.live.events import (
     ClockSynced,
     LiveEdgeJumped,
@@ -276,12 +276,6 @@ async def test_end_of_event_ends_playback(live_backend) -> None:
     assert_frames_in_order(s.sink)
 
 
-class RateSink(HashSink):
-    """A sink that can play slightly faster or slower (the live catch-up nudge)."""
-
-    supports_playback_rate = True
-
-
 async def test_start_in_the_dvr_window_seek_clamps_and_go_live(live_backend) -> None:
     s = await live_backend()
     dev = Device(DeviceConfig("nrdp-live-device-0002", s.be.gateway_url), clock=s.clock)
@@ -313,24 +307,88 @@ async def test_start_in_the_dvr_window_seek_clamps_and_go_live(live_backend) -> 
     assert s.sink.video_pts[-1] >= live_at
 
 
-async def test_latency_beyond_the_margin_is_caught_up_with_a_rate_nudge(live_backend) -> None:
-    s = await live_backend()
-    s.sink = RateSink(read_frame_id)
-    cfg = PlayerConfig(live=LiveConfig(target_latency=TARGET, margin_s=1.0))
-    dev = Device(DeviceConfig("nrdp-live-device-0003", s.be.gateway_url), clock=s.clock)
+async def play_nudged(
+    s: Session, seconds: float, *, target: float, live_offset: float, device: str
+) -> Any:
+    """Play the channel ``live_offset`` from the edge with ``target`` latency on the shipped
+    :class:`HashSink` (SDK-paced: it takes a playback rate) for ``seconds`` of virtual time;
+    the stats snapshot at the end."""
+    cfg = PlayerConfig(
+        buffer=BufferConfig(start=0.5, rebuffer=0.5, target=4.0, max_ahead=6.0),
+        live=LiveConfig(target_latency=target, margin_s=1.0),
+    )
+    dev = Device(DeviceConfig(device, s.be.gateway_url), clock=s.clock)
     async with dev:
         await dev.login(s.be.demo_email, s.be.demo_password)
         player = dev.player(sink=s.sink, config=cfg)
         player.wall = lambda: s.t0 + s.clock.now()
         player.on_event(s.events.append)
-        await player.load("live-test", live_offset=-8.0)  # 8 s behind the edge
-        await s.clock.sleep(20.0)
+        await player.load("live-test", live_offset=live_offset)
+        await s.clock.sleep(seconds)
         stats = player.stats()
         await player.stop()
+    return stats
+
+
+class TimedSink(HashSink):
+    """The shipped HashSink, with the session-clock time of each picture and rate change."""
+
+    def __init__(self, clock: VirtualClock) -> None:
+        super().__init__(read_frame_id)
+        self.clock = clock
+        self.shown_at: list[float] = []
+        self.rate_at: list[float] = []
+
+    def on_video(self, frame: Any) -> None:
+        super().on_video(frame)
+        self.shown_at.append(self.clock.now())
+
+    def set_playback_rate(self, rate: float) -> None:
+        super().set_playback_rate(rate)
+        self.rate_at.append(self.clock.now())
+
+    def assert_paced_at(self, rate: float) -> None:
+        """Frames reached the sink one frame duration / ``rate`` of clock time apart (over
+        3 s from the first rate change, while the whole nudge applies)."""
+        first = next(i for i, t in enumerate(self.shown_at) if t > self.rate_at[0])
+        last = first + 3 * FPS
+        elapsed = self.shown_at[last] - self.shown_at[first]
+        media = self.video_pts[last] - self.video_pts[first]
+        assert elapsed == pytest.approx(media / rate, abs=0.011), (elapsed, media)
+
+
+async def test_latency_above_target_converges_with_a_rate_nudge_not_a_jump(live_backend) -> None:
+    s = await live_backend()
+    sink = s.sink = TimedSink(s.clock)
+    stats = await play_nudged(
+        s, 70.0, target=TARGET, live_offset=-6.0, device="nrdp-live-device-0003"
+    )
     samples = s.of(LiveLatency)
-    assert samples[0].latency_s > TARGET + 1.0
-    assert {e.rate for e in samples[:3]} == {1.05}  # the nudge stays within +5 %
+    assert samples[0].latency_s > TARGET + 2.5  # beyond the margin: the full +5 %
+    assert samples[0].rate == 1.05 and sink.rates[0] == 1.05  # the sink was told
     assert all(0.95 <= e.rate <= 1.05 for e in samples)
-    assert samples[-1].latency_s <= samples[0].latency_s - 0.8  # 20 s at +5 %: ~1 s caught up
-    assert stats.edge_jumps == 0 and stats.stall_count == 0
-    assert_frames_in_order(s.sink)
+    sink.assert_paced_at(1.05)  # the media clock ran 5 % fast
+    assert abs(samples[-1].latency_s - TARGET) <= 1.0  # converged within the margin
+    assert samples[-1].rate <= samples[0].rate  # (proportional: slower as it closes in)
+    assert stats.edge_jumps == 0 and stats.stall_count == 0 and not s.of(LiveEdgeJumped)
+    assert_frames_in_order(sink)  # every frame once, in order
+
+
+async def test_latency_below_target_slows_down(live_backend) -> None:
+    s = await live_backend()
+    sink = s.sink = TimedSink(s.clock)
+    target = 5.5  # the start is at most the newest segment's start: ~2 s behind now
+    stats = await play_nudged(
+        s, 30.0, target=target, live_offset=-1.0, device="nrdp-live-device-0004"
+    )
+    samples = s.of(LiveLatency)
+    assert samples[0].latency_s < target - 2.5
+    assert samples[0].rate == 0.95 and sink.rates[0] == 0.95
+    sink.assert_paced_at(0.95)
+    assert all(0.95 <= e.rate <= 1.0 for e in samples)
+    assert samples[-1].latency_s >= samples[0].latency_s + 1.2  # 30 s at -5 %..-2 %
+    # at the very edge a segment may come in just late before the first tick; once slowed
+    # down, the buffer only grows
+    assert not [e for e in s.of(RebufferStarted) if e.at >= sink.rate_at[0]], stats
+    assert stats.edge_jumps == 0
+    assert_frames_in_order(sink)

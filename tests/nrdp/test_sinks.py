@@ -8,7 +8,17 @@ import hashlib
 import numpy as np
 import pytest
 
-from nrdp.media.sinks import HashSink, NullSink, Sink, VideoFrame, luma_digest
+from nrdp.media.sinks import (
+    HashSink,
+    NullSink,
+    Sink,
+    VideoFrame,
+    apply_playback_rate,
+    luma_digest,
+    supports_playback_rate,
+)
+from nrdp.scheduler.presentation import PresentationClock
+from nrdp.testing import VirtualClock
 
 
 def _frame(luma: np.ndarray, digest: str | None = None) -> VideoFrame:
@@ -46,3 +56,34 @@ def test_hash_sink_asks_for_digests_and_null_sink_does_not() -> None:
     luma = np.full((2, 4), 7, np.uint8)
     sink.on_video(_frame(luma))
     assert sink.video_digests == [luma_digest(luma)]
+
+
+class _DeviceClockedSink(NullSink):
+    """A sink with a clock of its own (an audio device) that cannot change rate."""
+
+    supports_playback_rate = False
+
+    def set_playback_rate(self, rate: float) -> None:
+        raise AssertionError("a sink without rate support is never told a rate")
+
+
+def test_sdk_paced_sinks_take_a_playback_rate_others_are_left_alone() -> None:
+    null, hashed, clocked = NullSink(), HashSink(), _DeviceClockedSink()
+    assert supports_playback_rate(null) and supports_playback_rate(hashed)
+    assert not supports_playback_rate(clocked) and not supports_playback_rate(object())
+    for sink in (null, hashed, clocked, object()):
+        apply_playback_rate(sink, 1.05)
+    apply_playback_rate(hashed, 1.0)
+    assert null.playback_rate == 1.05 and hashed.playback_rate == 1.0
+    assert hashed.rates == [1.05, 1.0]
+
+
+def test_presentation_clock_runs_at_its_rate_and_converts_waits() -> None:
+    clock = VirtualClock()
+    pclock = PresentationClock(clock, 10.0)
+    pclock.start()
+    clock.advance(2.0)
+    pclock.set_rate(1.05)
+    clock.advance(2.0)
+    assert pclock.position() == pytest.approx(14.1)
+    assert pclock.clock_seconds(0.105) == pytest.approx(0.1)  # a frame's wait at +5 %

@@ -138,15 +138,8 @@ def available_segments(rep: Representation, now: datetime) -> range:
 
 
 # ---------------------------------------------------------------------- MPD updates
-def merge_timelines(old: SegmentTimeline, new: SegmentTimeline) -> SegmentTimeline:
-    """Old entries that end before the new timeline starts, then the new ones.
-
-    Live MPD updates drop segments that left the time-shift window; a player that keeps
-    the older ones can still seek back to them while they remain available.
-    """
-    first = new.first_time
-    if first is None:
-        return old
+def _history(old: SegmentTimeline, first: int) -> list[tuple[int | None, int, int]]:
+    """``old``'s entries for the segments that end by ``first`` (repeat counts >= 0)."""
     kept: list[tuple[int | None, int, int]] = []
     for t, d, r in old.entries:
         if r == -1:
@@ -156,13 +149,36 @@ def merge_timelines(old: SegmentTimeline, new: SegmentTimeline) -> SegmentTimeli
         fit = min(r + 1, (first - t) // d)
         if fit > 0:
             kept.append((t, d, fit - 1))
-    if not kept:
-        return new
-    return SegmentTimeline.from_entries([*kept, *new.entries])
+    return kept
+
+
+def _prepended(kept: list[tuple[int | None, int, int]], new: SegmentTimeline) -> SegmentTimeline:
+    """``kept`` history, then ``new`` with its S@n and S@k values."""
+    none: list[int | None] = [None] * len(kept)
+    return SegmentTimeline.from_entries(
+        [*kept, *new.entries], [*none, *new.numbers], [*none, *new.subsegments]
+    )
+
+
+def merge_timelines(old: SegmentTimeline, new: SegmentTimeline) -> SegmentTimeline:
+    """Old entries that end before the new timeline starts, then the new ones.
+
+    Live MPD updates drop segments that left the time-shift window; a player that keeps
+    the older ones can still seek back to them while they remain available.
+    """
+    first = new.first_time
+    kept = _history(old, first) if first is not None else []
+    return _prepended(kept, new) if kept else (new if first is not None else old)
 
 
 def _merge_info(old: SegmentInfo | None, new: SegmentInfo | None) -> SegmentInfo | None:
-    """``new`` with ``old``'s earlier timeline entries, when both are compatible timelines."""
+    """``new`` with ``old``'s earlier timeline entries, when both are compatible timelines.
+
+    @startNumber numbers the first S of the timeline, so it moves back over the kept
+    history: the update's segments keep the numbers the update gives them (``$Number$``
+    with a SegmentTimeline, as FFmpeg's dash muxer writes, would otherwise number every
+    segment one time-shift window late).
+    """
     if not isinstance(new, SegmentTemplate) or not isinstance(old, SegmentTemplate):
         return new
     if new.timeline is None or old.timeline is None:
@@ -174,7 +190,13 @@ def _merge_info(old: SegmentInfo | None, new: SegmentInfo | None) -> SegmentInfo
     new_first, old_first = new.timeline.first_time, old.timeline.first_time
     if new_first is None or old_first is None or new_first <= old_first:
         return new
-    return replace(new, timeline=merge_timelines(old.timeline, new.timeline))
+    kept = _history(old.timeline, new_first)
+    if not kept:
+        return new
+    start = (new.start_number if new.start_number is not None else 1) - sum(
+        r + 1 for _, _, r in kept
+    )
+    return replace(new, timeline=_prepended(kept, new.timeline), start_number=start)
 
 
 _V = TypeVar("_V")

@@ -2,20 +2,20 @@
 
 Pure. Merging itself is :func:`manifest.timing.apply_update` (the update wins; SegmentTimeline
 history the update dropped is kept for seek-back; another presentation or an older
-publishTime is rejected with ``UpdateMismatch``). This module adds what the player needs
-from it: the next URL (``Location``), how many segments appeared, and whether the event
-ended.
+publishTime is rejected with ``UpdateMismatch``; @startNumber moves back over the kept
+history, so ``$Number$`` + SegmentTimeline keeps every segment's number). This module
+adds what the player needs from it: the next URL (``Location``), how many segments
+appeared, and whether the event ended.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urljoin
 
 from manifest.errors import ManifestError
-from manifest.link import link
-from manifest.model import Manifest, Representation, SegmentInfo, SegmentTemplate
+from manifest.model import Manifest, Representation
 from manifest.timing import apply_update
 
 __all__ = [
@@ -60,60 +60,6 @@ def reached_end(m: Manifest, position: float, *, tolerance: float = 0.05) -> boo
     return end is not None and position >= end - tolerance
 
 
-def _kept(merged: SegmentTemplate, update: SegmentTemplate) -> int:
-    """How many SegmentTimeline segments the merge put before the update's first one."""
-    if merged.timeline is None or update.timeline is None:
-        return 0
-    first = update.timeline.first_time
-    if first is None:
-        return 0
-    return sum(r + 1 for t, _, r in merged.timeline.entries if t < first)
-
-
-def _renumbered(merged: SegmentInfo | None, update: SegmentInfo | None) -> SegmentInfo | None:
-    """``merged`` with @startNumber moved back over the history the merge kept.
-
-    ``apply_update`` prepends the older S entries but keeps the update's @startNumber, so
-    ``$Number$`` + SegmentTimeline (FFmpeg's dash muxer) would number every segment one
-    window late. Reported to manifest's owner; corrected here until apply_update does.
-    """
-    if not isinstance(merged, SegmentTemplate) or not isinstance(update, SegmentTemplate):
-        return merged
-    kept = _kept(merged, update)
-    if kept == 0:
-        return merged
-    return replace(merged, start_number=(update.start_number or 1) - kept)
-
-
-def _fix_numbers(merged: Manifest, update: Manifest) -> Manifest:
-    new_periods = {p.id: p for p in update.periods}
-    periods = []
-    for p in merged.periods:
-        up = new_periods.get(p.id)
-        if up is None:
-            periods.append(p)
-            continue
-        up_sets = {a.id: a for a in up.adaptation_sets}
-        sets = []
-        for a in p.adaptation_sets:
-            ua = up_sets.get(a.id)
-            if ua is None:
-                sets.append(a)
-                continue
-            up_reps = {r.id: r for r in ua.representations}
-            reps = tuple(
-                replace(r, segment_info=_renumbered(r.segment_info, up_reps[r.id].segment_info))
-                if r.id in up_reps
-                else r
-                for r in a.representations
-            )
-            info = _renumbered(a.segment_info, ua.segment_info)
-            sets.append(replace(a, representations=reps, segment_info=info))
-        info = _renumbered(p.segment_info, up.segment_info)
-        periods.append(replace(p, adaptation_sets=tuple(sets), segment_info=info))
-    return link(replace(merged, periods=tuple(periods)))
-
-
 def _segment_counts(m: Manifest, now: datetime | None) -> dict[tuple[str, str, str], int]:
     """Segments per (Period, AdaptationSet, first Representation), keyed by id."""
     counts: dict[tuple[str, str, str], int] = {}
@@ -152,7 +98,7 @@ def merge_refresh(
     current: Manifest, update: Manifest, *, fetched_url: str, now: datetime | None = None
 ) -> RefreshOutcome:
     """``update`` (fetched from ``fetched_url``) applied to ``current``."""
-    merged = _fix_numbers(apply_update(current, update), update)
+    merged = apply_update(current, update)
     next_url = urljoin(fetched_url, update.locations[0]) if update.locations else fetched_url
     before = _segment_counts(current, now)
     after = _segment_counts(merged, now)

@@ -85,6 +85,26 @@ def test_update_keeps_history_and_extends() -> None:
     assert rep.primary_base_url == "https://live.example/m.mpd"
 
 
+def test_number_timeline_update_that_slid_keeps_the_numbers_of_known_segments() -> None:
+    """``$Number$`` + SegmentTimeline (FFmpeg's dash muxer): the update's window slid by
+    three segments and its @startNumber says so; the history kept before it is numbered
+    back from there, so every segment keeps its number (and URL)."""
+
+    def numbered(s_elems: str, start: int, publish: str) -> bytes:
+        return _live(s_elems, publish=publish).replace(
+            b'media="$Time$.m4s"', f'media="seg-$Number$.m4s" startNumber="{start}"'.encode()
+        )
+
+    first = parse_mpd(numbered('<S t="0" d="2000" r="4"/>', 1, "2024-05-01T12:10:00Z"), "")
+    update = parse_mpd(numbered('<S t="6000" d="2000" r="4"/>', 4, "2024-05-01T12:10:06Z"), "")
+    known = {r.time: (r.number, r.path) for r in next(first.representations()).segments()}
+    merged = list(next(apply_update(first, update).representations()).segments())
+    assert [r.time for r in merged] == [t * 2000 for t in range(8)]  # 0..4 kept, 3..7 new
+    assert {r.time: (r.number, r.path) for r in merged if r.time in known} == known
+    assert [r.number for r in merged] == list(range(1, 9))
+    assert merged[-1].path == "seg-8.m4s"
+
+
 def test_update_rejections() -> None:
     first = parse_mpd(_live('<S t="0" d="2000"/>'), "")
     stale = parse_mpd(_live('<S t="0" d="2000"/>', publish="2024-05-01T12:00:00Z"), "")

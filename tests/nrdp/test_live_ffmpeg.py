@@ -15,7 +15,7 @@ import fractions
 import functools
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -80,8 +80,11 @@ def server(tmp_path: Path) -> Iterator[str]:
         thread.join()
 
 
-def encode_live(out: Path, time_url: str, ready: threading.Event) -> None:
-    """Encode SECONDS of video paced to the wall clock; closing writes the static MPD."""
+def encode_live(
+    out: Path, time_url: str, ready: threading.Event, seconds: Callable[[], int] | None = None
+) -> None:
+    """Encode SECONDS (or ``seconds()``, read at every frame: a test may extend the event
+    while it runs) of video paced to the wall clock; closing writes the static MPD."""
     c = av.open(
         str(out),
         mode="w",
@@ -102,7 +105,8 @@ def encode_live(out: Path, time_url: str, ready: threading.Event) -> None:
     s.options = {"preset": "ultrafast", "tune": "zerolatency", "g": str(FPS), "sc_threshold": "0"}
     t0 = time.time()
     try:
-        for i in range(FPS * SECONDS):
+        i = 0
+        while i < FPS * (seconds() if seconds is not None else SECONDS):
             delay = t0 + i / FPS - time.time()
             if delay > 0:
                 time.sleep(delay)
@@ -114,6 +118,7 @@ def encode_live(out: Path, time_url: str, ready: threading.Event) -> None:
                 c.mux(p)
             if i == FPS * 3:
                 ready.set()  # a few segments exist
+            i += 1
         for p in s.encode():
             c.mux(p)
     finally:

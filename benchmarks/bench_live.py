@@ -126,3 +126,11 @@ async def _run() -> list[Result]:
 def live_edge() -> list[Result]:
     """Distance to the live edge (median, p95) and load() -> first frame at the edge."""
     return asyncio.run(_run())
+
+
+@benchmark
+def live_cpu() -> list[Result]:
+    """Process CPU per media second following a 1080p live channel vs the same on demand."""
+    from benchmarks.live_cpu import live_cpu_results  # sized at import, like this module
+
+    return live_cpu_results()

@@ -41,6 +41,8 @@ class ChannelConfig:
     presentation_delay_s: float = 6.0
     update_period_s: float | None = None
     """minimumUpdatePeriod (default: one segment duration)."""
+    rungs: tuple[str, ...] = ("v240", "v360")
+    """Video rungs of the standard ladder the channel's loop is packaged in (plus audio)."""
 
     @property
     def media_template(self) -> str:

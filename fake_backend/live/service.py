@@ -43,10 +43,10 @@ def default_channels(
 ) -> tuple[ChannelConfig, ...]:
     """``serve``'s channels: one SegmentTimeline + ``$Time$``, one ``$Number$``."""
     loop = segment_s * max(1, round(12.0 / segment_s))
-    common = {"segment_s": segment_s, "loop_s": loop, "time_shift_buffer_s": time_shift_buffer_s}
+    tsbd = time_shift_buffer_s
     return (
-        ChannelConfig("live-news", "Live: News Desk", "time", **common),
-        ChannelConfig("live-sports", "Live: Sports Arena", "number", **common),
+        ChannelConfig("live-news", "Live: News Desk", "time", segment_s, loop, tsbd),
+        ChannelConfig("live-sports", "Live: Sports Arena", "number", segment_s, loop, tsbd),
     )
 
 
@@ -61,7 +61,7 @@ def channel_title(cfg: ChannelConfig) -> CatalogTitle:
         year=2026,
         duration_s=cfg.loop_s,
         maturity="G",
-        renditions=(*VIDEO_LADDER[:2], AUDIO_RUNG),
+        renditions=(*(r for r in VIDEO_LADDER if r.id in cfg.rungs), AUDIO_RUNG),
         segment_duration_s=cfg.segment_s,
         kids=(kid[0], kid[1]),
     )

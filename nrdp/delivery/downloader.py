@@ -127,6 +127,10 @@ def _error_code(body: bytes) -> int | None:
     return code if isinstance(code, int) else None
 
 
+def _missed_deadline(err: SdkError) -> bool:
+    return isinstance(err, ThroughputTooLow) and err.rule == "deadline"
+
+
 def _decided(err: SdkError, decision: LoadErrorDecision) -> SdkError:
     """``err`` carrying the policy's decision (``err.decision``) for the caller."""
     err.decision = decision  # type: ignore[attr-defined]
@@ -299,6 +303,9 @@ class Downloader:
                 err.decision = decision  # type: ignore[attr-defined]
                 if isinstance(decision, Retry):
                     self.selector.report_failure(oca.id, classify(err), now, exclude=False)
+                    if _missed_deadline(err) and errors < self.max_attempts:
+                        deadline_s = None  # nowhere faster to go: a stall beats giving up
+                        continue
                     if errors >= self.max_attempts or isinstance(err, ThroughputTooLow):
                         raise  # too slow and nowhere else to go: the caller abandons
                     await asyncio.sleep(decision.delay)
@@ -450,7 +457,10 @@ class Downloader:
         trip = meter.update(resume.received - before, resume.remaining, now)
         if trip is not None:
             raise ThroughputTooLow(
-                url=url, measured_bps=trip.measured_bps, required_bps=trip.required_bps
+                url=url,
+                measured_bps=trip.measured_bps,
+                required_bps=trip.required_bps,
+                rule=trip.reason,
             )
 
     async def _read_error_code(self, resp: SegmentResponse) -> int | None:

@@ -19,6 +19,7 @@ from manifest.model import Representation
 from mediacore.errors import SdkError
 from nrdp.clock import busy, wait_event
 from nrdp.cmcd import CmcdData, ObjectType, StreamingFormat, StreamType, apply
+from nrdp.delivery.deadlines import media_deadline
 from nrdp.delivery.downloader import DownloadResult, UrlDecorator
 from nrdp.delivery.resume import ByteRange
 from nrdp.errors import DemuxFailed
@@ -27,6 +28,7 @@ from nrdp.media.pipeline import ClearInit
 from nrdp.scheduler.buffer import TrackKind
 from nrdp.scheduler.decisions import (
     apply_rung_rules,
+    buffer_drain,
     live_exclusions,
     segments_left,
     switch_reason,
@@ -192,7 +194,10 @@ class Fetcher:
                 return
             rung = self.choose(track, req)
             rep = track.rep(rung)
-            init = await self.init_for(rep, init_prefix)
+            ahead_of_time = init_prefix is not None  # the next Period: no buffer spent on it
+            init = await self.init_for(
+                rep, init_prefix, deadline_s=None if ahead_of_time else self.deadline(track)
+            )
             live = engine.live
             if live is None:
                 ref = rep.index().by_number(req.number)
@@ -209,6 +214,7 @@ class Fetcher:
                         required_bps=need,
                         decorate=self._cmcd(track, rep, req, otype),
                         lower_tracks=rung,
+                        deadline_s=None if ahead_of_time else self.deadline(track),
                     )
 
             try:
@@ -281,7 +287,19 @@ class Fetcher:
             with busy(engine.clock):
                 engine.pipeline.keys.update(await engine.need_keys(missing))
 
-    async def init_for(self, rep: Representation, prefix: str | None = None) -> ClearInit:
+    def deadline(self, track: TrackRuntime) -> float | None:
+        """Seconds a response for ``track`` may take: what its buffer can afford now."""
+        engine = self.engine
+        drain = buffer_drain(
+            engine.state.state, realtime=engine.config.realtime, holding=engine.holding
+        )
+        return media_deadline(track.buffer.ahead(engine.position), drain)
+
+    async def init_for(
+        self, rep: Representation, prefix: str | None = None, *, deadline_s: float | None = None
+    ) -> ClearInit:
+        """``rep``'s clear init (cached per Period); ``deadline_s``: what its track's
+        buffer can afford (:meth:`deadline`), like the segment it is fetched for."""
         engine = self.engine
         key = engine.init_key(rep) if prefix is None else f"{prefix}/{rep.id}"
         cached = engine.pipeline.cached_init(key)
@@ -292,7 +310,7 @@ class Fetcher:
             raise DemuxFailed(track=str(rep.id), reason="representation has no init segment")
         with busy(engine.clock):
             res = await engine.downloader.fetch(
-                engine.locate(rep, ref.path), _range(ref.byte_range)
+                engine.locate(rep, ref.path), _range(ref.byte_range), deadline_s=deadline_s
             )
             init = await engine.pipeline.prepare_init(key, res.data)
         await self._license(frozenset(init.kids))

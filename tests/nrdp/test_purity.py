@@ -28,6 +28,7 @@ PURE = [
     "delivery/reasons.py",
     "delivery/resume.py",
     "delivery/progress.py",
+    "delivery/deadlines.py",
     "delivery/steering.py",
     "scheduler/buffer.py",
     "scheduler/planner.py",

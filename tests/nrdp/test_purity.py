@@ -114,6 +114,8 @@ IO = {
     "telemetry.py",
     "channels/http.py",
     "delivery/downloader.py",
+    "delivery/failover.py",
+    "delivery/response.py",
     "delivery/steering_client.py",
     "discovery/client.py",
     "media/codecs.py",

@@ -130,6 +130,7 @@ IO = {
     "scheduler/live_control.py",
     "scheduler/fetcher.py",
     "scheduler/monitor.py",
+    "scheduler/periods.py",
     "scheduler/presenter.py",
     "scheduler/runtime.py",
     "testing.py",  # the virtual clock waits on the event loop

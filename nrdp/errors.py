@@ -305,14 +305,19 @@ class ThroughputTooLow(NetworkError):
 
     code = 2013
 
-    def __init__(self, *, url: str, measured_bps: float, required_bps: float) -> None:
+    def __init__(
+        self, *, url: str, measured_bps: float, required_bps: float, rule: str = "rate"
+    ) -> None:
         safe = redact_url(url)
         super().__init__(
-            f"{safe}: throughput {measured_bps:.0f} bps, rung needs {required_bps:.0f} bps"
+            f"{safe}: throughput {measured_bps:.0f} bps, needs {required_bps:.0f} bps ({rule})"
         )
         self.url = safe
         self.measured_bps = measured_bps
         self.required_bps = required_bps
+        self.rule = rule
+        """Which check tripped: ``rate`` (far below the rung's bitrate), ``window`` (the
+        progress rule's bytes per window) or ``deadline`` (what the buffer could afford)."""
 
 
 class CircuitOpen(NetworkError):

@@ -21,6 +21,7 @@ from mediacore.errors import LicenseError, NetworkError, SdkError
 from mediacore.secret import Secret
 from nrdp.channels.http import Channel
 from nrdp.clock import Clock, busy
+from nrdp.delivery.deadlines import STARTUP_BUDGETS
 from nrdp.delivery.downloader import Downloader
 from nrdp.delivery.oca import Oca, OcaSource, ocas_from_base_urls
 from nrdp.delivery.resume import ByteRange
@@ -178,7 +179,11 @@ async def prepare_period(
                         feature="SegmentBase without indexRange", path=f"Representation {rep.id}"
                     )
                 with busy(clock):
-                    res = await downloader.fetch(locate(rep, ""), ByteRange(rng.first, rng.last))
+                    res = await downloader.fetch(
+                        locate(rep, ""),
+                        ByteRange(rng.first, rng.last),
+                        deadline_s=STARTUP_BUDGETS.index_s,
+                    )
                 rep = rep.with_sidx(res.data, data_offset=rng.first)
                 changed = True
             reps.append(rep)

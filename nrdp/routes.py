@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from drm import KeyStore
 from manifest import Manifest
 from nrdp.config import PlayerConfig
+from nrdp.delivery.deadlines import STARTUP_BUDGETS
 from nrdp.delivery.downloader import Downloader, SegmentAuth
 from nrdp.delivery.oca import Oca, OcaSelector
 from nrdp.delivery.policy import DefaultLoadErrorPolicy
@@ -80,7 +81,8 @@ class Opened:
     async def fetch_mpd(self, url: str) -> bytes:
         """An MPD update from ``url``, through the failover downloader (the playback
         token and every location, like segments)."""
-        return (await self.downloader.fetch(relative_path(self.root, url))).data
+        path = relative_path(self.root, url)
+        return (await self.downloader.fetch(path, deadline_s=STARTUP_BUDGETS.mpd_s)).data
 
     @property
     def duration(self) -> float | None:
@@ -173,7 +175,7 @@ async def open_title(
 ) -> Opened:
     pm = await session.start()
     selector, downloader = _downloader(device, config, list(pm.ocas), session, on_failover)
-    mpd = await downloader.fetch(pm.mpd_path)
+    mpd = await downloader.fetch(pm.mpd_path, deadline_s=STARTUP_BUDGETS.mpd_s)
     oca = next(o for o in pm.ocas if o.id == mpd.oca_id)
     mpd_url = oca.url_for(pm.mpd_path)
     manifest = await open_manifest(device.playback, mpd_url, {}, data=mpd.data)

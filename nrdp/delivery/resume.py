@@ -141,52 +141,49 @@ class RangeResume:
         asked = self.range_header() or ""
         self.attempts += 1
         if status == 206:
-            if content_range is None:
-                raise RangeMismatch("206 without Content-Range", url=self.url, requested=asked)
-            first, last, total = parse_content_range(content_range)
-            if first != self.next_offset:
-                raise RangeMismatch(
-                    f"answered from byte {first}, asked {self.next_offset}",
-                    url=self.url,
-                    requested=asked,
-                    answered=content_range,
-                )
-            if self._end is None:
-                if total is None or last != total - 1:
-                    raise RangeMismatch(
-                        "open range answered short of the end",
-                        url=self.url,
-                        requested=asked,
-                        answered=content_range,
-                    )
-                self._end = last
-            elif last != self._end:
-                raise RangeMismatch(
-                    f"answered up to byte {last}, asked {self._end}",
-                    url=self.url,
-                    requested=asked,
-                    answered=content_range,
-                )
-            self._skip = 0
-            self._partial = True
+            self._begin_partial(content_range, asked)
         elif status == 200:
-            # The whole file: skip what we have, or what lies before our range.
-            if content_length is not None:
-                if content_length <= (self._end if self._end is not None else self.next_offset - 1):
-                    raise RangeMismatch(
-                        f"file has {content_length} bytes, range needs more",
-                        url=self.url,
-                        requested=asked,
-                    )
-                if self._end is None:
-                    self._end = content_length - 1
-            self._skip = self.next_offset
-            self._partial = False
+            self._begin_whole(content_length, asked)
         else:
             raise RangeMismatch(
                 f"HTTP {status} is not a body for a range request", url=self.url, requested=asked
             )
         self._open = True
+
+    def _begin_partial(self, content_range: str | None, asked: str) -> None:
+        """A 206: its Content-Range must start at our next byte and end where we asked (an
+        open range learns its end from it)."""
+        if content_range is None:
+            raise RangeMismatch("206 without Content-Range", url=self.url, requested=asked)
+        first, last, total = parse_content_range(content_range)
+
+        def mismatch(why: str) -> RangeMismatch:
+            return RangeMismatch(why, url=self.url, requested=asked, answered=content_range)
+
+        if first != self.next_offset:
+            raise mismatch(f"answered from byte {first}, asked {self.next_offset}")
+        if self._end is None:
+            if total is None or last != total - 1:
+                raise mismatch("open range answered short of the end")
+            self._end = last
+        elif last != self._end:
+            raise mismatch(f"answered up to byte {last}, asked {self._end}")
+        self._skip = 0
+        self._partial = True
+
+    def _begin_whole(self, content_length: int | None, asked: str) -> None:
+        """A 200, the whole file: skip what we have, or what lies before our range."""
+        if content_length is not None:
+            if content_length <= (self._end if self._end is not None else self.next_offset - 1):
+                raise RangeMismatch(
+                    f"file has {content_length} bytes, range needs more",
+                    url=self.url,
+                    requested=asked,
+                )
+            if self._end is None:
+                self._end = content_length - 1
+        self._skip = self.next_offset
+        self._partial = False
 
     def feed(self, chunk: bytes) -> int:
         """Take body bytes; returns how many belonged to the object (the rest is dropped)."""

@@ -8,7 +8,9 @@ act on the answers; every rule about *what* to do lives here and is unit-tested 
 - stall: which tracks ran dry while playing;
 - late frames and frames that must not be shown (before a seek target, or already shown
   from the track used before a switch);
-- the reason of a quality change.
+- the reason of a quality change;
+- how the buffer is being spent while a request is made (its deadline follows from it,
+  :func:`nrdp.delivery.deadlines.media_deadline`).
 """
 
 from __future__ import annotations
@@ -17,14 +19,17 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from abr.types import clamp_rung
+from nrdp.delivery.deadlines import Drain
 from nrdp.delivery.policy import Fallback, FallbackType
 from nrdp.errors import ThroughputTooLow
 from nrdp.events import SwitchReason
+from nrdp.state import PlayerState
 
 __all__ = [
     "TrackLevel",
     "allowed_rung",
     "apply_rung_rules",
+    "buffer_drain",
     "dry_tracks",
     "is_late",
     "live_exclusions",
@@ -91,6 +96,20 @@ def switch_reason(old_rung: int | None, pinned: bool) -> SwitchReason:
     if old_rung is None:
         return SwitchReason.INITIAL
     return SwitchReason.MANUAL if pinned else SwitchReason.ABR
+
+
+_WAITING_STATES = frozenset({PlayerState.LOADING, PlayerState.BUFFERING, PlayerState.SEEKING})
+
+
+def buffer_drain(state: PlayerState, *, realtime: bool, holding: bool) -> Drain:
+    """How the buffer is spent now: running dry in real time, the viewer waiting for
+    media (start, stall, seek, a Period boundary's hold), or neither (paused, or playing
+    as fast as the media arrives, where nothing can run dry)."""
+    if not realtime:
+        return Drain.IDLE
+    if holding or state in _WAITING_STATES:
+        return Drain.WAITING
+    return Drain.PLAYING if state is PlayerState.PLAYING else Drain.IDLE
 
 
 @dataclass(frozen=True)

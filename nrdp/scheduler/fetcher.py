@@ -1,6 +1,7 @@
 """The fetcher: asks the pure planner what to fetch next, the ABR algorithm and the rung
-rules which rung, downloads through the failover downloader, decrypts off the loop and
-queues the clear segment for its presenter.
+rules which rung (:mod:`.rung_choice`), downloads through the failover downloader within
+what the buffer can afford (:mod:`nrdp.delivery.deadlines`), decrypts off the loop
+(:mod:`.keys`) and queues the clear segment for its presenter (:mod:`.arrival`).
 
 A download that turns out far too slow for its rung, with no other location to go to, is
 the delivery policy's decision to drop to a lower rung: the downloader raises
@@ -13,27 +14,20 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
-from abr.types import Observation, Phase
-from drm import KeyNotFound, find_pssh
 from manifest.model import Representation
 from mediacore.errors import SdkError
 from nrdp.clock import busy, wait_event
-from nrdp.cmcd import CmcdData, ObjectType, StreamingFormat, StreamType, apply
-from nrdp.delivery.downloader import DownloadResult, UrlDecorator
+from nrdp.delivery.deadlines import media_deadline
+from nrdp.delivery.downloader import DownloadResult
 from nrdp.delivery.resume import ByteRange
 from nrdp.errors import DemuxFailed
-from nrdp.events import BandwidthEstimated, BufferLevel, QualityChanged, SegmentDownloaded
 from nrdp.media.pipeline import ClearInit
-from nrdp.scheduler.buffer import TrackKind
-from nrdp.scheduler.decisions import (
-    apply_rung_rules,
-    live_exclusions,
-    segments_left,
-    switch_reason,
-    track_fallback,
-)
+from nrdp.scheduler.arrival import accept_segment, skip_segment
+from nrdp.scheduler.decisions import buffer_drain, track_fallback
+from nrdp.scheduler.keys import SegmentKeys
 from nrdp.scheduler.live import live_download
 from nrdp.scheduler.planner import SegmentRequest, TrackCursor, plan
+from nrdp.scheduler.rung_choice import choose_rung, cmcd_decorator
 from nrdp.scheduler.runtime import Queued, TrackRuntime
 from nrdp.timeline import media_offset
 
@@ -50,14 +44,6 @@ IDLE_WAIT_S = 0.25
 """Longest the fetcher sleeps on the clock with nothing to fetch before planning again."""
 
 
-def segment_kids(data: bytes) -> set[bytes]:
-    """KIDs the ``pssh`` boxes of a fragment list (key rotation announces them there)."""
-    try:
-        return {k for box in find_pssh(data) for k in box.kids}
-    except SdkError:  # a pssh we cannot read: the seig group still names the KID
-        return set()
-
-
 def _range(rng: object | None) -> ByteRange | None:
     if rng is None:
         return None
@@ -70,6 +56,7 @@ class Fetcher:
     def __init__(self, engine: PlaybackEngine, tg: asyncio.TaskGroup) -> None:
         self.engine = engine
         self.tg = tg
+        self.keys = SegmentKeys(engine)
 
     async def run(self) -> None:
         engine = self.engine
@@ -112,70 +99,6 @@ class Fetcher:
             engine.wake.clear()
             await wait_event(engine.clock, engine.wake, IDLE_WAIT_S)
 
-    # ------------------------------------------------------------------ rung
-
-    def choose(self, track: TrackRuntime, req: SegmentRequest) -> int:
-        """The rung for ``req``: ABR's choice (or the pin) under the rung rules."""
-        engine = self.engine
-        n = len(track.choice.representations)
-        if track.kind is not TrackKind.VIDEO or n == 1:
-            return 0
-        now = engine.clock.now()
-        track.excluded = live_exclusions(track.excluded, now)
-        rules = {"cap": engine.quality_cap, "pin": engine.fixed_rung, "excluded": track.excluded}
-        if engine.fixed_rung is not None:
-            return apply_rung_rules(engine.fixed_rung, n, **rules)  # type: ignore[arg-type]
-        try:
-            count: int | None = len(track.choice.representations[0].index())
-        except (TypeError, SdkError):  # open-ended (live) index: unknown
-            count = None
-        obs = Observation(
-            now=now,
-            buffer_s=req.buffered_ahead,
-            phase=engine.phase,
-            ladder=track.choice.ladder(),
-            segment_index=max(0, req.number - 1),
-            segments_left=segments_left(count, req.number),
-            samples=tuple(engine.samples),
-            last_decision=engine.last_decision,
-            buffer_cap_s=engine.config.buffer.target,
-        )
-        decision = engine.abr.choose(obs)
-        engine.last_decision = decision
-        return apply_rung_rules(decision.rung, n, **rules)  # type: ignore[arg-type]
-
-    def _cmcd(
-        self, track: TrackRuntime, rep: Representation, req: SegmentRequest, kind: ObjectType
-    ) -> UrlDecorator | None:
-        engine = self.engine
-        cfg = engine.config.cmcd
-        if not cfg.enabled:
-            return None
-        mtp = engine.samples[-1].kbps if engine.samples else None
-        top = max(int((r.bandwidth or 0) / 1000) for r in track.choice.representations)
-        data = CmcdData(
-            encoded_bitrate_kbps=int((rep.bandwidth or 0) / 1000) or None,
-            buffer_length_ms=req.buffered_ahead * 1000.0,
-            buffer_starvation=engine.stalled,
-            content_id=cfg.content_id or engine.content_id,
-            object_duration_ms=req.duration * 1000.0,
-            measured_throughput_kbps=mtp,
-            object_type=kind,
-            streaming_format=StreamingFormat.DASH,
-            session_id=engine.session_id,
-            stream_type=StreamType.VOD if engine.live is None else StreamType.LIVE,
-            startup=engine.phase is Phase.STARTUP,
-            top_bitrate_kbps=top or None,
-        )
-        keys, mode = cfg.keys, cfg.mode
-
-        def decorate(url: str) -> tuple[str, dict[str, str]]:
-            return apply(url, data, mode=mode, keys=keys)
-
-        return decorate
-
-    # ------------------------------------------------------------------ download
-
     async def fetch(
         self,
         track: TrackRuntime,
@@ -185,57 +108,67 @@ class Fetcher:
     ) -> None:
         """Download, decrypt and queue ``req`` (dropped if the track was switched since it
         was planned, ``generation``). ``init_prefix``: the init cache key's Period prefix
-        when ``track`` belongs to the next Period (fetched ahead of its boundary)."""
+        when ``track`` belongs to the next Period (fetched ahead of its boundary: no
+        buffer is spent on it, so no deadline)."""
         engine = self.engine
         try:
             if track.generation != generation:
                 return
-            rung = self.choose(track, req)
+            rung = choose_rung(engine, track, req)
             rep = track.rep(rung)
-            init = await self.init_for(rep, init_prefix)
+            timed = init_prefix is None
+            init = await self.init_for(
+                rep, init_prefix, deadline_s=self.deadline(track) if timed else None
+            )
             live = engine.live
             if live is None:
                 ref = rep.index().by_number(req.number)
             else:  # live numbers may move between MPD updates: the start is the identity
                 ref = rep.index(live.horizon()).at_time(req.start + SAME_SEGMENT_S)
-            otype = ObjectType.VIDEO if track.kind is TrackKind.VIDEO else ObjectType.AUDIO
-            need = float(rep.bandwidth) if rung > 0 and rep.bandwidth else None
-
-            async def download() -> DownloadResult:
-                with busy(engine.clock):
-                    return await engine.downloader.fetch(
-                        engine.locate(rep, ref.path),
-                        _range(ref.byte_range),
-                        required_bps=need,
-                        decorate=self._cmcd(track, rep, req, otype),
-                        lower_tracks=rung,
-                    )
-
             try:
-                if live is None:
-                    res = await download()
-                else:
-                    got = await live_download(live, rep, ref, track.kind.value, download)
-                    if got is None:
-                        self._skip(track, ref, generation)
-                        return
-                    res = got
+                res = await self._download(track, req, rung, ref, timed=timed)
             except SdkError as err:  # the policy's decision, carried on the error
                 exclusion = track_fallback(err, engine.config.load_error.track_exclusion)
                 if exclusion is None or rung == 0:
                     raise
                 track.excluded[rung] = engine.clock.now() + exclusion
                 return  # the planner asks for the same segment again; choose() goes lower
-            clear = await self.decrypt(init, res.data)
+            if res is None:
+                skip_segment(engine, track, ref, generation)
+                return
+            clear = await self.keys.decrypt(init, res.data)
             if track.generation != generation:
                 return  # the track was switched meanwhile: this segment is not wanted
             item = Queued(
                 ref.number, ref.start, ref.duration, init, clear, generation, media_offset(rep)
             )
-            self._accept(track, rung, rep, item, ref, res)
+            accept_segment(engine, track, rung, rep, item, res)
         finally:
             track.in_flight = False
             engine.wake.set()
+
+    async def _download(
+        self, track: TrackRuntime, req: SegmentRequest, rung: int, ref: SegmentRef, *, timed: bool
+    ) -> DownloadResult | None:
+        """``ref``'s bytes at ``rung``; ``None``: a live segment given up (not available)."""
+        engine = self.engine
+        rep = track.rep(rung)
+        need = float(rep.bandwidth) if rung > 0 and rep.bandwidth else None
+
+        async def download() -> DownloadResult:
+            with busy(engine.clock):
+                return await engine.downloader.fetch(
+                    engine.locate(rep, ref.path),
+                    _range(ref.byte_range),
+                    required_bps=need,
+                    decorate=cmcd_decorator(engine, track, rep, req),
+                    lower_tracks=rung,
+                    deadline_s=self.deadline(track) if timed else None,
+                )
+
+        if engine.live is None:
+            return await download()
+        return await live_download(engine.live, rep, ref, track.kind.value, download)
 
     async def prefetch(self, track: TrackRuntime, start: float, prefix: str) -> None:
         """The first segment of ``track`` (of the next Period, starting at ``start``) and
@@ -248,40 +181,19 @@ class Fetcher:
         track.in_flight = True
         await self.fetch(track, req, track.generation, prefix)
 
-    def _skip(self, track: TrackRuntime, ref: SegmentRef, generation: int) -> None:
-        """A live segment given up: its span counts as buffered (a gap the presenter
-        crosses on the clock) and the track moves on to the next one."""
-        if track.generation != generation:
-            return
-        track.buffer.append(ref.start, ref.duration)
-        track.next_number = ref.number + 1
-        self.engine.arrived.set()
-
-    async def decrypt(self, init: ClearInit, data: bytes) -> bytes:
-        """The clear segment. Key rotation: KIDs a fragment's ``pssh`` names are licensed
-        before decrypting, and a KID first seen in its ``seig`` group (no pssh) once."""
+    def deadline(self, track: TrackRuntime) -> float | None:
+        """Seconds a response for ``track`` may take: what its buffer can afford now."""
         engine = self.engine
-        if init.kids:
-            await self._license(frozenset(segment_kids(data)))
-        for attempt in range(2):
-            try:
-                with busy(engine.clock):
-                    return await engine.pipeline.decrypt(init, data)
-            except KeyNotFound as err:
-                if attempt or engine.need_keys is None:
-                    raise
-                await self._license(frozenset({bytes.fromhex(err.kid)}))
-        raise AssertionError("unreachable")
+        drain = buffer_drain(
+            engine.state.state, realtime=engine.config.realtime, holding=engine.holding
+        )
+        return media_deadline(track.buffer.ahead(engine.position), drain)
 
-    async def _license(self, kids: frozenset[bytes]) -> None:
-        engine = self.engine
-        # an all-zero KID (key rotation's tenc) is a placeholder: the seig group names the key
-        missing = frozenset(k for k in kids if k not in engine.pipeline.keys and any(k))
-        if missing and engine.need_keys is not None:
-            with busy(engine.clock):
-                engine.pipeline.keys.update(await engine.need_keys(missing))
-
-    async def init_for(self, rep: Representation, prefix: str | None = None) -> ClearInit:
+    async def init_for(
+        self, rep: Representation, prefix: str | None = None, *, deadline_s: float | None = None
+    ) -> ClearInit:
+        """``rep``'s clear init (cached per Period); ``deadline_s``: what its track's
+        buffer can afford (:meth:`deadline`), like the segment it is fetched for."""
         engine = self.engine
         key = engine.init_key(rep) if prefix is None else f"{prefix}/{rep.id}"
         cached = engine.pipeline.cached_init(key)
@@ -292,59 +204,8 @@ class Fetcher:
             raise DemuxFailed(track=str(rep.id), reason="representation has no init segment")
         with busy(engine.clock):
             res = await engine.downloader.fetch(
-                engine.locate(rep, ref.path), _range(ref.byte_range)
+                engine.locate(rep, ref.path), _range(ref.byte_range), deadline_s=deadline_s
             )
             init = await engine.pipeline.prepare_init(key, res.data)
-        await self._license(frozenset(init.kids))
+        await self.keys.license(frozenset(init.kids))
         return init
-
-    def _accept(
-        self,
-        track: TrackRuntime,
-        rung: int,
-        rep: Representation,
-        item: Queued,
-        ref: SegmentRef,
-        res: DownloadResult,
-    ) -> None:
-        engine = self.engine
-        now = engine.clock.now()
-        track.queue.append(item)
-        track.switching = False
-        track.buffer.append(item.start, item.duration)
-        engine.arrived.set()
-        track.next_number = item.number + 1
-        engine.samples.append(res.sample)
-        bitrate = int(rep.bandwidth or 0)
-        if track.rung != rung:
-            old = track.rep(track.rung).bandwidth if track.rung is not None else None
-            reason = switch_reason(track.rung, engine.fixed_rung is not None)
-            engine.emit(
-                QualityChanged(
-                    at=now,
-                    track=track.kind,
-                    old_bitrate=old,
-                    new_bitrate=bitrate,
-                    rung=rung,
-                    reason=reason,
-                )
-            )
-            track.rung = rung
-        engine.emit(
-            SegmentDownloaded(
-                at=now,
-                track=track.kind,
-                number=item.number,
-                size=res.size,
-                seconds=res.ttfb_s + res.transfer_s,
-                ttfb=res.ttfb_s,
-                oca=res.oca_id,
-                rung=rung,
-                bitrate=bitrate,
-                representation=None if rep.id is None else str(rep.id),
-            )
-        )
-        if res.sample.duration_s > 0:
-            engine.emit(BandwidthEstimated(at=now, bps=res.sample.kbps * 1000.0))
-        ahead = track.buffer.ahead(engine.position)
-        engine.emit(BufferLevel(at=now, track=track.kind, ahead=ahead))

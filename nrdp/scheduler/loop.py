@@ -9,6 +9,8 @@
            ├─ Presenter  per track: decode off the loop (busy on the clock) -> wait for the
            │             frame's time on the clock -> decisions.skip_frame / is_late -> sink
            └─ Monitor    decisions.ready / dry_tracks -> state machine, stall events
+      PeriodSequencer (periods.py): a Period's indexes before it plays, the next one staged
+      while this one plays, the swap at the boundary, a live MPD update's Periods
 
 Every wait is on the injected :class:`~nrdp.clock.Clock` (``sleep``, ``wait_event``) and
 every wait on outside work (download, decrypt, decode) is marked ``busy``, so the whole
@@ -24,8 +26,6 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import contextlib
-import dataclasses
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -40,11 +40,12 @@ from nrdp.delivery.downloader import Downloader
 from nrdp.events import ErrorEvent, Event, FramesRendered, RebufferEnded, StateChanged
 from nrdp.media.pipeline import MediaPipeline
 from nrdp.media.sinks import Sink
-from nrdp.scheduler.buffer import TrackBuffer, TrackKind
+from nrdp.scheduler.buffer import TrackKind
 from nrdp.scheduler.fetcher import Fetcher
 from nrdp.scheduler.live import LivePlayback
 from nrdp.scheduler.master import MasterClock, MasterFollower
 from nrdp.scheduler.monitor import TICK, Monitor
+from nrdp.scheduler.periods import PeriodSequencer, runtimes_for
 from nrdp.scheduler.presentation import PresentationClock
 from nrdp.scheduler.presenter import AHEAD_FRAMES, PART_FRAMES, VERIFY_FRAMES, Presenter
 from nrdp.scheduler.runtime import DecodeOptions, FrameCounter, TrackRuntime
@@ -95,7 +96,7 @@ class PlaybackEngine:
     ) -> None:
         self.periods = periods or (PeriodPlan(0, None, 0.0, duration, tracks),)
         self.period_index = 0
-        self.tracks = self._runtimes(self.periods[0])
+        self.tracks = runtimes_for(self.periods[0])
         self.downloader = downloader
         self.pipeline = pipeline
         self.abr = abr
@@ -133,8 +134,8 @@ class PlaybackEngine:
         self.error: SdkError | None = None
         self.staged: tuple[int, list[TrackRuntime]] | None = None
         """The next Period's tracks, their first segments fetched ahead of the boundary."""
-        self.live: LivePlayback | None = None
-        """Set for a dynamic MPD (the Player's): availability, 404s, open-ended indexes."""
+        self.live: LivePlayback | None = None  # a dynamic MPD's availability and 404s
+        self.sequencer = PeriodSequencer(self)
 
     # ------------------------------------------------------------------ state
 
@@ -142,11 +143,11 @@ class PlaybackEngine:
         tr = self.state.process(event, self.clock.now())
         if tr.changed:
             self.emit(StateChanged.from_transition(tr))
-        self._sync_clock()
+        self.sync_clock()
         self.state_changed.set()
         self.wake.set()
 
-    def _sync_clock(self) -> None:
+    def sync_clock(self) -> None:
         playing = self.state.state is PlayerState.PLAYING
         if self.config.realtime and playing and not self.holding:
             self.pclock.start()
@@ -156,7 +157,7 @@ class PlaybackEngine:
     def release_hold(self) -> None:
         """The next Period's media is in: the presentation clock runs again."""
         self.holding = False
-        self._sync_clock()
+        self.sync_clock()
 
     @property
     def position(self) -> float:
@@ -210,10 +211,6 @@ class PlaybackEngine:
 
     # ------------------------------------------------------------------ epoch
 
-    @staticmethod
-    def _runtimes(period: PeriodPlan) -> list[TrackRuntime]:
-        return [TrackRuntime(c, TrackBuffer(c.kind)) for c in period.tracks]
-
     def reset_for(self, position: float) -> None:
         """Flush everything for a new epoch at ``position`` (start or seek)."""
         self.floor = position
@@ -228,7 +225,7 @@ class PlaybackEngine:
             self.stall_started = None
         index = period_at(self.periods, position)
         if index != self.period_index:
-            self._leave_period(index)
+            self.sequencer.leave(index)
         for t in self.tracks:
             t.flush()
         self.abr.reset()
@@ -241,13 +238,13 @@ class PlaybackEngine:
         try:
             while True:
                 if self.prepare is not None:
-                    await self._prepare_current()
+                    await self.sequencer.prepare_current()
                 await self._run_period()
                 self.periods_played += 1
                 following = next_period(self.periods, self.period_index)
                 if following is None:
                     break
-                self._enter_period(following)
+                self.sequencer.enter(following)
         except BaseExceptionGroup as group:
             self._fail(_first_sdk_error(group), group)
         except SdkError as err:
@@ -267,82 +264,9 @@ class PlaybackEngine:
             self.process(PlayerEvent.FAIL)
         raise err from None
 
-    async def _prepare_current(self) -> None:
-        assert self.prepare is not None
-        prepared = await self.prepare(self.period)
-        if prepared is not self.period:
-            self._replace_period(self.period_index, prepared)
-            for t, choice in zip(self.tracks, prepared.tracks, strict=False):
-                t.choice = choice
-
-    async def _prepare_ahead(self, fetcher: Fetcher) -> None:
-        """The next Period while this one plays: its SegmentBase indexes, then (on demand)
-        its tracks with their inits and first segments, so the boundary waits for nothing."""
-        self.staged = None
-        following = next_period(self.periods, self.period_index)
-        if following is None:
-            return
-        with contextlib.suppress(SdkError):  # tried again, and raised, when that Period starts
-            if self.prepare is not None:
-                self._replace_period(following, await self.prepare(self.periods[following]))
-            if self.live is not None:
-                return  # a live Period's first segment is not available before its start
-            plan = self.periods[following]
-            tracks = self._runtimes(plan)
-            self.staged = (following, tracks)
-            await asyncio.gather(*(fetcher.prefetch(t, plan.start, plan.key) for t in tracks))
-
     def update_periods(self, periods: tuple[PeriodPlan, ...]) -> None:
-        """A live MPD update: the Periods as they are now (segments appended, a Period end
-        now known, new Periods after the current one). The tracks playing keep their state
-        and get the updated representations (matched by id)."""
-        current = self.period
-        index = next(
-            (i for i, p in enumerate(periods) if p.id == current.id and p.start == current.start),
-            None,
-        )
-        if index is None:  # the current Period left the MPD (out of the window): keep it
-            return
-        self.periods, self.period_index = periods, index
-        reps = {r.id: r for c in periods[index].tracks for r in c.representations}
-        for o in periods[index].catalog.audio:
-            reps.update({r.id: r for r in o.choice.representations})
-        for t in self.tracks:
-            fresh = tuple(reps.get(r.id, r) for r in t.choice.representations)
-            t.next_number = _renumbered(t, fresh, self.live)
-            t.choice = dataclasses.replace(t.choice, representations=fresh)
-        self.wake.set()
-
-    def _replace_period(self, index: int, prepared: PeriodPlan) -> None:
-        periods = list(self.periods)
-        periods[index] = prepared
-        self.periods = tuple(periods)
-
-    def _enter_period(self, index: int) -> None:
-        """Leave the finished Period for ``index``: new tracks (the ladder may change),
-        the presentation clock held in real time until the new media is in."""
-        self._leave_period(index, staged=True)
-        self.abr.reset()  # a new ladder: the last decision's rung means nothing in it
-        self.last_decision = None
-        self.floor = max(self.floor, self.period.start)
-        if self.config.realtime and self.state.state is PlayerState.PLAYING:
-            self.holding = True
-            for t in self.tracks:
-                t.switching = not t.queue  # a track fetched ahead has its media in
-            self._sync_clock()
-
-    def _leave_period(self, index: int, *, staged: bool = False) -> None:
-        self.frames.retire(self.tracks)
-        self.period_index = index
-        ahead, self.staged = self.staged, None
-        if staged and ahead is not None and ahead[0] == index and not self._in_flight(ahead[1]):
-            self.tracks = ahead[1]  # their first segments are in already
-        else:
-            self.tracks = self._runtimes(self.period)
-
-    @staticmethod
-    def _in_flight(tracks: list[TrackRuntime]) -> bool:
-        return any(t.in_flight for t in tracks)
+        """A live MPD update (see :meth:`PeriodSequencer.update`)."""
+        self.sequencer.update(periods)
 
     async def _run_period(self) -> None:
         async with asyncio.TaskGroup() as tg:
@@ -353,7 +277,7 @@ class PlaybackEngine:
                 for t in self.tracks
             ]
             monitor = tg.create_task(Monitor(self).run(), name="nrdp-monitor")
-            ahead = tg.create_task(self._prepare_ahead(fetch), name="nrdp-prepare-next")
+            ahead = tg.create_task(self.sequencer.prepare_ahead(fetch), name="nrdp-prepare-next")
             await asyncio.gather(*presenters)
             monitor.cancel()
             fetcher.cancel()
@@ -376,24 +300,6 @@ class PlaybackEngine:
             decoded = shown + dropped if self.config.decode else 0
             now = self.clock.now()
             self.emit(FramesRendered(at=now, decoded=decoded, dropped=dropped, presented=shown))
-
-
-def _renumbered(
-    track: TrackRuntime, fresh: tuple[Representation, ...], live: LivePlayback | None
-) -> int | None:
-    """``track.next_number`` in ``fresh``'s numbering: an MPD update may renumber the
-    segments (``$Time$`` addressing, a moved @startNumber); the segment's start does not
-    move, so the next one is found by the start of the last one fetched."""
-    if track.next_number is None or live is None:
-        return track.next_number
-    horizon = live.horizon()
-    rung = track.rung or 0
-    try:
-        last = track.rep(rung).index(horizon).by_number(track.next_number - 1)
-        same = fresh[rung].index(horizon).at_time(last.start + last.duration / 2)
-    except (LookupError, SdkError):
-        return track.next_number
-    return same.number + 1
 
 
 def _first_sdk_error(group: BaseExceptionGroup[BaseException]) -> SdkError | None:

@@ -4,7 +4,9 @@ missing or stalled master falls back to the SDK's own clock without a jump.
 
 The players run against the real fake backend in real time; the assertions are relations
 that hold however slow the machine is (a frame is never shown before the master reached
-its time), never upper bounds on timing.
+its time), never upper bounds on timing. The frozen-master test, which bounds when frames
+are shown after the freeze, runs on virtual time (the master reads the same clock), so a
+busy machine cannot move a frame.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from nrdp.media.sinks import HashSink, VideoFrame
 from nrdp.player import Player
 from nrdp.scheduler.master import MasterFollower
 from nrdp.state import PlayerState
+from nrdp.testing import VirtualClock
 
 REALTIME = PlayerConfig(buffer=BufferConfig(start=0.5, rebuffer=0.5, target=2.0, max_ahead=3.0))
 EPS = 1e-6
@@ -56,6 +59,39 @@ class WallMaster:
         return self.at(time.monotonic())
 
 
+class VirtualMaster:
+    """A master clock on the player's virtual clock: ``clock.now() - t0`` from its first
+    reading, frozen from master time ``freeze_at`` on."""
+
+    def __init__(self, clock: VirtualClock, *, freeze_at: float) -> None:
+        self.clock = clock
+        self.freeze_at = freeze_at
+        self.t0: float | None = None
+
+    def at(self, now: float) -> float:
+        assert self.t0 is not None
+        return min(now - self.t0, self.freeze_at)
+
+    def __call__(self) -> float | None:
+        if self.t0 is None:
+            self.t0 = self.clock.now()
+        return self.at(self.clock.now())
+
+
+class VirtualTimedSink(HashSink):
+    """Records the virtual time and the master's reading at which each picture is shown."""
+
+    def __init__(self, master: VirtualMaster) -> None:
+        super().__init__(read_frame_id)
+        self.master = master
+        self.shown: list[tuple[float, float, float | None]] = []  # pts, time, master
+
+    def on_video(self, frame: VideoFrame) -> None:
+        super().on_video(frame)
+        now = self.master.clock.now()
+        self.shown.append((frame.pts, now, self.master.at(now)))
+
+
 class TimedSink(HashSink):
     """Records the wall time and the master's reading at which each picture is shown."""
 
@@ -75,8 +111,8 @@ class TimedSink(HashSink):
 async def device(backend):
     devices: list[Device] = []
 
-    async def make(n: int) -> Device:
-        dev = Device(DeviceConfig(f"nrdp-master-{n:04d}", backend.gateway_url))
+    async def make(n: int, clock: VirtualClock | None = None) -> Device:
+        dev = Device(DeviceConfig(f"nrdp-master-{n:04d}", backend.gateway_url), clock=clock)
         await dev.__aenter__()
         devices.append(dev)
         await dev.login(backend.demo_email, backend.demo_password)
@@ -89,8 +125,8 @@ async def device(backend):
             await dev.close()
 
 
-async def _run(device, nb, n: int, master: MasterClock | None, sink: TimedSink):
-    dev = await device(n)
+async def _run(device, nb, n: int, master: MasterClock | None, sink: HashSink, clock=None):
+    dev = await device(n, clock)
     events: list[FramesRendered] = []
     player = dev.player(sink=sink, config=REALTIME)
     player.on_event(lambda e: events.append(e) if isinstance(e, FramesRendered) else None)
@@ -144,20 +180,26 @@ async def test_a_master_that_returns_none_leaves_video_on_the_sdk_clock(device, 
 
 
 async def test_a_master_that_freezes_mid_playback_falls_back_without_a_jump(device, nb):
-    master = WallMaster(freeze_at=1.5)  # e.g. the audio device stalled at 1.5 s
-    sink = TimedSink(master)
-    player, _ = await _run(device, nb, 3, master, sink)
+    clock = VirtualClock()  # the player and the master on virtual time: load moves nothing
+    master = VirtualMaster(clock, freeze_at=1.5)  # e.g. the audio device stalled at 1.5 s
+    sink = VirtualTimedSink(master)
+    player, _ = await _run(device, nb, 3, master, sink, clock)
     assert await player.wait_until_done(timeout=30) is PlayerState.ENDED
     stats = player.stats()
     # every frame shown, none dropped: the fallback went on from where the master stopped
     assert sink.frame_ids == list(range(nb.FRAMES))
     assert stats.presented_frames == nb.FRAMES and stats.dropped_frames == 0
     assert master.t0 is not None
-    for pts, wall, reading in sink.shown:
-        if pts <= 1.5 + EPS:  # on the master
+    after = [(pts, t - master.t0) for pts, t, _ in sink.shown if pts > 1.5 + EPS]
+    assert after, "no frame after the freeze: nothing was checked"
+    for pts, _, reading in sink.shown:
+        if pts <= 1.5 + EPS:  # on the master: never before it reached the frame's time
             assert reading is not None and reading >= pts - EPS
-        else:  # held up to 0.5 s of playing time at 1.5, then the SDK's clock from 1.5 on
-            assert wall - master.t0 >= pts + 0.5 - EPS, (pts, wall - master.t0)
+    # after the freeze: held STALL_AFTER (0.5 s) of playing time at 1.5, then the SDK's
+    # clock from 1.5 on (not from where the SDK's clock was: no jump, nothing dropped)
+    for pts, since in after:
+        assert since >= pts + 0.5 - EPS, (pts, since)
+        assert since <= pts + 0.5 + 0.1, (pts, since)  # and not held longer than that
     assert not player.master_clock_active  # still frozen: the SDK's clock paces video
     await player.stop()
 

@@ -173,7 +173,7 @@ class MainWindow(QMainWindow):
         self.details_page.set_details(details)
         if self.pages.currentWidget() is self.player_page:  # started with --play: fill in
             self.set_playback(
-                duration=details.card.duration_s,
+                duration=None if details.card.live else details.card.duration_s,
                 qualities=details.qualities,
                 audio_tracks=details.audio_tracks,
             )
@@ -214,10 +214,10 @@ class MainWindow(QMainWindow):
     def _show_resume_point(self, details: TitleDetails, position: float) -> None:
         """Back on the details after playing: the resume point is where playback stopped
         (the SDK saves the same bookmark in the background; the server's copy is read at the
-        next details load)."""
+        next details load). A live channel has none."""
         duration = details.card.duration_s
         near_end = duration is not None and position >= 0.95 * duration
-        resume = position if position > 0 and not near_end else None
+        resume = position if position > 0 and not near_end and not details.card.live else None
         self.details = dataclasses.replace(details, resume_at=resume)
         self.details_page.set_details(self.details)
         self.pages.setCurrentWidget(self.details_page)

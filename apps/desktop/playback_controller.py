@@ -72,12 +72,13 @@ class PlaybackController(QObject):
         c.mute_toggled.connect(self._on_mute)
         c.quality_requested.connect(self._on_quality_requested)
         c.audio_track_requested.connect(s.select_audio_track)
+        self.page.osd.go_live_requested.connect(self.go_live)
 
     def set_playback(self, **changes: Any) -> None:
         """Change the playback state the controls and the OSD show."""
         self.playback = dataclasses.replace(self.playback, **changes)
         self.controls.set_state(self.playback)
-        self.page.osd.set_time(self.playback.position, self.playback.duration)
+        self.page.osd.set_time(self.playback.position, self.playback.duration, self.playback.live)
         self.page.autohide.may_hide = self.playback.state == "playing"
 
     # -- one playback --------------------------------------------------------------------
@@ -93,7 +94,7 @@ class PlaybackController(QObject):
         self.playback = PlaybackState(
             state="loading",
             position=start,
-            duration=d.card.duration_s if d else None,
+            duration=d.card.duration_s if d and not d.card.live else None,
             volume=self.playback.volume,
             muted=self.playback.muted,
             qualities=d.qualities if d else (),
@@ -102,6 +103,7 @@ class PlaybackController(QObject):
         self.controls.set_state(self.playback)
         self.page.osd.set_title(d.card.name if d else str(title_id))
         self.page.osd.set_quality(None, None)
+        self.page.osd.set_live(False)  # until the player says (a live title's first poll)
         self.page.poke()
         self.window.subtitles.reset()
         self.session.play(title_id, start)
@@ -123,6 +125,23 @@ class PlaybackController(QObject):
     def seek(self, position: float) -> None:
         self.set_playback(position=position)
         self.session.seek(position)
+
+    def step(self, seconds: float) -> None:
+        """A seek ``seconds`` from here (the keys), kept inside the title or the DVR window;
+        asks for the target's thumbnail (shown where the title has one)."""
+        p = self.playback
+        target = p.position + seconds
+        if p.live is not None:
+            target = p.live.clamp(target)
+        else:
+            target = max(0.0, min(p.duration, target) if p.duration else target)
+        self.seek(target)
+        self.session.thumbnail(target)
+
+    def go_live(self) -> None:
+        """Back to the live point ("Go to live", L, End); nothing for an on-demand title."""
+        if self.playback.live is not None:
+            self.session.go_live()
 
     def toggle_play(self) -> None:
         if self.playback.playing:

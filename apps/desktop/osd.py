@@ -83,14 +83,17 @@ class PlayerOsd(QWidget):
             return
         at_live = live.at_live(position)
         self.time.setText(live.label(position))
-        self.live_badge.setText("LIVE" if at_live else "BEHIND LIVE")
-        if self.live_badge.property("behind") != (not at_live):
-            self.live_badge.setProperty("behind", not at_live)
-            self.live_badge.style().unpolish(self.live_badge)  # restyle: grey when behind
-            self.live_badge.style().polish(self.live_badge)
+        self._badge_behind(not at_live)
         self.live_badge.show()
         self.go_live_button.show()
         self.go_live_button.setEnabled(not at_live)
+
+    def _badge_behind(self, behind: bool) -> None:
+        self.live_badge.setText("BEHIND LIVE" if behind else "LIVE")
+        if bool(self.live_badge.property("behind")) != behind:
+            self.live_badge.setProperty("behind", behind)
+            self.live_badge.style().unpolish(self.live_badge)  # restyle: grey when behind
+            self.live_badge.style().polish(self.live_badge)
 
     def set_quality(self, height: int | None, bitrate: int | None) -> None:
         """The bitrate badge: ``360p · 1.20 Mb/s`` (hidden until the first quality)."""
@@ -106,6 +109,7 @@ class PlayerOsd(QWidget):
         """The badge for a source the stats call live (before its first DVR window)."""
         self.live_badge.setVisible(live)
         if not live:
+            self._badge_behind(False)
             self.go_live_button.hide()
 
     def paintEvent(self, event: QPaintEvent) -> None:

@@ -103,6 +103,10 @@ def test_keys_seek_inside_the_window_and_l_goes_live(qtbot, idle_window, monkeyp
     assert calls[-1] == "go live"
     w.set_playback(position=124.0)
     assert osd.live_badge.text() == "LIVE" and not osd.go_live_button.isEnabled()
+    w.set_playback(position=110.0)
+    osd.set_live(False)  # the next title, before the player says: nothing left over
+    assert osd.live_badge.isHidden() and osd.live_badge.text() == "LIVE"
+    assert osd.go_live_button.isHidden()
 
 
 def test_a_poll_of_a_live_source_carries_its_window():

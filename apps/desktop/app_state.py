@@ -11,7 +11,10 @@ import math
 from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from apps.desktop.live_state import DvrWindow
 
 __all__ = [
     "ClockSource",
@@ -62,6 +65,7 @@ class TitleCard:
     genres: tuple[str, ...] = ()
     poster_url: str | None = None
     position_s: float | None = None  # the bookmark, in the continue-watching row
+    live: bool = False  # a live channel (discovery's "live": true, or the "live" genre)
 
     @property
     def progress(self) -> float | None:
@@ -85,6 +89,7 @@ class TitleCard:
             duration_s=float(duration) if isinstance(duration, int | float) else None,
             maturity=str(doc.get("maturity") or ""),
             genres=tuple(str(g) for g in doc.get("genres") or ()),
+            live=doc.get("live") is True or "live" in (doc.get("genres") or ()),
         )
 
 
@@ -259,6 +264,7 @@ class PlaybackState:
     audio_tracks: tuple[TrackOption, ...] = ()
     subtitle_tracks: tuple[TrackOption, ...] = ()
     fullscreen: bool = False
+    live: DvrWindow | None = None  # a live source's DVR window (the seek bar's range)
 
     @property
     def playing(self) -> bool:

@@ -10,7 +10,9 @@ never builds a queue of stale pictures. With audio as the master clock the SDK i
 hands each frame over when the device plays its time (``device_clock``, installed with
 ``nrdp.Player.set_master_clock``), so the same path serves both clocks; a seek
 (``on_flush``) holds that clock until the UI flushed the device. Subtitle cues
-(``on_text``, when the SDK delivers them) and track changes cross the same way.
+(``on_text``, when the SDK delivers them) and track changes cross the same way. For a live
+source each poll carries the DVR window (``Player.live_window()``) and the SDK's target
+latency (the latest ``nrdp.LiveLatency`` event's ``target_s``).
 """
 
 from __future__ import annotations
@@ -40,6 +42,8 @@ class Poll:
     audio_tracks: tuple[Any, ...] = ()  # nrdp.TrackInfo, when the SDK lists tracks
     text_tracks: tuple[Any, ...] = ()
     master_clock_active: bool = False  # video paced by the audio device's clock right now
+    live_window: tuple[float, float] | None = None  # (DVR start, edge): a live source
+    live_target_s: float | None = None  # the SDK's target latency (live, once reported)
 
 
 class PlayerBridge(QObject):
@@ -71,6 +75,7 @@ class PlayerBridge(QObject):
         self.frames_in = 0
         self.audio_enabled = False
         self._throughput: float | None = None
+        self.live_target_s: float | None = None  # reset by the session at each load
 
     # -- nrdp.Sink (loop thread) -------------------------------------------------------
     def on_video(self, frame: nrdp.VideoFrame) -> None:
@@ -116,6 +121,8 @@ class PlayerBridge(QObject):
                 self.quality_changed.emit(event.rung, event.new_bitrate)
         elif isinstance(event, nrdp.ErrorEvent):
             (self.fatal_error if event.fatal else self.warning).emit(dict(event.error))
+        elif isinstance(event, nrdp.LiveLatency):
+            self.live_target_s = float(event.target_s)
         elif isinstance(event, _TRACK_CHANGED):
             self.tracks_changed.emit()
         elif isinstance(event, nrdp.OcaFailover):
@@ -138,8 +145,22 @@ class PlayerBridge(QObject):
                 audio_tracks=_tracks(player, "audio_tracks"),
                 text_tracks=_tracks(player, "text_tracks"),
                 master_clock_active=bool(getattr(player, "master_clock_active", False)),
+                live_window=_live_window(player),
+                live_target_s=self.live_target_s,
             )
         )
+
+
+def _live_window(player: Any) -> tuple[float, float] | None:
+    """``player.live_window()`` (DVR start, edge) for a live source, else ``None``."""
+    fn = getattr(player, "live_window", None)
+    if fn is None:
+        return None
+    try:
+        window = fn()
+    except nrdp.SdkError:  # e.g. the clock not synced yet
+        return None
+    return (float(window[0]), float(window[1])) if window is not None else None
 
 
 def _tracks(player: Any, name: str) -> tuple[Any, ...]:

@@ -1,7 +1,9 @@
 """Transport controls: intent signals out, :class:`PlaybackState` in (``set_state``).
 
 Like the Qt for Python player example's ``PlayerControls``: the widget never drives the
-player; ``main_window.py`` wires its signals to the session.
+player; ``playback_controller.py`` wires its signals to the session. For a live source the
+seek bar spans the DVR window (``PlaybackState.live``) and the time reads ``LIVE`` or how
+far behind the live point the playhead is (``-0:12``).
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ __all__ = ["PlayerControls", "SeekBar"]
 
 
 class SeekBar(QWidget):
-    """Played and buffered ranges; a click or drag asks to seek (``seek_requested``)."""
+    """Played and buffered ranges over ``start``..``duration`` (0..the title's duration, or
+    a live source's DVR window); a click or drag asks to seek (``seek_requested``)."""
 
     seek_requested = Signal(float)
     hovered = Signal(float)  # the time under the mouse (for the thumbnail preview)
@@ -37,25 +40,34 @@ class SeekBar(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.position = 0.0
         self.buffered_to = 0.0
-        self.duration: float | None = None
+        self.start = 0.0
+        self.duration: float | None = None  # the end of the range
 
-    def set_range(self, position: float, buffered_to: float, duration: float | None) -> None:
+    def set_range(
+        self, position: float, buffered_to: float, duration: float | None, start: float = 0.0
+    ) -> None:
         self.position, self.buffered_to, self.duration = position, buffered_to, duration
+        self.start = start
         self.update()
+
+    @property
+    def span(self) -> float:
+        """The range's length in seconds (0: nothing to seek in)."""
+        return max(0.0, (self.duration or 0.0) - self.start)
 
     def x_of(self, t: float) -> float:
         """Where ``t`` is on the bar (pixels from its left edge)."""
         return self._x(t)
 
     def _x(self, t: float) -> float:
-        if not self.duration:
+        if not self.span:
             return 0.0
-        return max(0.0, min(1.0, t / self.duration)) * self.width()
+        return max(0.0, min(1.0, (t - self.start) / self.span)) * self.width()
 
     def time_at(self, x: float) -> float | None:
-        if not self.duration or self.width() <= 0:
+        if not self.span or self.width() <= 0:
             return None
-        return max(0.0, min(1.0, x / self.width())) * self.duration
+        return self.start + max(0.0, min(1.0, x / self.width())) * self.span
 
     def paintEvent(self, event: QPaintEvent) -> None:
         p = QPainter(self)
@@ -164,8 +176,15 @@ class PlayerControls(QWidget):
         """Slot: render ``state`` (cheap; called several times a second)."""
         self.state = state
         self.play_button.setText("Pause" if state.playing else "Play")
-        self.seek_bar.set_range(state.position, state.buffered_to, state.duration)
-        self.time_label.setText(f"{format_time(state.position)} / {format_time(state.duration)}")
+        live = state.live
+        if live is not None:
+            self.seek_bar.set_range(state.position, state.buffered_to, live.edge, live.start)
+            self.time_label.setText(live.label(state.position))
+        else:
+            self.seek_bar.set_range(state.position, state.buffered_to, state.duration)
+            self.time_label.setText(
+                f"{format_time(state.position)} / {format_time(state.duration)}"
+            )
         self.volume.blockSignals(True)
         self.volume.setValue(round(state.volume * 100))
         self.volume.blockSignals(False)

@@ -11,7 +11,9 @@ from PySide6.QtCore import Qt
 
 __all__ = ["KEYS", "SEEK_STEP", "PlayerAction", "action_for"]
 
-SEEK_STEP = 5.0  # seconds per Left/Right (and per fast-forward/rewind press)
+SEEK_STEP = (
+    5.0  # seconds per Left/Right (and per fast-forward/rewind press; live: in the DVR window)
+)
 
 
 class PlayerAction(Enum):
@@ -26,6 +28,7 @@ class PlayerAction(Enum):
     FULLSCREEN = "fullscreen"
     STATS = "stats overlay"
     BACK = "back"
+    GO_LIVE = "go to live"
 
 
 K = Qt.Key
@@ -56,6 +59,8 @@ KEYS: dict[Qt.Key, PlayerAction] = {
     K.Key_Backspace: PlayerAction.BACK,
     K.Key_Back: PlayerAction.BACK,
     K.Key_MediaStop: PlayerAction.BACK,
+    K.Key_L: PlayerAction.GO_LIVE,  # a live source: back to the live point
+    K.Key_End: PlayerAction.GO_LIVE,
 }
 
 

@@ -40,12 +40,9 @@ class PlayerRemote:
         w.player_page.poke()
         if event.isAutoRepeat() and action not in REPEATABLE:
             return True  # a held OK (the one that pressed Play) must not pause at once
-        pos, end = w.playback.position, w.playback.duration
         volume = w.controls.volume
-        if action is PlayerAction.BACK_STEP:
-            self._seek(max(0.0, pos - SEEK_STEP))
-        elif action is PlayerAction.FORWARD_STEP:
-            self._seek(min(end, pos + SEEK_STEP) if end else pos + SEEK_STEP)
+        if action in (PlayerAction.BACK_STEP, PlayerAction.FORWARD_STEP):
+            w.controller.step(-SEEK_STEP if action is PlayerAction.BACK_STEP else SEEK_STEP)
         elif action in (PlayerAction.VOLUME_UP, PlayerAction.VOLUME_DOWN):
             step = 10 if action is PlayerAction.VOLUME_UP else -10
             volume.setValue(max(0, min(100, volume.value() + step)))
@@ -65,9 +62,5 @@ class PlayerRemote:
             PlayerAction.FULLSCREEN: w.toggle_fullscreen,
             PlayerAction.STATS: w.toggle_stats,
             PlayerAction.BACK: w.stop,
+            PlayerAction.GO_LIVE: w.controller.go_live,
         }
-
-    def _seek(self, position: float) -> None:
-        """Seek, and ask for the thumbnail of the target (shown where the title has one)."""
-        self.window.seek(position)
-        self.window.session.thumbnail(position)

@@ -8,7 +8,6 @@ show the code. Only the public ``nrdp`` API is used.
 
 from __future__ import annotations
 
-import asyncio
 import concurrent.futures
 import contextlib
 import inspect
@@ -17,23 +16,16 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtGui import QImage
 
 import nrdp
 from apps.desktop.app_state import HomeState, TitleCard, TitleDetails
+from apps.desktop.artwork import fetch_posters, poster_image
 from apps.desktop.bridge import PlayerBridge
 from apps.desktop.runtime import LoopThread
 from apps.desktop.seek_preview import thumbnail_of
+from apps.desktop.seeks import SerialSeeks
 
 __all__ = ["Session", "poster_image"]
-
-
-def poster_image(data: bytes) -> QImage:
-    """Decode poster bytes (PNG/JPEG) to a :class:`QImage`; safe off the UI thread (a
-    QImage, unlike a QPixmap, needs no GUI thread). A null image if ``data`` is no picture."""
-    image = QImage()
-    image.loadFromData(data)
-    return image
 
 
 def _error_dict(exc: BaseException) -> dict[str, Any]:
@@ -78,6 +70,7 @@ class Session(QObject):
         """Installed on the player at each ``play`` (``nrdp.Player.set_master_clock``): the
         audio device's clock (``bridge.device_clock``) when the window has a device."""
         self._posters_asked: set[str] = set()
+        self.seeks = SerialSeeks()
 
     # -- plumbing ------------------------------------------------------------------------
     def _spawn(
@@ -146,20 +139,12 @@ class Session(QObject):
         """Can the SDK fetch artwork over the discovery channel (``discovery.artwork``)?"""
         return hasattr(nrdp.DiscoveryClient, "artwork")
 
-    POSTER_FETCHES = 2  # at once, after a first poster came through
-
     def load_posters(self, cards: tuple[TitleCard, ...]) -> concurrent.futures.Future[Any] | None:
         """Fetch (``DiscoveryClient.artwork``, discovery channel) and decode the posters of
-        ``cards`` that list one, on the loop thread, each title once; each arrives as
-        ``poster_ready(title_id, QImage)``. A poster that fails keeps the drawn placeholder
-        (``poster_failed``): artwork is never worth an error dialog, and the UI thread never
-        waits for it.
-
-        Artwork shares the discovery channel's breaker with rows and search, so a failing
-        artwork service must not trip it: the first poster is fetched alone, the rest two at
-        a time, and the first failure stops the batch (at most 2 x 2 attempts fail, under
-        the breaker's threshold of 5). Titles not fetched are asked again with the next rows.
-        """
+        ``cards`` that list one, on the loop thread, each title once (``artwork.py``); each
+        arrives as ``poster_ready(title_id, QImage)``. A poster that fails keeps the drawn
+        placeholder (``poster_failed``): artwork is never worth an error dialog, and the UI
+        thread never waits for it."""
         todo = [c for c in cards if c.poster_url and c.id not in self._posters_asked]
         if not todo or not self.posters_supported():
             return None
@@ -167,29 +152,13 @@ class Session(QObject):
 
         async def run() -> None:
             device = await self._device()
-            gate = asyncio.Semaphore(self.POSTER_FETCHES)
-            stop = asyncio.Event()
-
-            async def one(card: TitleCard) -> None:
-                async with gate:
-                    if stop.is_set():
-                        self._posters_asked.discard(card.id)
-                        return
-                    try:
-                        data = await device.discovery.artwork(card.id)
-                    except nrdp.SdkError as exc:
-                        stop.set()
-                        self._posters_asked.discard(card.id)
-                        self.poster_failed.emit(card.id, int(exc.code))
-                        return
-                image = poster_image(data)
-                if image.isNull():
-                    self.poster_failed.emit(card.id, 0)
-                else:
-                    self.poster_ready.emit(card.id, image)
-
-            await one(todo[0])
-            await asyncio.gather(*(one(card) for card in todo[1:]))
+            await fetch_posters(
+                device.discovery,
+                todo,
+                asked=self._posters_asked,
+                ready=self.poster_ready.emit,
+                failed=self.poster_failed.emit,
+            )
 
         return self._spawn("posters", run())
 
@@ -209,6 +178,7 @@ class Session(QObject):
                 self.player = device.player(sink=self.bridge, config=self.player_config)
                 self.player.on_event(self.bridge.on_event)
             self.player.set_master_clock(self.master_clock)
+            self.bridge.live_target_s = None  # the next source reports its own
             self.load_started.emit(title_id, start)
             await self.player.load(source, start or None)
 
@@ -229,11 +199,24 @@ class Session(QObject):
         self._on_player(lambda p: p.pause())
 
     def seek(self, position: float) -> concurrent.futures.Future[Any]:
-        async def run() -> None:
+        """Seek (one at a time, the latest wins: ``seeks.py``)."""
+        ticket = self.seeks.ticket()
+
+        async def seek() -> None:
             if self.player is not None:
                 await self.player.seek(position)
 
-        return self._spawn("seek", run())
+        return self._spawn("seek", self.seeks.run(ticket, seek))
+
+    def go_live(self) -> concurrent.futures.Future[Any]:
+        """Seek to the live edge (``Player.go_live``); nothing for an on-demand source."""
+        ticket = self.seeks.ticket()
+
+        async def go_live() -> None:
+            if self.player is not None and getattr(self.player, "live", False):
+                await self.player.go_live()
+
+        return self._spawn("go live", self.seeks.run(ticket, go_live))
 
     def set_quality(self, rung: int | None) -> None:
         """``None``: automatic (ABR); else pin the video rung."""

@@ -48,6 +48,9 @@ QLabel#liveBadge {{
     background: {ACCENT.name()}; border-radius: 6px; padding: 2px 10px;
     font-size: 16px; font-weight: 700;
 }}
+QLabel#liveBadge[behind="true"] {{ background: rgba(255, 255, 255, 40); color: {MUTED.name()}; }}
+QPushButton#goLive {{ padding: 2px 14px; font-size: 16px; }}
+QPushButton#goLive:disabled {{ color: {MUTED.name()}; }}
 QLabel#osdTitle {{ font-size: 26px; font-weight: 700; }}
 QLineEdit {{
     background: {SURFACE.name()}; border: 3px solid {SURFACE.name()}; border-radius: 8px;

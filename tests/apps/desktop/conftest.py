@@ -14,7 +14,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import io
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import av
@@ -22,8 +24,11 @@ import numpy as np
 import pytest
 
 import nrdp
+from apps.desktop.main_window import MainWindow
 from apps.desktop.runtime import LoopThread
+from apps.desktop.session import Session
 from fake_backend.catalog import short_title
+from fake_backend.live.service import channel_title, default_channels
 from fake_backend.packager import (
     TEST_LADDER,
     PackagerMaterializer,
@@ -46,23 +51,45 @@ SPEC = replace(  # the catalog row is authoritative; plus Spanish audio and Engl
 )
 
 
-@pytest.fixture(scope="module")
-def backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
-    """A real backend (3 OCAs, the test title) on its own loop thread."""
-    root = tmp_path_factory.mktemp("desk-backend")
-    be = Backend(
-        root / "data",
-        ocas=3,
-        catalog=[TITLE],
-        materializer=PackagerMaterializer(specs=(SPEC,), posters=False),
-    )
+@contextmanager
+def serving(root: Path, **kw: Any) -> Iterator[Backend]:
+    """A real backend on its own loop thread (as the app runs it), closed after."""
+    be = Backend(root / "data", **kw)
     loop = LoopThread("test-backend")
-    loop.submit(be.start()).result(120)
+    loop.submit(be.start()).result(300)
     try:
         yield be
     finally:
         loop.submit(be.close()).result(30)
         loop.stop()
+
+
+@pytest.fixture(scope="module")
+def backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
+    """A real backend (3 OCAs, the test title) on its own loop thread."""
+    materializer = PackagerMaterializer(specs=(SPEC,), posters=False)
+    with serving(
+        tmp_path_factory.mktemp("desk-backend"), ocas=3, catalog=[TITLE], materializer=materializer
+    ) as be:
+        yield be
+
+
+LIVE_CHANNELS = default_channels()  # the backend's own: live-news, live-sports (2 s segments)
+LIVE_SPECS = tuple(replace(spec_for_title(channel_title(c), ()), fps=FPS) for c in LIVE_CHANNELS)
+
+
+@pytest.fixture(scope="module")
+def live_backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
+    """A real backend with the live channels and the on-demand test title (2 OCAs)."""
+    materializer = PackagerMaterializer(specs=(SPEC, *LIVE_SPECS), posters=False)
+    with serving(
+        tmp_path_factory.mktemp("desk-live"),
+        ocas=2,
+        catalog=[TITLE],
+        live=LIVE_CHANNELS,
+        materializer=materializer,
+    ) as be:
+        yield be
 
 
 def _plane(frame: av.VideoFrame, i: int = 0) -> np.ndarray:
@@ -162,6 +189,21 @@ def decoded_frames() -> list[nrdp.VideoFrame]:
                 )
             )
     return frames
+
+
+@pytest.fixture
+def idle_window(qtbot):
+    """The window on its player page with nothing loaded (its session is never contacted),
+    the OSD hiding after 60 ms."""
+    session = Session("http://127.0.0.1:9")
+    window = MainWindow(session, hide_after_ms=60)
+    qtbot.addWidget(window)
+    window.resize(900, 560)
+    window.show()
+    window.pages.setCurrentWidget(window.player_page)
+    window.player_page.setFocus()
+    yield window
+    session.close()
 
 
 @pytest.fixture(autouse=True)

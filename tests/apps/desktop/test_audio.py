@@ -89,23 +89,23 @@ def test_audio_master_hands_the_device_clock_to_the_sdk(qtbot, decoded_frames):
         assert window.session.master_clock is clock  # installed on the player at play()
         assert clock() is None
         audio.now = 0.25
-        window._publish_clock()  # the UI timer: the SDK's loop thread reads what it stored
+        window.controller._publish_clock()  # the UI timer: the SDK reads what it stored
         assert clock() == 0.25
         # the SDK paces video on that clock: frames show as the SDK hands them over
         for f in decoded_frames[:3]:
             window.bridge.on_video(f)
         assert window.video.frame is decoded_frames[2] and window.display_dropped == 0
         assert "A/V drift -50 ms" in window._clock_note()  # shown 0.2 s, heard 0.25 s
-        window._on_state("paused")
-        window._on_state("playing")
+        window.controller._on_state("paused")
+        window.controller._on_state("playing")
         assert audio.paused == [True, False]
         window.bridge.on_flush(0.0)  # a seek: the old audio's position is gone at once
         assert clock() is None
         audio.now = 0.1  # the device plays the new epoch's audio: published again
-        window._publish_clock()
+        window.controller._publish_clock()
         assert clock() == 0.1
         audio.now = None  # no audio (a video-only title): the SDK's own clock paces video
-        window._publish_clock()
+        window.controller._publish_clock()
         assert clock() is None
         window.bridge.on_video(decoded_frames[8])
         assert window.video.frame is decoded_frames[8]

@@ -331,10 +331,13 @@ class RecordingWindow(MainWindow):
     def __init__(self, *args, **kw) -> None:
         super().__init__(*args, **kw)
         self.painted: list[tuple[float, float | None]] = []
+        show = self.controller._show
 
-    def _show(self, frame) -> None:
-        self.painted.append((frame.pts, self.audio.position()))
-        super()._show(frame)
+        def recorded(frame) -> None:
+            self.painted.append((frame.pts, self.audio.position()))
+            show(frame)
+
+        self.controller._show = recorded  # type: ignore[method-assign]
 
 
 def test_video_is_paced_by_the_sdk_on_the_audio_device_clock(qtbot, backend):

@@ -23,12 +23,10 @@ from apps.desktop.browse import HomePage
 from apps.desktop.details_page import DetailsPage
 from apps.desktop.error_page import ErrorPage
 from apps.desktop.focus_rows import RING
-from apps.desktop.main_window import MainWindow
 from apps.desktop.osd import is_live
 from apps.desktop.player_keys import KEYS, PlayerAction, action_for
 from apps.desktop.posters import POSTER
 from apps.desktop.seek_preview import SeekPreview, as_rect, thumbnail_of
-from apps.desktop.session import Session
 from apps.desktop.theme import ACCENT
 
 Key = Qt.Key
@@ -206,19 +204,6 @@ def test_error_page_shows_the_typed_error_and_retry_by_keys(qtbot):
     assert focused(page) is page.back_button
     with qtbot.waitSignal(page.back_requested, timeout=1000):
         press(qtbot, page, Key.Key_Escape)
-
-
-@pytest.fixture
-def idle_window(qtbot):
-    session = Session("http://127.0.0.1:9")  # never contacted: no title is loaded
-    window = MainWindow(session, hide_after_ms=60)
-    qtbot.addWidget(window)
-    window.resize(900, 560)
-    window.show()
-    window.pages.setCurrentWidget(window.player_page)
-    window.player_page.setFocus()
-    yield window
-    session.close()
 
 
 def test_osd_and_controls_hide_while_playing_and_come_back_on_any_key(qtbot, idle_window):

@@ -10,6 +10,7 @@ bookmark (discovery channel, in the background) and sends the session summary (t
 Each job of the player has its own module; this class only sequences them:
 
 - :mod:`nrdp.player_open`: the source opened, the ABR, the engine, steering and thumbnails;
+- :mod:`nrdp.player_session`: what one ``load`` started, ended in one place by ``stop``;
 - :mod:`nrdp.player_live`: a dynamic MPD's clock, start position, live task and controls;
 - :mod:`nrdp.player_tracks`: audio and text tracks, subtitles;
 - :mod:`nrdp.player_events`: every event to stats, telemetry, ``wait_until_done`` and the app.

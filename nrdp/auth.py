@@ -149,28 +149,9 @@ class AuthSession:
         if json_body is not None:
             body = json.dumps(json_body, separators=(",", ":")).encode()
         raw = body if body is not None else b""
-        last: list[SignedRequest] = []
         for refreshed in (False, True):
-            last.clear()
-
-            def prepare() -> dict[str, str]:
-                out = self._bearer(path_qs)
-                if has_body:
-                    out["Content-Type"] = "application/json"
-                if signed:
-                    key = self._signing_key(path_qs)
-                    req = sign_request(
-                        key,
-                        method,
-                        path_qs,
-                        raw,
-                        timestamp=int(self._wall()),
-                        nonce=secrets.token_urlsafe(16),
-                    )
-                    last.append(req)
-                    out.update(req.headers())
-                return out
-
+            sent: list[SignedRequest] = []
+            prepare = self._per_attempt(method, path_qs, raw, has_body, signed, sent)
             try:
                 resp = await channel.request(
                     method,
@@ -186,17 +167,50 @@ class AuthSession:
                     continue
                 raise
             if signed:
-                verify_response(
-                    self._signing_key(path_qs),
-                    last[-1],
-                    resp.status,
-                    resp.headers,
-                    resp.body,
-                    now=self._wall(),
-                    url=resp.url,
-                )
+                self._verify(path_qs, sent[-1], resp)
             return resp
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _per_attempt(
+        self,
+        method: str,
+        path_qs: str,
+        raw: bytes,
+        has_body: bool,
+        signed: bool,
+        sent: list[SignedRequest],
+    ) -> Callable[[], dict[str, str]]:
+        """The headers the channel asks for before each attempt: the current bearer token
+        (a refresh may have replaced it) and, when ``signed``, a signature with a fresh
+        nonce and timestamp, appended to ``sent`` so the response is checked against it."""
+
+        def prepare() -> dict[str, str]:
+            out = self._bearer(path_qs)
+            if has_body:
+                out["Content-Type"] = "application/json"
+            if signed:
+                key = self._signing_key(path_qs)
+                nonce = secrets.token_urlsafe(16)
+                req = sign_request(
+                    key, method, path_qs, raw, timestamp=int(self._wall()), nonce=nonce
+                )
+                sent.append(req)
+                out.update(req.headers())
+            return out
+
+        return prepare
+
+    def _verify(self, path_qs: str, request: SignedRequest, resp: HttpResponse) -> None:
+        """A signed call's response must carry a valid signature over ``request``'s nonce."""
+        verify_response(
+            self._signing_key(path_qs),
+            request,
+            resp.status,
+            resp.headers,
+            resp.body,
+            now=self._wall(),
+            url=resp.url,
+        )
 
     def _signing_key(self, operation: str) -> bytes:
         if self._key is None:

@@ -409,15 +409,17 @@ async def test_steering_moves_playback_to_the_new_top_oca_without_failover(make_
         assert stats.stall_count == 0 and stats.oca_failovers == 0
         # the steering requests said which OCA served us (the server echoes them in
         # RELOAD-URI), and kept the server's own parameters
-        steering = player._steering
-        assert steering is not None and steering.schedule.manifest is not None
+        assert player._session is not None
+        steering = player._session.steering
+        assert steering is not None
+        assert steering.schedule.manifest is not None
         reload_uri = steering.schedule.manifest.reload_uri
         assert reload_uri is not None
         q = parse_qs(urlsplit(reload_uri).query)
         assert q["client"] == [dev.config.device_id] and q["_DASH_pathway"][0].startswith('"')
         assert first in q["_DASH_pathway"][0] or top in q["_DASH_pathway"][0]
         await player.stop()
-        assert player._steering is None
+        assert player._session is None and not steering.running
 
 
 def _refused_url() -> str:
@@ -486,7 +488,7 @@ async def test_steering_can_be_turned_off(make_backend, http, nb):
         first = player.manifest.ocas[0].id
         await nb.set_faults(http, be, int(first.rsplit("-", 1)[1]) - 1, error_rate=0.6, paths="x/*")
         await asyncio.sleep(2.5)  # more than two steering TTLs
-        assert player._steering is None
+        assert player._session is not None and player._session.steering is None
         assert not [e for e in events if isinstance(e, SteeringUpdated)]
         assert player.engine is not None
         assert player.engine.downloader.selector.steering_order == ()

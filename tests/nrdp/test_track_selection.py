@@ -12,7 +12,9 @@ from typing import Any
 
 import pytest
 
+import nrdp.player_tracks as player_tracks
 from fake_backend.catalog import CatalogTitle
+from fake_backend.oca.faults import FaultPlan
 from fake_backend.packager import EncodedTitle, package_title, spec_for_title
 from fake_backend.packager.catalog_specs import AudioTrackSpec, SubtitleSpec
 from fake_backend.packager.frame_id import read_frame_id
@@ -305,6 +307,40 @@ async def test_subtitles_arrive_on_time_switch_language_and_turn_off(
             assert cue.start <= off_at
             if cue is not spanish[0]:
                 assert position <= cue.start + 0.25  # on time (one presenter tick and slack)
+        await player.stop()
+
+
+async def test_a_subtitle_file_past_its_deadline_turns_subtitles_off(
+    two_lang: Any, nb: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every OCA sends the WebVTT file steadily but slowly (40 bytes/s: ~6 s for it, and the
+    progress rule's 4 s window cannot trip on so small a file): the subtitle deadline cuts
+    each answer, so subtitles turn off with a non-fatal typed error and playback goes on.
+    Without a deadline the file would arrive and its cues be shown."""
+    be, _ = two_lang
+    for node in be.fleet.nodes:
+        node.set_plan(FaultPlan(trickle_bps=40, paths="*.vtt"))
+    monkeypatch.setattr(player_tracks, "SUBTITLE_FETCH_DEADLINE_S", 0.5)  # not 10 s: fast
+    async with Device(device_config(be, 5)) as dev:
+        await dev.login(be.demo_email, be.demo_password)
+        sink = HashSink(read_frame_id)
+        cfg = PlayerConfig(buffer=SMALL, preferred_text_language="en", realtime=False)
+        player = dev.player(sink=sink, config=cfg)
+        events: list[Event] = []
+        player.on_event(events.append)
+        await player.load(nb.TITLE.id)
+        assert player.stats().text_track is not None
+        assert await player.wait_until_done(timeout=30) is PlayerState.ENDED
+        async with asyncio.timeout(10):
+            while player.stats().text_track is not None:
+                await asyncio.sleep(0.02)
+        off = [e for e in events if isinstance(e, TrackChanged) and e.kind == "text"]
+        assert off[-1].to_id is None
+        errors = [e for e in events if isinstance(e, ErrorEvent)]
+        assert errors and all(not e.fatal for e in errors)
+        assert {e.error["code"] for e in errors} <= {2013, 2021}  # too slow / all OCAs failed
+        assert sink.cues == []
+        assert sink.frame_ids == list(range(nb.FRAMES))
         await player.stop()
 
 

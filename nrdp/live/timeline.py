@@ -61,6 +61,12 @@ class LiveTimeline:
         self._max_rate_delta = max_rate_delta
         self._not_found = not_found or NotFoundPolicy()
         self.counters = LiveCounters()
+        self.following = True
+        """Whether latency control applies. A seek behind the live point by more than the
+        margin is the viewer's choice to watch behind live, which no rate nudge or jump may
+        undo (dash.js likewise stops its catch-up far behind live); a seek back to it
+        (``go_live``) or the engine's own jump resumes following. A start at a DVR offset
+        still follows: the offset sets where playback starts, not how far behind it stays."""
 
     # -- clock ---------------------------------------------------------------------------
     def now(self, wall: float) -> datetime:
@@ -87,7 +93,15 @@ class LiveTimeline:
         return start_position(self.manifest, w, latency=self._latency, dvr_offset=dvr_offset)
 
     def seek(self, wall: float, position: float) -> float:
-        return clamp_seek(self.window(wall), position)
+        """``position`` clamped to the DVR window; decides whether the viewer follows the
+        edge from there (see ``following``)."""
+        w = self.window(wall)
+        self._follow_if_near_edge(w, position)
+        return clamp_seek(w, position)
+
+    def _follow_if_near_edge(self, w: LiveWindow, position: float) -> None:
+        edge = start_position(self.manifest, w, latency=self._latency)
+        self.following = position >= edge - self._margin
 
     # -- segments ------------------------------------------------------------------------
     def plan(self, rep: Representation, ref: SegmentRef, wall: float) -> Decision:
@@ -139,6 +153,8 @@ class LiveTimeline:
             self._margin,
             self._max_rate_delta,
         )
+        if not self.following:
+            return latency, LatencyAction(1.0, None, "behind_by_choice")
         action = control_latency(
             latency,
             w.now_s,

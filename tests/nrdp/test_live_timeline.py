@@ -79,3 +79,22 @@ def test_refresh_counts_and_the_end() -> None:
     assert tl.ended(104.0) and not tl.ended(100.0)
     assert tl.tick(100.0, T0 + 200.0)[1].reason == "ended"
     assert tl.report()["mpd_refreshes"] == 1
+
+
+def test_a_viewer_who_seeks_behind_live_is_not_pulled_back_until_go_live() -> None:
+    tl = timeline(latency=4.0)
+    wall = T0 + 101.0  # edge 100, live point 96
+    tl.seek(wall, 80.0)  # the viewer chose to watch 20 s behind
+    assert not tl.following
+    latency, action = tl.tick(80.0, wall, after_stall=True)
+    assert latency == pytest.approx(21.0)
+    assert (action.rate, action.jump_to, action.reason) == (1.0, None, "behind_by_choice")
+    assert tl.counters.edge_jumps == 0
+    tl.seek(wall, tl.start_position(wall))  # go to live
+    assert tl.following
+    assert tl.tick(80.0, wall, after_stall=True)[1].jump_to is not None
+    live_point = tl.start_position(wall)
+    tl.seek(wall, live_point - 1.5)  # beyond the 1 s margin: behind by choice
+    assert not tl.following
+    tl.seek(wall, live_point - 0.5)  # within the margin of the live point: following again
+    assert tl.following

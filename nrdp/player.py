@@ -138,10 +138,24 @@ class Player:
         engine.state = self._idle
         engine.set_master_clock(self._master)
         if opened.live:
-            session.live = await PlayerLive.open(
-                self._device, self.config, session, self._events, self.seek, self.wall, self.sink
-            )
-            start = session.live.start_position(start, live_offset)
+            try:
+                session.live = await PlayerLive.open(
+                    self._device,
+                    self.config,
+                    session,
+                    self._events,
+                    self.seek,
+                    self.wall,
+                    self.sink,
+                )
+                start = session.live.start_position(start, live_offset)
+            except BaseException as err:  # nothing of a failed load keeps running
+                await session.close_tasks()
+                session.pipeline.close()
+                if isinstance(err, SdkError):
+                    self._load_error = err
+                    self._events.fail(self._idle, err)
+                raise
         engine.reset_for(start or 0.0)
         self._session = session
         self._tracks.start(engine, opened.periods[0].catalog)

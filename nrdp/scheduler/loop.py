@@ -126,6 +126,10 @@ class PlaybackEngine:
         self.arrived = asyncio.Event()
         self.stall_started: float | None = None
         self.holding = False  # real time, a Period boundary: the clock waits for media
+        self.first_picture_pending = False
+        """Real time, after a start or seek: the clock waits until the first picture is
+        decoded (like a renderer that is ready only with its first frame), so a slow
+        first decode (key check, a busy machine) never makes that picture late."""
         self.periods_played = 0
         self.frames = FrameCounter()
         self.need_keys: Callable[[frozenset[bytes]], Awaitable[KeyStore]] | None = None
@@ -149,10 +153,17 @@ class PlaybackEngine:
 
     def sync_clock(self) -> None:
         playing = self.state.state is PlayerState.PLAYING
-        if self.config.realtime and playing and not self.holding:
+        waiting = self.holding or self.first_picture_pending
+        if self.config.realtime and playing and not waiting:
             self.pclock.start()
         else:
             self.pclock.stop()
+
+    def picture_ready(self) -> None:
+        """The video presenter has its first picture of the epoch (or has none to show)."""
+        if self.first_picture_pending:
+            self.first_picture_pending = False
+            self.sync_clock()
 
     def release_hold(self) -> None:
         """The next Period's media is in: the presentation clock runs again."""
@@ -216,6 +227,9 @@ class PlaybackEngine:
         self.floor = position
         self.pclock.set(position)
         self.holding = False
+        self.first_picture_pending = self.config.realtime and any(
+            t.kind is TrackKind.VIDEO for t in self.tracks
+        )
         self.staged = None
         if self.master is not None:
             self.master.reset(position)

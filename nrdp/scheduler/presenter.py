@@ -133,6 +133,8 @@ class Presenter:
                 finally:
                     if source.next is not None:
                         await self._close(source.next)
+        if self.video:
+            self.engine.picture_ready()  # no picture left to wait for
         track.done = True
 
     async def _close(self, source: Source) -> None:
@@ -211,6 +213,8 @@ class Presenter:
                 frame.pts, frame.duration, floor=engine.floor, skip_before=track.skip_before
             ):
                 continue
+            if self.video:
+                engine.picture_ready()
             await self._until(frame.pts)
             if current.generation != track.generation:
                 return False

@@ -143,3 +143,64 @@ async def test_realtime_playback_on_the_wall_clock_presents_every_frame_once(loc
     assert engine.state.state is PlayerState.ENDED
     assert sink.frame_ids == sorted(set(sink.frame_ids))
     assert len(sink.frame_ids) + engine.frames_dropped == nb.FRAMES
+
+
+class SlowFirstPicture:
+    """The first video segment's first picture takes ``delay`` virtual seconds to decode
+    (a key check or a busy machine); everything else as ``inner``."""
+
+    def __init__(self, inner: MediaPipeline, clock: VirtualClock, delay: float) -> None:
+        self.inner, self.clock, self.delay = inner, clock, delay
+
+    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+        return getattr(self.inner, name)
+
+    def stream(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        stream, delay, self.delay = self.inner.stream(*args, **kwargs), self.delay, 0.0
+        clock = self.clock
+
+        class Slow:
+            async def next_part(self):  # type: ignore[no-untyped-def]
+                nonlocal delay
+                if delay:
+                    await clock.sleep(delay)
+                    delay = 0.0
+                return await stream.next_part()
+
+            async def aclose(self) -> None:
+                await stream.aclose()
+
+        return Slow()
+
+
+async def test_a_slow_first_decode_holds_the_clock_instead_of_dropping_pictures(local_oca, nb):
+    srv, _seen, _delay, mpd = local_oca
+    sink, events = HashSink(read_frame_id), []
+    cfg = PlayerConfig(buffer=BufferConfig(start=0.5, rebuffer=0.5, target=2.0, max_ahead=3.0))
+    clock = VirtualClock()
+    base = str(srv.make_url("/t/"))
+    manifest = parse_mpd(mpd, base + "manifest.mpd")
+    async with Channel(PlaybackChannelConfig()) as ch:
+        pipe = MediaPipeline()
+        engine = PlaybackEngine(
+            tracks=select_tracks(manifest, DeviceCapabilities()),
+            downloader=Downloader(ch, OcaSelector([Oca("local", base)])),
+            pipeline=SlowFirstPicture(pipe, clock, 1.0),  # type: ignore[arg-type]
+            abr=abr.registry.create("throughput"),
+            sink=sink,
+            config=cfg,
+            clock=clock,
+            emit=events.append,
+            duration=manifest.media_presentation_duration,
+        )
+        engine.process(PlayerEvent.LOAD)
+        engine.reset_for(0.0)
+        engine.process(PlayerEvent.LOADED)
+        try:
+            await asyncio.wait_for(engine.run(), 30)
+        finally:
+            pipe.close()
+    assert engine.state.state is PlayerState.ENDED
+    assert engine.frames_dropped == 0  # the clock started with the first picture in hand
+    assert sink.frame_ids == list(range(nb.FRAMES))
+    assert not [e for e in events if isinstance(e, RebufferStarted)]

@@ -11,6 +11,7 @@ a wrong-typed value taken silently is a finding too."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import math
@@ -115,7 +116,10 @@ def _play_doc() -> dict[str, Any]:
             "headers": {"X-Nrdp-Playback-Token": "tok"},
         },
         "drm": {"scheme": "cenc", "kids": [_KID.hex()]},
-        "experiment": {"cell": "b", "params": {"abr": "bola", "safety": 0.9}},
+        "experiment": {
+            "cell": "b",
+            "params": {"abr": "bola", "gamma_p_s": 5.0, "buffer_target_s": 12},
+        },
     }
 
 
@@ -134,7 +138,10 @@ def _check_playback_manifest(pm: Any) -> None:
 
 
 def fuzz_play_api(data: bytes) -> None:
-    """The Play API's answer (signed as the backend signs it) to ``fetch_playback_manifest``."""
+    """The Play API's answer (signed as the backend signs it) to ``fetch_playback_manifest``,
+    then the ABR algorithm its A/B cell names, built as the player builds it."""
+    import abr.registry
+    from mediacore.errors import AbrError
     from nrdp.playback.play_api import fetch_playback_manifest
 
     body = data[1:]
@@ -144,7 +151,11 @@ def fuzz_play_api(data: bytes) -> None:
         auth = await _logged_in(channel)
         return await fetch_playback_manifest(channel, auth, "t1")  # type: ignore[arg-type]
 
-    _check_playback_manifest(drive(run()))
+    pm = drive(run())
+    _check_playback_manifest(pm)
+    if pm.abr_algorithm:  # the player's ABR from the A/B cell (Player._make_abr)
+        with contextlib.suppress(AbrError):
+            abr.registry.create(pm.abr_algorithm, **dict(pm.abr_params))
 
 
 def _play_seeds() -> list[bytes]:

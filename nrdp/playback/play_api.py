@@ -136,6 +136,18 @@ def _steering(doc: Any) -> tuple[str | None, float | None]:
     return url, float(ttl)
 
 
+def _relative_path(path: str) -> str:
+    """The MPD's path on every OCA: relative (no scheme or host: it must resolve on each
+    candidate, not send them all to one place) and free of control characters."""
+    try:
+        parts = urlsplit(path)
+    except ValueError:
+        raise _Shape("manifest.mpd_path") from None
+    if parts.scheme or parts.netloc or path.startswith("//") or not _HEADER_VALUE.fullmatch(path):
+        raise _Shape("manifest.mpd_path")
+    return path
+
+
 def _kids(drm: Mapping[str, Any]) -> tuple[bytes, ...]:
     kids = drm.get("kids", [])
     if not isinstance(kids, list) or not all(isinstance(k, str) for k in kids):
@@ -165,7 +177,7 @@ def parse_playback_manifest(doc: Mapping[str, Any], *, url: str = PATH) -> Playb
             playback_id=_text(doc, "playback_id"),
             title_id=_text(doc, "title_id"),
             mpd_url=_text(man, "mpd_url"),
-            mpd_path=_text(man, "mpd_path", "manifest.mpd"),
+            mpd_path=_relative_path(_text(man, "mpd_path", "manifest.mpd")),
             ocas=tuple(_oca(c, url) for c in candidates),
             license_url=_text(lic, "url"),
             license_headers=MappingProxyType(

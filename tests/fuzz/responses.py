@@ -18,6 +18,7 @@ import math
 import random
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from tests.fuzz.jsonmut import mutate_tail
 from tests.fuzz.wire import Reply, ScriptedChannel, ScriptedTransport, drive, status_of
@@ -153,9 +154,29 @@ def fuzz_play_api(data: bytes) -> None:
 
     pm = drive(run())
     _check_playback_manifest(pm)
+    _route(pm)
     if pm.abr_algorithm:  # the player's ABR from the A/B cell (Player._make_abr)
         with contextlib.suppress(AbrError):
             abr.registry.create(pm.abr_algorithm, **dict(pm.abr_params))
+
+
+def _route(pm: Any) -> None:
+    """What ``routes.open_title`` builds from the Play API's values before the MPD arrives:
+    the OCA selector, the MPD's URL on each OCA, the failover locations and the root."""
+    from manifest import parse_mpd
+    from nrdp.delivery.oca import OcaSelector
+    from nrdp.opening import locations_for, root_of
+    from tests.fuzz.targets import _MPD
+
+    OcaSelector(list(pm.ocas))
+    urls = [oca.url_for(pm.mpd_path) for oca in pm.ocas]
+    for url, oca in zip(urls, pm.ocas, strict=True):
+        got, base = urlsplit(url), urlsplit(oca.url)
+        assert (got.scheme, got.netloc) == (base.scheme, base.netloc), "MPD path leaves its OCA"
+    manifest = parse_mpd(_MPD, urls[0])
+    locations = locations_for(manifest, urls[0], pm.ocas)
+    assert [o.id for o in locations[: len(pm.ocas)]] == [o.id for o in pm.ocas]
+    root_of(pm.ocas[0])
 
 
 def _play_seeds() -> list[bytes]:

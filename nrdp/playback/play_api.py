@@ -131,9 +131,13 @@ def _steering(doc: Any) -> tuple[str | None, float | None]:
         parts = None
     if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
         return None, None
-    if isinstance(ttl, bool) or not isinstance(ttl, int | float) or not 0 < ttl < math.inf:
+    if isinstance(ttl, bool) or not isinstance(ttl, int | float):
         return url, None
-    return url, float(ttl)
+    try:
+        seconds = float(ttl)
+    except OverflowError:  # an int past float's range
+        return url, None
+    return url, seconds if 0 < seconds < math.inf else None
 
 
 def _relative_path(path: str) -> str:

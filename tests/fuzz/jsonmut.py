@@ -34,6 +34,7 @@ _RAW = (
     b"NaN",
     b"Infinity",
     b"-Infinity",
+    b"9" * 400,  # an int past float's range: float() raises OverflowError
     b"9" * 5000,  # over int's digit limit: ValueError
     b'"' + b"\\ud800" + b'"',  # a lone surrogate
     b"[" * 5000 + b"]" * 5000,  # nesting past the recursion limit

@@ -12,26 +12,28 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 from mediacore.signed_message import SignedHeaders, read_headers, sign_response
 from nrdp.channels.http import HttpResponse, answer
 from nrdp.config import PlaybackChannelConfig
 from nrdp.testing import FakeClock, MemoryResponse, MemoryTransport
 
-T = TypeVar("T")
-
 STATUSES = (200, 200, 200, 200, 200, 200, 206, 204, 400, 401, 403, 404, 408, 410, 429, 500)
 """What the first byte of an input picks (mostly a success: the body is parsed then)."""
 
-_LOOP = asyncio.new_event_loop()
+
+@functools.cache
+def _loop() -> asyncio.AbstractEventLoop:
+    return asyncio.new_event_loop()  # one for the process: a new loop per input costs more
 
 
 def drive(coro: Any) -> Any:
     """Run ``coro`` to its end on this thread (the budget counts this thread's CPU)."""
-    return _LOOP.run_until_complete(coro)
+    return _loop().run_until_complete(coro)
 
 
 def status_of(data: bytes) -> int:

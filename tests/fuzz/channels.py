@@ -53,8 +53,9 @@ RESPONSE_TARGETS: dict[str, Callable[[], Target]] = {
 """One target per channel of the player's response handling."""
 
 _DOWNLOADER_RECURSION = (
-    "nrdp/delivery/downloader.py _error_code: json.loads of a deeply nested 403 body raises "
-    "RecursionError (not caught); another helper owns that file: catch RecursionError there"
+    "the downloader's error-body reader (nrdp/delivery/downloader.py _error_code; "
+    "nrdp/delivery/response.py error_code after the downloader split): json.loads of a deeply "
+    "nested 403 body raises RecursionError, not caught; another helper owns that code"
 )
 RESPONSE_KNOWN_TARGETS: dict[str, str] = {"oca_error_body": _DOWNLOADER_RECURSION}
 """Targets whose generated inputs still find an open finding (xfail, not strict)."""

@@ -102,7 +102,7 @@ def _load_json(
         raise err(f"body of {len(body)} bytes exceeds the {_MAX_BODY}-byte limit")
     try:
         doc = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # deep nesting too
         raise err(f"not JSON: {exc.__class__.__name__}") from None
     if not isinstance(doc, dict):
         raise err(f"top level must be an object, got {type(doc).__name__}")

@@ -13,6 +13,7 @@ from mediacore.boxes import MalformedBox, iter_boxes
 __all__ = ["parse_sidx"]
 
 _MAX_REFERENCES = 1 << 20
+_INT64 = 1 << 63
 
 
 def parse_sidx(data: bytes, *, data_offset: int = 0) -> tuple[SidxReference, ...]:
@@ -52,6 +53,12 @@ def parse_sidx(data: bytes, *, data_offset: int = 0) -> tuple[SidxReference, ...
         raise InvalidSidx(reason="timescale is 0", offset=data_offset + box.offset)
     pos = data_offset + box.offset + box.size + first_offset
     time = earliest
+    end_time = earliest + sum(raw[1::3])
+    end_pos = pos + sum(w & 0x7FFFFFFF for w in raw[0::3])
+    if max(end_time, end_pos) >= _INT64:  # the index keeps them as signed 64-bit numbers
+        raise InvalidSidx(
+            reason="times or byte positions past 2^63", offset=data_offset + box.offset
+        )
     refs = []
     for i in range(count):
         word, duration, sap = raw[3 * i], raw[3 * i + 1], raw[3 * i + 2]

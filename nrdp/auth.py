@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import secrets
 import time
 from collections.abc import Callable, Mapping
@@ -39,6 +40,16 @@ class Account:
     plan: str
     entitled: bool
     profiles: tuple[dict[str, Any], ...]
+
+
+def _seconds(value: object) -> bool:
+    """A JSON number of seconds a token may live: finite and not negative (not a bool)."""
+    return (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and 0 <= value < math.inf
+        and (not isinstance(value, int) or value < 1 << 53)
+    )
 
 
 class AuthSession:
@@ -70,24 +81,32 @@ class AuthSession:
     def logged_in(self) -> bool:
         return self._access is not None
 
+    @property
+    def token_expires_at(self) -> float:
+        """When the access token expires, on :attr:`clock` (0 before login)."""
+        return self._expires_at
+
     def url(self, path: str) -> str:
         return self.gateway_url + path
 
     def _take_tokens(self, doc: Mapping[str, Any], url: str) -> None:
-        try:
-            access = str(doc["access_token"])
-            refresh = str(doc["refresh_token"])
-            expires_in = float(doc.get("expires_in", 900))
-        except (KeyError, TypeError, ValueError):
-            raise MalformedResponse(url=url, reason="no tokens in the answer") from None
-        self._access = Secret(access)
-        self._refresh = Secret(refresh)
-        self._expires_at = self.clock.now() + expires_in
+        access, refresh = doc.get("access_token"), doc.get("refresh_token")
+        expires_in = doc.get("expires_in", 900)
+        if not (isinstance(access, str) and access and isinstance(refresh, str) and refresh):
+            raise MalformedResponse(url=url, reason="no tokens in the answer")
+        if not _seconds(expires_in):
+            raise MalformedResponse(url=url, reason="expires_in is not a number of seconds")
+        key = doc.get("session_key")
         if "session_key" in doc:
             try:
-                self._key = Secret(b64url_decode(str(doc["session_key"])))
+                if not isinstance(key, str):
+                    raise TypeError("not a string")
+                self._key = Secret(b64url_decode(key))
             except Exception:
                 raise MalformedResponse(url=url, reason="bad session key") from None
+        self._access = Secret(access)
+        self._refresh = Secret(refresh)
+        self._expires_at = self.clock.now() + float(expires_in)
 
     async def login(self, channel: Channel, email: str, password: str) -> Account:
         """``POST /auth/v1/login``; the password is sent once and never kept."""
@@ -103,11 +122,18 @@ class AuthSession:
         self._take_tokens(body, url)
         if self._key is None:
             raise MalformedResponse(url=url, reason="no session key")
+        profiles = body.get("profiles", [])
+        device_id, plan = body.get("device_id", self.device_id), body.get("plan", "")
+        entitled = body.get("entitled", False)
+        if not isinstance(profiles, list) or not isinstance(device_id, str):
+            raise MalformedResponse(url=url, reason="login answer has wrong types")
+        if not isinstance(plan, str) or not isinstance(entitled, bool):
+            raise MalformedResponse(url=url, reason="login answer has wrong types")
         self.account = Account(
-            device_id=str(body.get("device_id", self.device_id)),
-            plan=str(body.get("plan", "")),
-            entitled=bool(body.get("entitled", False)),
-            profiles=tuple(p for p in body.get("profiles", ()) if isinstance(p, dict)),
+            device_id=device_id,
+            plan=plan,
+            entitled=entitled,
+            profiles=tuple(p for p in profiles if isinstance(p, dict)),
         )
         return self.account
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import math
 import random
 import re
 from collections.abc import AsyncIterator, Callable, Mapping
@@ -48,7 +49,7 @@ from nrdp.errors import (
     redact_url,
 )
 
-__all__ = ["Channel", "HttpResponse", "StreamResponse", "exception_map"]
+__all__ = ["Channel", "HttpResponse", "StreamResponse", "answer", "exception_map"]
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,7 @@ class HttpResponse:
         """The body as JSON; a body that is not JSON is a typed :class:`MalformedResponse`."""
         try:
             return json.loads(self.body)
-        except (ValueError, UnicodeDecodeError) as exc:
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
             raise MalformedResponse(url=self.url, reason="body is not JSON") from exc
 
     def json_object(self) -> dict[str, Any]:
@@ -97,35 +98,49 @@ def _retry_after(headers: Mapping[str, str]) -> float | None:
         value = float(headers.get("Retry-After", ""))
     except ValueError:
         return None
-    return value if value >= 0 else None
+    return value if 0 <= value < math.inf else None
+
+
+def _error_object(body: bytes) -> Mapping[str, Any]:
+    """The ``error`` object of a services' JSON error body; empty for any other body."""
+    try:
+        doc = json.loads(body)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return {}
+    err = doc.get("error") if isinstance(doc, dict) else None
+    return err if isinstance(err, dict) else {}
+
+
+def _short_text(value: object, default: str = "") -> str:
+    return value[:64] if isinstance(value, str) else default
 
 
 def service_error(status: int, url: str, headers: Mapping[str, str], body: bytes) -> ServiceError:
-    """A typed error from a non-2xx response, reading the services' JSON error body if any."""
-    code: int | None = None
-    name = ""
-    field: str | None = None
-    request_id = headers.get("X-Request-Id", "")
-    with contextlib.suppress(ValueError, UnicodeDecodeError, AttributeError, TypeError):
-        err = json.loads(body)["error"]
-        code = int(err["code"]) if isinstance(err.get("code"), int) else None
-        name = str(err.get("name", ""))[:64]
-        request_id = str(err.get("request_id", request_id))[:64]
-        named = err.get("field")
-        field = named if isinstance(named, str) and _FIELD.fullmatch(named) else None
+    """A typed error from a non-2xx response, reading the services' JSON error body if any
+    (a field of the wrong type is left out, never taken as something else)."""
+    err = _error_object(body)
+    code, named = err.get("code"), err.get("field")
     return ServiceError(
         status=status,
         url=url,
-        server_code=code,
-        server_name=name,
-        request_id=request_id,
+        server_code=code if type(code) is int else None,
+        server_name=_short_text(err.get("name")),
+        request_id=_short_text(err.get("request_id"), _short_text(headers.get("X-Request-Id", ""))),
         retry_after_s=_retry_after(headers),
-        field=field,
+        field=named if isinstance(named, str) and _FIELD.fullmatch(named) else None,
     )
 
 
 _FIELD = re.compile(r"[A-Za-z0-9_.\[\]-]{1,64}")
 """A field name as the services write them (``device_id``, ``events[3].type``)."""
+
+
+def answer(status: int, url: str, headers: Mapping[str, str], body: bytes) -> HttpResponse:
+    """What :meth:`Channel.request` makes of one response read off the socket: a 2xx is
+    the response, anything else the typed :class:`ServiceError` (its JSON body read)."""
+    if not 200 <= status < 300:
+        raise service_error(status, url, headers, body)
+    return HttpResponse(status, headers, body, redact_url(url))
 
 
 class StreamResponse:
@@ -287,14 +302,10 @@ class Channel:
         try:
             with map_exceptions(exception_map(url, connect_s=t.connect, read_s=t.read)):
                 async with session.request(method, url, headers=headers, data=body) as resp:
-                    data = await resp.read()
-                    result = HttpResponse(resp.status, resp.headers, data, redact_url(url))
-            if result.status >= 500 or result.status in (408, 429):
-                raise service_error(result.status, url, result.headers, data)
-            ok = True
-            if not 200 <= result.status < 300:
-                raise service_error(result.status, url, result.headers, data)
-            return result
+                    status, resp_headers, data = resp.status, resp.headers, await resp.read()
+            # 5xx, 408 and 429 count against the breaker; other answers show the server is up
+            ok = not (status >= 500 or status in (408, 429))
+            return answer(status, url, resp_headers, data)
         except asyncio.CancelledError:
             self.breaker.record_cancelled()
             raise

@@ -121,9 +121,9 @@ def error_code(body: bytes) -> int | None:
     """The ``error.code`` of a services' JSON error body, if it is one."""
     try:
         code = json.loads(body)["error"]["code"]
-    except (ValueError, UnicodeDecodeError, KeyError, TypeError):
+    except (ValueError, UnicodeDecodeError, KeyError, TypeError, RecursionError):
         return None
-    return code if isinstance(code, int) else None
+    return code if type(code) is int else None  # not a bool
 
 
 class ResponseReader:

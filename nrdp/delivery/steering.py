@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -70,6 +71,9 @@ def _bad(url: str, reason: str) -> MalformedSteeringManifest:
     return MalformedSteeringManifest(url=url, reason=reason)
 
 
+_FLOAT_MAX = sys.float_info.max
+
+
 def parse_steering_manifest(data: bytes | str, *, url: str) -> SteeringManifest:
     """The typed manifest from a steering server's body fetched from ``url``."""
     try:
@@ -85,8 +89,7 @@ def parse_steering_manifest(data: bytes | str, *, url: str) -> SteeringManifest:
     if ttl is not None and (
         isinstance(ttl, bool)
         or not isinstance(ttl, int | float)
-        or not math.isfinite(ttl)
-        or ttl <= 0
+        or not 0 < ttl < _FLOAT_MAX  # a bigger int would overflow float()
     ):
         raise _bad(url, "TTL must be a number > 0")
     reload_uri = doc.get("RELOAD-URI")

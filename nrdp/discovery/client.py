@@ -41,9 +41,17 @@ class DiscoveryClient:
     async def me(self) -> dict[str, Any]:
         return await self._get("/auth/v1/me")
 
+    async def _list(self, path: str, key: str, **query: Any) -> list[dict[str, Any]]:
+        """The list of objects under ``key`` of the answer (missing: empty); any other
+        shape is a typed :class:`~nrdp.errors.MalformedResponse`, never coerced."""
+        doc = await self._get(path, **query)
+        items = doc.get(key, [])
+        if not isinstance(items, list) or not all(isinstance(x, dict) for x in items):
+            raise MalformedResponse(url=self.auth.url(path), reason=f"{key} is not a list")
+        return items
+
     async def profiles(self) -> list[dict[str, Any]]:
-        doc = await self._get("/auth/v1/profiles")
-        return list(doc.get("profiles", []))
+        return await self._list("/auth/v1/profiles", "profiles")
 
     async def home(self, profile_id: str | None = None) -> dict[str, Any]:
         """Home rows; ``degraded`` lists dependencies that failed (their row left out)."""
@@ -79,8 +87,7 @@ class DiscoveryClient:
         return await self._get("/discovery/v1/search", q=q, limit=limit)
 
     async def bookmarks(self, profile_id: str | None = None) -> list[dict[str, Any]]:
-        doc = await self._get("/discovery/v1/bookmarks", profile_id=profile_id)
-        return list(doc.get("bookmarks", []))
+        return await self._list("/discovery/v1/bookmarks", "bookmarks", profile_id=profile_id)
 
     async def set_bookmark(
         self, title_id: str, position_s: float, *, profile_id: str | None = None

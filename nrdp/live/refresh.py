@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from manifest.errors import ManifestError
 from manifest.model import Manifest, Representation
@@ -94,12 +94,26 @@ class RefreshOutcome:
     new_periods: tuple[str | None, ...]
 
 
+def _next_url(fetched_url: str, locations: tuple[str, ...] | list[str]) -> str:
+    """The first Location that resolves to an http(s) URL; none: where this one came from
+    (a Location the player cannot fetch must not end a live session)."""
+    for location in locations:
+        try:
+            url = urljoin(fetched_url, location)
+            parts = urlsplit(url)
+        except ValueError:
+            continue
+        if parts.scheme in ("http", "https") and parts.netloc:
+            return url
+    return fetched_url
+
+
 def merge_refresh(
     current: Manifest, update: Manifest, *, fetched_url: str, now: datetime | None = None
 ) -> RefreshOutcome:
     """``update`` (fetched from ``fetched_url``) applied to ``current``."""
     merged = apply_update(current, update)
-    next_url = urljoin(fetched_url, update.locations[0]) if update.locations else fetched_url
+    next_url = _next_url(fetched_url, update.locations)
     before = _segment_counts(current, now)
     after = _segment_counts(merged, now)
     grown = sum(max(0, n - before.get(k, 0)) for k, n in after.items())

@@ -38,7 +38,7 @@ def fuzz(name: str, seconds: int, scratch: Path) -> int:
         "-timeout=20",  # wall-clock hang guard; the CPU and memory budget is run_one's
         "-rss_limit_mb=4096",
         "-max_len=65536",
-        f"-artifact_prefix={CORPUS / name}/crash-",
+        f"-artifact_prefix={CORPUS / name}/",  # libFuzzer names a finding crash-<sha1>
         "-print_final_stats=1",
     ]
     cmd = [sys.executable, "-m", "tests.fuzz.atheris_run", name, *flags]

@@ -8,6 +8,7 @@ exception or an input over budget stops the run and libFuzzer writes the input t
 from __future__ import annotations
 
 import logging
+import random
 import sys
 
 import atheris
@@ -30,7 +31,18 @@ def main() -> None:
     def one(data: bytes) -> None:
         run_one(t, data)
 
-    atheris.Setup([sys.argv[0], *flags], one)
+    def mutate(data: bytes, max_size: int, seed: int) -> bytes:
+        """Half the time the target's structure-aware mutation (JSON bodies), else
+        libFuzzer's own; one that outgrows ``max_size`` falls back to libFuzzer's."""
+        assert t.structured is not None
+        if seed & 1:
+            out = t.structured(data, random.Random(seed))
+            if len(out) <= max_size and out != data:
+                return out
+        return bytes(atheris.Mutate(data, max_size))
+
+    custom = {"custom_mutator": mutate} if t.structured is not None else {}
+    atheris.Setup([sys.argv[0], *flags], one, **custom)
     atheris.Fuzz()
 
 

@@ -11,24 +11,17 @@ import functools
 import os
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from mediacore.errors import SdkError
+from tests.fuzz.channels import RESPONSE_KNOWN_INPUTS, RESPONSE_KNOWN_TARGETS, RESPONSE_TARGETS
+from tests.fuzz.target import Target
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 SHARED = Path(os.environ.get("NRDP_SHARED_DIR", Path(__file__).resolve().parents[3] / "shared"))
 URL = "https://cdn.example/a/manifest.mpd"
 NOW = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)
-
-
-@dataclass(frozen=True)
-class Target:
-    name: str
-    run: Callable[[bytes], None]
-    expected: tuple[type[BaseException], ...]
-    seeds: Callable[[], list[bytes]]
 
 
 def _fields(data: bytes, n: int) -> list[bytes]:
@@ -219,7 +212,7 @@ def _clearkey_seeds() -> list[bytes]:
 
     return [
         build_license_request([_KID, _KEY]),
-        build_license_response({_KID: _KEY}),  # type: ignore[arg-type]
+        build_license_response({_KID: _KEY}),
         b'{"keys":[{"kty":"oct","k":"AAEC","kid":"AAEC"}],"type":"temporary"}',
     ]
 
@@ -350,25 +343,30 @@ TARGETS: dict[str, Callable[[], Target]] = {
     "steering": lambda: Target("steering", fuzz_steering, _sdk(), _steering_seeds),
     "scenario": lambda: Target("scenario", fuzz_scenario, _scenario_errors(), _scenario_seeds),
     "signing": lambda: Target("signing", fuzz_signing, _signing_errors(), _signing_seeds),
+    **RESPONSE_TARGETS,
 }
 """Every target by name (built lazily: a target imports only what it parses)."""
 
 
-# Findings in parsers this suite does not own, reported with their kept inputs; the tests
+# Findings in code this suite may not change, reported with their kept inputs; the tests
 # turn green (XPASS) once the owner fixes them.
-KNOWN_TARGETS: dict[str, str] = {}
-KNOWN_INPUTS: dict[str, str] = {}
-"""Empty: the findings kept in corpus/scenario and corpus/mpd (issue 17 items 5 and 12)
-are fixed; their inputs are regressions now."""
+KNOWN_TARGETS: dict[str, str] = RESPONSE_KNOWN_TARGETS
+KNOWN_INPUTS: dict[str, str] = RESPONSE_KNOWN_INPUTS
+"""The findings kept in corpus/scenario and corpus/mpd (issue 17 items 5 and 12) are fixed;
+their inputs are regressions now. Open ones: :mod:`tests.fuzz.channels`."""
 
 
 def target(name: str) -> Target:
     return TARGETS[name]()
 
 
-def corpus(name: str) -> list[bytes]:
-    """The kept regression inputs of a target (crashers found before, shrunk)."""
+def corpus(name: str, *, known: bool = True) -> list[bytes]:
+    """The kept regression inputs of a target (crashers found before, shrunk); without the
+    open findings of :data:`KNOWN_INPUTS` unless ``known`` (a fuzz run would stop on them)."""
     folder = CORPUS / name
-    return (
-        [p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()] if folder.is_dir() else []
-    )
+    files = sorted(folder.iterdir()) if folder.is_dir() else []
+    return [
+        p.read_bytes()
+        for p in files
+        if p.is_file() and (known or f"{name}/{p.name}" not in KNOWN_INPUTS)
+    ]

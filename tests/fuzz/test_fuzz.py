@@ -6,7 +6,9 @@ targets coverage-guided with atheris (``python -m tests.fuzz``)."""
 from __future__ import annotations
 
 import os
+import random
 import struct
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -17,7 +19,8 @@ from tests.fuzz.budget import run_one, warm_up
 from tests.fuzz.targets import CORPUS, KNOWN_INPUTS, KNOWN_TARGETS, TARGETS, target
 
 EXAMPLES = int(os.environ.get("NRDP_FUZZ_EXAMPLES", "1000"))
-_SLOW = {"mpd": 4, "cenc": 2, "fmp4": 2, "scenario": 4}  # costlier inputs: fewer of them
+_SLOW = {"mpd": 4, "cenc": 2, "fmp4": 2, "scenario": 4, "mpd_open": 4, "segment_media": 4}
+"""Costlier inputs: fewer of them."""
 _VALUES = [0, 1, 2, 8, 0x7F, 0xFF, 0xFFFF, 1 << 20, 0x7FFF_FFFF, 0x8000_0000, 0xFFFF_FFFF]
 
 
@@ -40,6 +43,19 @@ def _mutated(draw: st.DrawFn, seeds: list[bytes]) -> bytes:
         else:
             buf[at:at] = buf[at : at + draw(st.integers(1, 64))] * draw(st.integers(1, 8))
     return bytes(buf)
+
+
+@st.composite
+def _structured(
+    draw: st.DrawFn, seeds: list[bytes], mutate: Callable[[bytes, random.Random], bytes]
+) -> bytes:
+    """A seed after a few of the target's structure-aware mutations (wrong types, huge
+    numbers, deep nesting, giant strings in a JSON body)."""
+    data = draw(st.sampled_from(seeds))
+    rng = draw(st.randoms(use_true_random=False))
+    for _ in range(draw(st.integers(1, 3))):
+        data = mutate(data, rng)
+    return data
 
 
 def _kept() -> list[object]:
@@ -87,6 +103,9 @@ def test_generated_inputs_stay_typed_and_in_budget(name: str) -> None:
     t = target(name)
     seeds = t.seeds()
     warm_up(t, seeds)
+    inputs = st.binary(max_size=256) | _mutated(seeds)
+    if t.structured is not None:
+        inputs |= _structured(seeds, t.structured)
 
     @settings(
         max_examples=EXAMPLES // _SLOW.get(name, 1),
@@ -95,7 +114,7 @@ def test_generated_inputs_stay_typed_and_in_budget(name: str) -> None:
         deadline=None,
         suppress_health_check=list(HealthCheck),
     )
-    @given(data=st.binary(max_size=256) | _mutated(seeds))
+    @given(data=inputs)
     def check(data: bytes) -> None:
         run_one(t, data)
 

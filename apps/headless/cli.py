@@ -243,6 +243,7 @@ def _backend(
             catalog=args.catalog,
             ocas=args.ocas,
             on_package=pack.on_title,
+            on_package_step=pack.on_step,
             thread_name="headless-backend",  # load.py measures this thread's CPU
             ready_first=first,
             on_background=_background_reporter(err, len(later), quiet=args.quiet),

@@ -68,7 +68,10 @@ def main(argv: list[str]) -> int:
         if not python.exists():
             venv.create(env_dir, with_pip=True)
         pip = [str(python), "-m", "pip", "install", *quiet]
-    # Disjoint sets of packages: the two runs may share the venv at once.
+    # Disjoint sets of packages: the two runs may share the venv at once. Neither checks
+    # the venv's dependencies afterwards: each would see the other's half-made state, and
+    # the no-deps packages lack theirs by design.
+    pip.append("--no-warn-conflicts")
     runs = [subprocess.Popen([*pip, *runtime_requirements()])]
     if no_deps := no_deps_requirements():
         runs.append(subprocess.Popen([*pip, "--no-deps", *no_deps]))

@@ -6,9 +6,12 @@ exactly the frames a one-process encode gives them) and encodes its share of the
 the last group also encodes the audio. Rendering is repeated per worker, so the top rung
 (the costliest encode) gets a worker of its own and the rest share the others.
 
-:func:`prepare_parallel` goes further for the title a first start plays: the video groups,
-every audio track, the thumbnail tiles and the poster are separate jobs on one pool, so
-nothing slow is left for the parent to do one after another once the video is encoded.
+:func:`prepare_parallel` is what a first start uses for the title it plays: the whole ladder
+is one job (one process renders each frame once and feeds every rung's encoder; libx264's
+own threads use both cores), and every audio track, the thumbnail tiles and the poster are
+jobs for the other process meanwhile, so nothing slow is left for the parent to do one
+after another. The ladder is not split there: a split renders every frame once per
+process (more CPU, and on a loaded machine CPU is time); figures in docs/headless.md.
 """
 
 from __future__ import annotations
@@ -93,17 +96,23 @@ def encode_parallel(spec: TitleSpec, workers: int = 2) -> EncodedTitle:
 
 
 def prepare_parallel(
-    spec: PackageSpec, workers: int = 2, *, poster: bool = True, on_step: OnStep | None = None
+    spec: PackageSpec,
+    workers: int = 2,
+    *,
+    poster: bool = True,
+    on_step: OnStep | None = None,
+    video_processes: int = 1,
 ) -> PreparedTitle:
     """The encoded title, every audio track, the thumbnail tiles and (``poster``) the poster
     of ``spec``, as jobs on ``workers`` processes (largest first: video, tiles, audio,
     poster); the same bytes as :func:`~fake_backend.packager.package.package_title` makes
-    on its own. Without a pool (a daemon process) only the video and first audio are made
-    here, on one process."""
+    on its own. ``video_processes`` > 1 splits the ladder as :func:`encode_parallel` does.
+    Without a pool (a daemon process) only the video and first audio are made here, on
+    one process."""
     title = spec.title_spec()
     if workers < 2 or not _may_spawn():
         return PreparedTitle(encode_title(title))
-    groups = rung_groups(spec.rungs, workers)
+    groups = rung_groups(spec.rungs, video_processes)
     jobs: list[tuple[str, Callable[..., Any], tuple[Any, ...]]] = [
         ("video " + "+".join(r.id for r in part.rungs), encode_title, (part,))
         for part in _parts(title, groups, audio=False)

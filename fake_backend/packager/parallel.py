@@ -6,12 +6,12 @@ exactly the frames a one-process encode gives them) and encodes its share of the
 the last group also encodes the audio. Rendering is repeated per worker, so the top rung
 (the costliest encode) gets a worker of its own and the rest share the others.
 
-:func:`prepare_parallel` is what a first start uses for the title it plays: the whole ladder
-is one job (one process renders each frame once and feeds every rung's encoder; libx264's
-own threads use both cores), and every audio track, the thumbnail tiles and the poster are
-jobs for the other process meanwhile, so nothing slow is left for the parent to do one
-after another. The ladder is not split there: a split renders every frame once per
-process (more CPU, and on a loaded machine CPU is time); figures in docs/headless.md.
+:func:`prepare_parallel` is what a first start uses for the title it plays: the ladder split
+as above, plus one more process for every audio track, the thumbnail tiles and the poster
+meanwhile, so nothing slow is left for the parent to do one after another. The ladder in
+one process would render each frame once, but it is slower on a loaded machine: one
+Python thread feeding libx264 gets one process's share of the CPU (measured: 62 s for the
+video of ``t-ocean`` against about 45 s split; docs/headless.md).
 """
 
 from __future__ import annotations
@@ -101,18 +101,16 @@ def prepare_parallel(
     *,
     poster: bool = True,
     on_step: OnStep | None = None,
-    video_processes: int = 1,
 ) -> PreparedTitle:
     """The encoded title, every audio track, the thumbnail tiles and (``poster``) the poster
-    of ``spec``, as jobs on ``workers`` processes (largest first: video, tiles, audio,
-    poster); the same bytes as :func:`~fake_backend.packager.package.package_title` makes
-    on its own. ``video_processes`` > 1 splits the ladder as :func:`encode_parallel` does.
-    Without a pool (a daemon process) only the video and first audio are made here, on
-    one process."""
+    of ``spec``: the ladder split over ``workers`` processes as :func:`encode_parallel`
+    does, the rest on one more; the same bytes as
+    :func:`~fake_backend.packager.package.package_title` makes on its own. Without a pool
+    (a daemon process) only the video and first audio are made here, on one process."""
     title = spec.title_spec()
-    if workers < 2 or not _may_spawn():
+    if workers < 1 or not _may_spawn():
         return PreparedTitle(encode_title(title))
-    groups = rung_groups(spec.rungs, video_processes)
+    groups = rung_groups(spec.rungs, workers)
     jobs: list[tuple[str, Callable[..., Any], tuple[Any, ...]]] = [
         ("video " + "+".join(r.id for r in part.rungs), encode_title, (part,))
         for part in _parts(title, groups, audio=False)
@@ -122,7 +120,7 @@ def prepare_parallel(
     jobs += [(f"audio {a.id}", encode_audio, (spec.audio_title_spec(a),)) for a in spec.audio]
     if poster:
         jobs.append(("poster", render_poster, (spec.title_id, spec.name)))
-    with _pool(min(workers, len(jobs))) as pool:
+    with _pool(min(len(groups) + 1, len(jobs))) as pool:
         futures: dict[Future[Any], str] = {pool.submit(fn, *args): name for name, fn, args in jobs}
         for done in as_completed(futures):
             done.result()  # the first failure raises here

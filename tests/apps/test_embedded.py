@@ -50,7 +50,7 @@ def test_embedded_backend_starts_serves_and_stops(tmp_path: Path) -> None:
             assert resp.status == 200
     assert not any(t.name == "test-embedded" for t in threading.enumerate())
     assert packaged and titles_to_package(tmp_path, "tiny") == []
-    # each title on 2 processes, its jobs reported as they finish (the progress line)
+    # each title's jobs on a process pool, reported as they finish (the progress line)
     assert {(t, "poster") for t in packaged} <= set(steps)
     assert ("t-ocean", "audio a128-es") in steps
     embedded.close()  # idempotent

@@ -45,11 +45,10 @@ def test_prepared_title_packages_the_same_files_as_one_process(tmp_path):
     steps: list[str] = []
     prepared = prepare_parallel(spec, 2, on_step=steps.append)
     assert sorted(steps) == sorted(
-        ["video v240+v360+v480", "thumbnails", "audio a128", "audio a128-es", "poster"]
+        ["video v480", "video v240+v360", "thumbnails", "audio a128", "audio a128-es", "poster"]
     )
-    split = prepare_parallel(spec, 2, poster=False, video_processes=2)
-    assert [r.segments for r in split.encoded.video] == [r.segments for r in prepared.encoded.video]
-    assert split.poster is None and split.extra_audio is not None
+    no_poster = prepare_parallel(spec, 2, poster=False)
+    assert no_poster.poster is None and no_poster.extra_audio is not None
     kids = {"video": b"v" * 16, "audio": b"a" * 16}
     keys = {b"v" * 16: b"1" * 16, b"a" * 16: b"2" * 16}
     one = package_title(spec, tmp_path / "one", keys=keys, kids=kids)

@@ -10,8 +10,8 @@ the last group also encodes the audio. Rendering is repeated per worker, so the 
 as above, plus one more process for every audio track, the thumbnail tiles and the poster
 meanwhile, so nothing slow is left for the parent to do one after another. The ladder in
 one process would render each frame once, but it is slower on a loaded machine: one
-Python thread feeding libx264 gets one process's share of the CPU (measured: 62 s for the
-video of ``t-ocean`` against about 45 s split; docs/headless.md).
+Python thread feeding libx264 gets one process's share of the CPU (the video of
+``t-ocean`` in ``make demo``: 62 s in one process at load 6.5-8, 56 s split at 6.4-8.5).
 """
 
 from __future__ import annotations

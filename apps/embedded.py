@@ -127,11 +127,18 @@ def titles_to_package(data_dir: Path, catalog: str) -> list[tuple[str, float]]:
 
 
 class _ProgressMaterializer:
-    """Wraps the packager to report each title it packages (first start only)."""
+    """Wraps the packager to report each title it packages (first start only) and, with
+    ``on_step``, each job of a title packaged on several processes as it finishes."""
 
-    def __init__(self, inner: PackagerMaterializer, on_title: Callable[[str, float], None]):
+    def __init__(
+        self,
+        inner: PackagerMaterializer,
+        on_title: Callable[[str, float], None],
+        on_step: Callable[[str, str], None] | None = None,
+    ):
         self.inner = inner
         self.on_title = on_title
+        inner.on_step = on_step
 
     def materialize(self, title: Any, keys: Mapping[bytes, bytes], dest: Path) -> None:
         self.on_title(title.id, float(title.duration_s))
@@ -192,7 +199,9 @@ def running_backend(data_dir: Path, timeout_s: float = 1.0) -> str | None:
 class EmbeddedBackend:
     """``start()`` blocks until every service listens; ``close()`` stops them and the thread.
 
-    ``on_package(title_id, duration_s)`` is called before each title is packaged.
+    ``on_package(title_id, duration_s)`` is called before each title is packaged,
+    ``on_package_step(title_id, job)`` as each job of one finishes (video groups, audio
+    tracks, tiles, poster).
     """
 
     def __init__(
@@ -208,12 +217,13 @@ class EmbeddedBackend:
         ready_first: Sequence[str] | None = None,
         on_background: Callable[[str, bool], None] | None = None,
         workers: int = 2,
+        on_package_step: Callable[[str, str], None] | None = None,
     ) -> None:
         """``ready_first``: titles packaged before the services start (``workers``
         processes each); the others follow in the background (``on_background``)."""
         materializer: Any = PackagerMaterializer(workers=workers)
         if on_package is not None:
-            materializer = _ProgressMaterializer(materializer, on_package)
+            materializer = _ProgressMaterializer(materializer, on_package, on_package_step)
         self.backend = Backend(
             data_dir,
             ocas=ocas,

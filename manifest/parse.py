@@ -666,13 +666,15 @@ def _period(el: Any, path: ElementPath, ctx: _Ctx, index: int = -1) -> Period:
         if snapshots is not None:
             sets = sets_from_snapshots(snapshots)
             if text != memo.text:  # equal but for template attributes (manifest._spans)
-                if index in memo.cut:  # only the templates were left (manifest._spans)
+                cut = index in memo.cut  # only the templates were left (manifest._spans)
+                if cut:
                     if owners is None:
                         raise CutMiss
                     el_owners = owners
                 else:
                     el_owners = _template_owners(el, kids)
-                _own_templates(el, path, ctx, sets, text, memo.text, el_owners)
+                now = memo.text
+                _own_templates(el, path, ctx, sets, (text, now), el_owners, kids if cut else None)
         elif memo.wants():
             new_snapshots = []
     if sets is None:
@@ -721,17 +723,23 @@ def _own_templates(
     path: ElementPath,
     ctx: _Ctx,
     sets: list[AdaptationSet],
-    before: Key,
-    now: Key,
+    texts: tuple[Key, Key],
     owners: Owners,
+    cut_kids: list[tuple[Any, str | None]] | None,
 ) -> None:
     """A memo hit whose key left the childless SegmentTemplates' attributes out
     (:mod:`manifest._spans`): each template written differently from the remembered
     Period's is parsed (and reports) at its own path, into its set or Representation.
-    ``owners``: where each of the Period's childless templates sits (:func:`_template_owners`)."""
+    ``owners``: where each of the Period's childless templates sits (:func:`_template_owners`);
+    ``texts``: the remembered Period's text and this one's; ``cut_kids``: the children of a
+    cut Period (only its templates were left)."""
+    before, now = texts
     assert isinstance(before, bytes) and isinstance(now, bytes)  # raw keys only
     changed, count = changed_templates(before, now)
-    childless = [t for t in el.iter("{*}SegmentTemplate") if not len(t)]
+    if cut_kids is not None:
+        childless = [ch for ch, name in cut_kids if name == "SegmentTemplate" and not len(ch)]
+    else:
+        childless = [t for t in el.iter("{*}SegmentTemplate") if not len(t)]
     if len(owners) != len(childless):
         raise CutMiss  # a cut Period (only its templates left) unlike the remembered one
     if len(childless) != count:  # e.g. <SegmentTemplate ...></SegmentTemplate>: all of them
@@ -744,12 +752,19 @@ def _own_templates(
         set_path = (path, "AdaptationSet", n + 1)
         if k < 0:
             t_path = (set_path, "SegmentTemplate", 0)
-            sets[n].__dict__["segment_info"] = _segment_template(childless[j], t_path, ctx)
+            sets[n].__dict__["segment_info"] = _changed_template(childless[j], t_path, ctx)
             continue
         rep_path = (set_path, "Representation", k + 1)
         rep = sets[n].representations[k]
         t_path = (rep_path, "SegmentTemplate", 0)
-        rep.__dict__["segment_info"] = _segment_template(childless[j], t_path, ctx)
+        rep.__dict__["segment_info"] = _changed_template(childless[j], t_path, ctx)
+
+
+def _changed_template(el: Any, path: ElementPath, ctx: _Ctx) -> SegmentTemplate:
+    """A childless template written unlike the remembered Period's: usually one of a kind
+    (``startNumber`` going on from Period to Period), so the document's template cache
+    (:func:`_segment_template`) is neither asked nor filled."""
+    return _segment_template_of(el, el.items(), path, ctx)
 
 
 def _template_owners(el: Any, kids: list[tuple[Any, str | None]]) -> Owners:

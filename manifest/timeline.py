@@ -3,7 +3,8 @@
 A 20,000-entry timeline is kept as four ``array('q')`` columns (t, d, r, n) rather than one
 object per ``S``; segment references are built only when asked for. Entries parsed from a
 document stay as the lxml element until first use, so parsing a big MPD costs little more
-than building its element tree.
+than building its element tree. Reading and resolving the ``S`` entries is
+:mod:`manifest._timeline_decode`'s job.
 """
 
 from __future__ import annotations
@@ -12,16 +13,17 @@ from array import array
 from collections.abc import Iterable
 from typing import Any
 
-from manifest.diagnostics import ManifestWarning, WarningKind
-from manifest.errors import InvalidValue, MissingAttribute
+from manifest._timeline_decode import LIMIT, NO_N, RawS, read_s_elements, resolve
+from manifest.diagnostics import ManifestWarning
+from manifest.errors import InvalidValue
 
 __all__ = ["SegmentTimeline", "TimelineEntry", "TimelineRuns"]
 
 TimelineEntry = tuple[int, int, int]
 """One ``S``: (t, d, r). ``r == -1`` means "repeat until the next S or the end"."""
 
-_NO_N = -1
-_LIMIT = 1 << 62
+_NO_N = NO_N
+_LIMIT = LIMIT
 
 
 class TimelineRuns:
@@ -119,105 +121,14 @@ class SegmentTimeline:
             elements: Iterable[Any] = s_elements(self._raw, self._line)
         else:
             elements = el
-        raw: list[tuple[int | None, int, int, int, int]] = []
-        path = self._path
-        i = 0
-        for s in elements:
-            tag = s.tag
-            if not isinstance(tag, str) or not (tag == "S" or tag.endswith(("}S", ":S"))):
-                continue
-            i += 1
-            get = s.get
-            dv = get("d")
-            if dv is None:
-                raise MissingAttribute(path=f"{path}/S[{i}]", attribute="d", line=s.sourceline)
-            try:
-                d = int(dv)
-                tv = get("t")
-                t = int(tv) if tv is not None else None
-                rv = get("r")
-                r = int(rv) if rv is not None else 0
-                nv = get("n")
-                n = int(nv) if nv is not None else _NO_N
-                kv = get("k")
-                k = int(kv) if kv is not None else _NO_N
-            except ValueError as exc:
-                raise InvalidValue(
-                    path=f"{path}/S[{i}]",
-                    attribute="t/d/r/n",
-                    value=str(dict(s.attrib)),
-                    reason="not an integer",
-                    line=s.sourceline,
-                ) from exc
-            if d <= 0:
-                raise InvalidValue(
-                    path=f"{path}/S[{i}]",
-                    attribute="d",
-                    value=dv,
-                    reason="must be > 0",
-                    line=s.sourceline,
-                )
-            if r < -1 or (t is not None and t < 0) or max(d, r, t or 0, n) >= _LIMIT:
-                raise InvalidValue(
-                    path=f"{path}/S[{i}]",
-                    attribute="r/t",
-                    value=str(dict(s.attrib)),
-                    reason="negative or out of range",
-                    line=s.sourceline,
-                )
-            if k != _NO_N and not 0 < k < _LIMIT:
-                raise InvalidValue(
-                    path=f"{path}/S[{i}]",
-                    attribute="k",
-                    value=str(k),
-                    reason="must be > 0",
-                    line=s.sourceline,
-                )
-            raw.append((t, d, r, n, k))
-        self._fill(raw, path, self._line)
+        self._fill(read_s_elements(elements, self._path), self._path, self._line)
         self._element = None
         self._raw = None
 
-    def _fill(
-        self, raw: list[tuple[int | None, int, int, int, int]], path: str, line: int | None
-    ) -> None:
-        ts, ds, rs, ns = array("q"), array("q"), array("q"), array("q")
-        warnings: list[ManifestWarning] = []
-        end: int | None = None
-        count = len(raw)
-        for i, (t, d, r, n, _k) in enumerate(raw):
-            if t is None:
-                t = end if end is not None else 0
-            elif end is not None and t != end:
-                kind = WarningKind.TIMELINE_GAP if t > end else WarningKind.TIMELINE_OVERLAP
-                warnings.append(
-                    ManifestWarning(kind, f"{path}/S[{i + 1}]", f"t={t}, previous end={end}", line)
-                )
-            if r == -1:
-                if i + 1 < count:
-                    nxt = raw[i + 1][0]
-                    # Repeat up to the next S (rounding up, as shaka/dash.js do).
-                    r = -(-(nxt - t) // d) - 1 if nxt is not None and nxt > t else 0
-                    end = t + (r + 1) * d
-                else:
-                    end = None
-            else:
-                end = t + (r + 1) * d
-            if t >= _LIMIT or (end is not None and end >= _LIMIT):
-                raise InvalidValue(
-                    path=f"{path}/S[{i + 1}]",
-                    attribute="t",
-                    value=str(t),
-                    reason="timeline runs past 2^62 ticks",
-                    line=line,
-                )
-            ts.append(t)
-            ds.append(d)
-            rs.append(r)
-            ns.append(n)
-        self._t, self._d, self._r, self._n = ts, ds, rs, ns
-        self._k = array("q", (e[4] for e in raw))
-        self._warnings = self._warnings + tuple(warnings)
+    def _fill(self, raw: list[RawS], path: str, line: int | None) -> None:
+        cols = resolve(raw, path, line)
+        self._t, self._d, self._r, self._n, self._k = cols.t, cols.d, cols.r, cols.n, cols.k
+        self._warnings = self._warnings + cols.warnings
 
     # ------------------------------------------------------------------ access
     @property

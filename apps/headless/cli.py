@@ -231,8 +231,8 @@ def _backend(
         what = ", ".join(t for t, _ in now) if first else f"the {args.catalog} catalog"
         note = f"; {len(later)} more titles follow in the background" if later else ""
         err.print(
-            f"[bold]First start:[/] packaging {what} into {data_dir}/ on 2 processes{note}; "
-            "later starts reuse it."
+            f"[bold]First start:[/] packaging {what} into {data_dir}/ (video rungs on 2 "
+            f"processes, audio, thumbnails and poster on a third){note}; later starts reuse it."
         )
     elif later and not args.quiet:
         err.print(f"packaging {len(later)} more titles into {data_dir}/ in the background")
@@ -243,6 +243,7 @@ def _backend(
             catalog=args.catalog,
             ocas=args.ocas,
             on_package=pack.on_title,
+            on_package_step=pack.on_step,
             thread_name="headless-backend",  # load.py measures this thread's CPU
             ready_first=first,
             on_background=_background_reporter(err, len(later), quiet=args.quiet),

@@ -62,6 +62,15 @@ class PackagingProgress:
                 f"[{self._count}/{len(self.pending)}] at {time.monotonic() - self._t0:.0f} s"
             )
 
+    def on_step(self, title_id: str, job: str) -> None:
+        """Called (on the backend's worker thread) as each job of a title packaged on
+        several processes finishes: a video rung group, an audio track, tiles, the poster."""
+        elapsed = time.monotonic() - self._t0
+        if self.task is not None:
+            self.progress.update(self.task, title=f"{title_id}: {job} done")
+        else:
+            self.console.print(f"  {title_id}: {job} done at {elapsed:.0f} s")
+
     def __exit__(self, *exc: object) -> None:
         if self.task is not None:
             self.progress.update(self.task, completed=self.total_s, title="done")

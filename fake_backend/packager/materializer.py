@@ -16,7 +16,7 @@ from pathlib import Path
 from fake_backend.catalog import CatalogTitle
 from fake_backend.packager.catalog_specs import DEMO_SPECS, TINY_SPECS, PackageSpec, spec_for_title
 from fake_backend.packager.package import PackagedTitle, package_title
-from fake_backend.packager.parallel import encode_parallel
+from fake_backend.packager.parallel import OnStep, prepare_parallel
 
 __all__ = ["PackagerMaterializer"]
 
@@ -39,12 +39,15 @@ class PackagerMaterializer:
         posters: bool = True,
         workers: int = 1,
     ) -> None:
-        """``workers`` > 1 encodes each title's rungs over that many processes
-        (:mod:`fake_backend.packager.parallel`): the same files, sooner on several cores."""
+        """``workers`` > 1 encodes each title's rungs, audio tracks, tiles and poster over
+        that many processes (:mod:`fake_backend.packager.parallel`): the same files, sooner
+        on several cores. ``on_step`` (settable) hears each of those jobs finish."""
         self.license_url = license_url
         self.workers = workers
         self.specs = tuple(specs)
         self.posters = posters
+        self.on_step: Callable[[str, str], None] | None = None
+        """(title id, job name) as each job of a parallel packaging finishes."""
         self.packaged: dict[str, PackagedTitle] = {}
         """The last result per title id (what was written, for logs and tests)."""
 
@@ -57,7 +60,23 @@ class PackagerMaterializer:
         if title.kids:
             kids = {"video": title.kid_for("video"), "audio": title.kid_for("audio")}
         url = self.license_url() if callable(self.license_url) else self.license_url
-        encoded = encode_parallel(spec.title_spec(), self.workers) if self.workers > 1 else None
+        prepared = None
+        if self.workers > 1:
+            prepared = prepare_parallel(
+                spec, self.workers, poster=self.posters, on_step=self._step(title.id)
+            )
         self.packaged[title.id] = package_title(
-            spec, dest, keys=keys, kids=kids, license_url=url, poster=self.posters, encoded=encoded
+            spec,
+            dest,
+            keys=keys,
+            kids=kids,
+            license_url=url,
+            poster=self.posters,
+            prepared=prepared,
         )
+
+    def _step(self, title_id: str) -> OnStep | None:
+        on_step = self.on_step
+        if on_step is None:
+            return None
+        return lambda job: on_step(title_id, job)

@@ -24,6 +24,7 @@ from fractions import Fraction
 import av
 import av.error
 from av.video.frame import PictureType
+from av.video.reformatter import VideoReformatter
 
 from fake_backend.packager.codecs import codec_string
 from fake_backend.packager.errors import EncodeFailed, SegmentationFailed
@@ -80,6 +81,9 @@ def scaled_frames(spec: TitleSpec) -> Callable[[int], dict[str, av.VideoFrame]]:
     width, height = spec.source_size
     picture = title_picture(spec)
     gop = spec.frames_per_segment
+    # One scaler per rung keeps its swscale context (a frame's own reformat builds a new
+    # one every call: ~40% of the scaling time), same pixels.
+    scalers = {rung.id: VideoReformatter() for rung in spec.rungs}
 
     def frames(n: int) -> dict[str, av.VideoFrame]:
         source = picture.render(spec.first_frame_id + n).to_video_frame()
@@ -88,7 +92,9 @@ def scaled_frames(spec: TitleSpec) -> Callable[[int], dict[str, av.VideoFrame]]:
             if (rung.width, rung.height) == (width, height):
                 frame = source
             else:
-                frame = source.reformat(width=rung.width, height=rung.height, interpolation="AREA")
+                frame = scalers[rung.id].reformat(
+                    source, width=rung.width, height=rung.height, interpolation="AREA"
+                )
             frame.pts = n
             frame.time_base = Fraction(1, spec.fps)
             # Sources may arrive flagged as I pictures (testsrc does): libx264 obeys the

@@ -39,7 +39,7 @@ from fake_backend.packager.package_mpd import (
 from fake_backend.packager.packaged import MPD_NAME, POSTER_NAME, PackagedTitle, PackagedTrack
 from fake_backend.packager.poster import render_poster
 from fake_backend.packager.protect import protect_rendition, protect_rotating
-from fake_backend.packager.rendition import EncodedTitle, Rendition, SegmentInfo
+from fake_backend.packager.rendition import EncodedTitle, PreparedTitle, Rendition, SegmentInfo
 from fake_backend.packager.retime import shifted_rendition, shifted_title
 from fake_backend.packager.subtitles import webvtt
 from fake_backend.packager.thumbnails import ThumbnailSpec, render_tiles
@@ -85,6 +85,7 @@ def package_title(
     poster: bool = True,
     encoded: EncodedTitle | None = None,
     options: PackageOptions = DEFAULT_OPTIONS,
+    prepared: PreparedTitle | None = None,
 ) -> PackagedTitle:
     """Encode, protect and describe ``spec`` into ``dest`` (created if missing).
 
@@ -94,8 +95,13 @@ def package_title(
     Raises :class:`MissingContentKey` before encoding when a KID or key is missing.
     ``encoded`` reuses an earlier ``encode_title(spec.title_spec())`` (encoding is the slow
     part; tests encode once and package with several key sets). ``options`` picks the
-    layout (on-demand profile), a media time offset and key rotation.
+    layout (on-demand profile), a media time offset and key rotation. ``prepared`` goes
+    further than ``encoded``: the extra audio tracks, tiles and poster made ahead too.
     """
+    if prepared is not None:
+        encoded = prepared.encoded
+    else:
+        prepared = PreparedTitle(encoded) if encoded is not None else None
     root = Path(dest)
     kids = dict(kids or {})
     if options.rotation:  # the first KID of a rotation is the track's default KID
@@ -103,7 +109,7 @@ def package_title(
     keys = dict(keys or {})
     if spec.encrypted:
         _check_keys(spec, kids, keys, options)
-    renditions = _renditions(spec, encoded, options.media_time_offset_s)
+    renditions = _renditions(spec, prepared, options.media_time_offset_s)
     root.mkdir(parents=True, exist_ok=True)
     files: list[str] = []
     tracks = [
@@ -114,11 +120,13 @@ def package_title(
         tracks.append(_write_subtitles(spec, sub, root, files))
     thumbnails = options.thumbnails or spec.thumbnails
     if thumbnails is not None:
-        tracks.append(_write_thumbnails(spec, thumbnails, root, files))
+        tiles = prepared.tiles if prepared is not None and thumbnails == spec.thumbnails else None
+        tracks.append(_write_thumbnails(spec, thumbnails, root, files, tiles))
     poster_rel = None
     if poster:
         poster_rel = POSTER_NAME
-        _write(root, poster_rel, render_poster(spec.title_id, spec.name), files)
+        png = prepared.poster if prepared is not None else None
+        _write(root, poster_rel, png or render_poster(spec.title_id, spec.name), files)
     packaged = PackagedTitle(
         spec=spec,
         root=root,
@@ -136,13 +144,15 @@ def package_title(
 
 
 def _renditions(
-    spec: PackageSpec, encoded: EncodedTitle | None, offset_s: float
+    spec: PackageSpec, prepared: PreparedTitle | None, offset_s: float
 ) -> list[tuple[Rendition, str | None, str | None]]:
     """(rendition, language, label) of every video rung and audio track, ``offset_s`` later
-    on the media timeline; encodes what ``encoded`` does not hold (the extra languages)."""
-    if encoded is None:
-        encoded = encode_title(spec.title_spec())
-    elif encoded.spec != spec.title_spec():
+    on the media timeline; encodes what ``prepared`` does not hold."""
+    encoded = prepared.encoded if prepared is not None else encode_title(spec.title_spec())
+    extra = prepared.extra_audio if prepared is not None else None
+    if extra is not None and len(extra) != len(spec.audio[1:]):
+        raise ValueError(f"{spec.title_id}: the prepared title has other audio tracks")
+    if encoded.spec != spec.title_spec():
         raise ValueError(f"{spec.title_id}: the encoded title was made from another spec")
     if offset_s:
         encoded = shifted_title(encoded, offset_s)
@@ -150,11 +160,11 @@ def _renditions(
     if encoded.audio is not None:
         first = spec.audio[0]
         out.append((encoded.audio, first.language, first.label))
-        for track in spec.audio[1:]:
-            extra = encode_audio(spec.audio_title_spec(track))
+        for k, track in enumerate(spec.audio[1:]):
+            r = extra[k] if extra is not None else encode_audio(spec.audio_title_spec(track))
             if offset_s:
-                extra = shifted_rendition(extra, offset_s)
-            out.append((extra, track.language, track.label))
+                r = shifted_rendition(r, offset_s)
+            out.append((r, track.language, track.label))
     return out
 
 
@@ -254,9 +264,14 @@ def _write_subtitles(
 
 
 def _write_thumbnails(
-    spec: PackageSpec, thumbs: ThumbnailSpec, root: Path, files: list[str]
+    spec: PackageSpec,
+    thumbs: ThumbnailSpec,
+    root: Path,
+    files: list[str],
+    tiles: Sequence[bytes] | None = None,
 ) -> PackagedTrack:
-    tiles = render_tiles(spec.title_spec(), thumbs)
+    if tiles is None:
+        tiles = render_tiles(spec.title_spec(), thumbs)
     rels = []
     for n, jpeg in enumerate(tiles, start=1):
         rel = f"{thumbs.id}/tile-{n}.jpg"

@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from fake_backend.packager.spec import TitleSpec
 
-__all__ = ["EncodedTitle", "Rendition", "SegmentInfo"]
+__all__ = ["EncodedTitle", "PreparedTitle", "Rendition", "SegmentInfo"]
 
 
 @dataclass(frozen=True)
@@ -157,3 +157,17 @@ class EncodedTitle:
         path.write_text(json.dumps(self.describe(), indent=2) + "\n")
         written.append(path)
         return written
+
+
+@dataclass(frozen=True, eq=False)
+class PreparedTitle:
+    """A title's slow parts made ahead of ``package_title`` (on several processes, see
+    :func:`~fake_backend.packager.parallel.prepare_parallel`); what is None is made there."""
+
+    encoded: EncodedTitle
+    extra_audio: tuple[Rendition, ...] | None = None
+    """The tracks after the first of ``PackageSpec.audio``, in order."""
+    tiles: tuple[bytes, ...] | None = None
+    """The spec's thumbnail tiles (JPEG)."""
+    poster: bytes | None = None
+    """The poster (PNG)."""

@@ -37,9 +37,10 @@ def test_endpoints_document_becomes_backend_info(tmp_path: Path) -> None:
 def test_embedded_backend_starts_serves_and_stops(tmp_path: Path) -> None:
     assert [t for t, _ in titles_to_package(tmp_path, "tiny")]  # nothing packaged yet
     packaged: list[str] = []
+    steps: list[tuple[str, str]] = []
     embedded = EmbeddedBackend(
         tmp_path, catalog="tiny", ocas=2, on_package=lambda t, _d: packaged.append(t),
-        thread_name="test-embedded",
+        thread_name="test-embedded", on_package_step=lambda t, job: steps.append((t, job)),
     )  # fmt: skip
     with embedded as info:
         assert any(t.name == "test-embedded" for t in threading.enumerate())
@@ -49,4 +50,7 @@ def test_embedded_backend_starts_serves_and_stops(tmp_path: Path) -> None:
             assert resp.status == 200
     assert not any(t.name == "test-embedded" for t in threading.enumerate())
     assert packaged and titles_to_package(tmp_path, "tiny") == []
+    # each title's jobs on a process pool, reported as they finish (the progress line)
+    assert {(t, "poster") for t in packaged} <= set(steps)
+    assert ("t-ocean", "audio a128-es") in steps
     embedded.close()  # idempotent

@@ -8,12 +8,16 @@ import asyncio
 import os
 import subprocess
 import sys
+from dataclasses import replace
 
 import aiohttp
 
 from fake_backend.background import remove_stale_tmp
 from fake_backend.packager import TEST_LADDER, PackagerMaterializer, TitleSpec, encode_title
-from fake_backend.packager.parallel import encode_parallel, rung_groups
+from fake_backend.packager.catalog_specs import TINY_SPECS
+from fake_backend.packager.package import package_title
+from fake_backend.packager.parallel import encode_parallel, prepare_parallel, rung_groups
+from fake_backend.packager.thumbnails import ThumbnailSpec
 from fake_backend.runner import Backend
 
 
@@ -32,6 +36,27 @@ def test_split_encode_gives_the_same_bytes_as_one_process():
     assert [r.id for r in two.video] == [r.id for r in one.video]
     for a, b in zip(one.renditions, two.renditions, strict=True):
         assert (a.id, a.init, a.segments) == (b.id, b.init, b.segments)
+
+
+def test_prepared_title_packages_the_same_files_as_one_process(tmp_path):
+    """Video groups, both audio languages, tiles and poster as pool jobs: same bytes."""
+    spec = replace(TINY_SPECS[0], thumbnails=ThumbnailSpec(columns=2, rows=1, interval_s=2.0))
+    assert len(spec.audio) == 2
+    steps: list[str] = []
+    prepared = prepare_parallel(spec, 2, on_step=steps.append)
+    assert sorted(steps) == sorted(
+        ["video v480", "video v240+v360", "thumbnails", "audio a128", "audio a128-es", "poster"]
+    )
+    no_poster = prepare_parallel(spec, 2, poster=False)
+    assert no_poster.poster is None and no_poster.extra_audio is not None
+    kids = {"video": b"v" * 16, "audio": b"a" * 16}
+    keys = {b"v" * 16: b"1" * 16, b"a" * 16: b"2" * 16}
+    one = package_title(spec, tmp_path / "one", keys=keys, kids=kids)
+    two = package_title(spec, tmp_path / "two", keys=keys, kids=kids, prepared=prepared)
+    assert one.files == two.files
+    assert any(f.endswith(".jpg") for f in one.files) and "poster.png" in one.files
+    for rel in one.files:
+        assert (tmp_path / "one" / rel).read_bytes() == (tmp_path / "two" / rel).read_bytes(), rel
 
 
 def test_stale_tmp_dirs_go_and_live_ones_stay(tmp_path):

@@ -193,11 +193,11 @@ class MediaPipeline:
         ahead: int | None = 16,
     ) -> AsyncGenerator[DecodedSegment, None]:
         """:meth:`decode` in parts: the first ``first`` frames as soon as they are decoded,
-        then parts of at most ``chunk`` frames (or what ~50 ms of decoding gave), with at
-        most ``ahead`` frames decoded and not yet taken (see :class:`FrameStream`). At
-        startup a player can show a segment's first picture after decoding one instead of
-        all (a 4 s 1080p segment is 120 pictures). Same errors as :meth:`decode`; leaving
-        the loop early stops the worker at its next frame."""
+        then parts of at most ``chunk`` frames (or what ~50 ms of decoding gave to a caller
+        already waiting), with at most ``ahead`` frames decoded and not yet taken (see
+        :class:`FrameStream`). At startup a player can show a segment's first picture after
+        decoding one instead of all (a 4 s 1080p segment is 120 pictures). Same errors as
+        :meth:`decode`; leaving the loop early stops the worker at its next frame."""
         frames = self.stream(
             init,
             segment,
@@ -249,7 +249,9 @@ class FrameStream:
     """One clear segment decoding on a worker thread, handed out in parts.
 
     The worker hands out the first ``first`` frames as soon as they are decoded, then parts
-    of ``chunk`` frames (fewer when ~50 ms of decoding gave fewer, or when it has to wait).
+    of ``chunk`` frames (fewer when it has to wait, or when the consumer is waiting and ~50
+    ms of decoding gave fewer: a part handed out early to nobody waiting would only cost
+    the loop a wake-up).
     Backpressure: at most ``ahead`` frames are decoded and not yet taken back; a part counts
     until the consumer asks for the next one (:meth:`next_part`) or closes the stream, and
     the worker blocks (without holding the loop) until there is room. So a presenter that
@@ -287,6 +289,8 @@ class FrameStream:
         self._taken = 0  # frames of the part the consumer holds
         self._halted = False
         self._finished = False
+        self._waiting = False  # the consumer awaits a part (set and read without the lock:
+        # a stale read only delays a short part to the next frame)
         self.peak = 0
         """The most frames this stream ever held decoded and not taken back."""
         args = (init, bytes(segment), kind, number, pixels, digests, chroma, first, chunk)
@@ -363,7 +367,7 @@ class FrameStream:
                     self._unheld(1)
                     break
                 part.append(frame)
-                if len(part) >= size or time.monotonic() - since >= POST_EVERY:
+                if len(part) >= size or (self._waiting and time.monotonic() - since >= POST_EVERY):
                     self._post(part, None, False)
                     part, size, since = [], chunk, time.monotonic()
             self._post(part, None, True)
@@ -399,7 +403,11 @@ class FrameStream:
         closed before the segment started."""
         self._give_back()
         while not self._finished:
-            frames, exc, done = await self._parts.get()
+            self._waiting = self._parts.empty()
+            try:
+                frames, exc, done = await self._parts.get()
+            finally:
+                self._waiting = False
             if done:
                 self._finished = True
             if exc is not None:

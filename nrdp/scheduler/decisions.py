@@ -31,6 +31,7 @@ __all__ = [
     "apply_rung_rules",
     "buffer_drain",
     "dry_tracks",
+    "dry_within",
     "is_late",
     "live_exclusions",
     "readiness_need",
@@ -149,6 +150,17 @@ def dry_tracks(levels: Sequence[TrackLevel]) -> list[int]:
         for i, t in enumerate(levels)
         if not t.end_of_stream and not t.switching and t.ahead <= DRY_S
     ]
+
+
+def dry_within(levels: Sequence[TrackLevel], rate: float) -> float:
+    """Seconds of clock time before the first playing track can run dry, playing at
+    ``rate`` (media seconds per second, at least 1 assumed: a rate raised meanwhile still
+    finds the track no later than the rate it has now allows); ``inf`` when none can (all
+    ended or switching). Until then a stall check would only find what it found before."""
+    spans = [t.ahead - DRY_S for t in levels if not t.end_of_stream and not t.switching]
+    if not spans:
+        return float("inf")
+    return max(0.0, min(spans)) / max(rate, 1.0)
 
 
 def is_late(clock_position: float, pts: float, duration: float) -> bool:

@@ -3,6 +3,7 @@ skipped frames, switch reasons."""
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -14,6 +15,7 @@ from nrdp.scheduler.decisions import (
     allowed_rung,
     apply_rung_rules,
     dry_tracks,
+    dry_within,
     is_late,
     live_exclusions,
     readiness_need,
@@ -81,6 +83,15 @@ def test_dry_tracks_ignore_ended_and_switching_ones() -> None:
         TrackLevel(0.5, 3.0),
     ]
     assert dry_tracks(levels) == [0]
+
+
+def test_a_track_can_run_dry_once_its_lead_over_the_dry_margin_is_played() -> None:
+    levels = [TrackLevel(3.02, 5.0), TrackLevel(1.02, 3.0), TrackLevel(0.0, None, switching=True)]
+    assert dry_within(levels, 1.0) == pytest.approx(1.0)  # the shorter lead, not the switch
+    assert dry_within(levels, 2.0) == pytest.approx(0.5)  # played twice as fast
+    assert dry_within(levels, 0.5) == pytest.approx(1.0)  # slower: never assumed below 1x
+    assert dry_within([TrackLevel(0.0, None)], 1.0) == 0.0  # dry already
+    assert dry_within([TrackLevel(0.0, None, end_of_stream=True)], 1.0) == float("inf")
 
 
 def test_late_and_skipped_frames() -> None:

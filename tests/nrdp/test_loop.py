@@ -25,10 +25,12 @@ from nrdp.config import (
 )
 from nrdp.delivery.downloader import Downloader
 from nrdp.delivery.oca import Oca, OcaSelector
-from nrdp.events import RebufferEnded, RebufferStarted
+from nrdp.events import Event, FramesRendered, RebufferEnded, RebufferStarted
 from nrdp.media.pipeline import MediaPipeline
 from nrdp.media.sinks import HashSink
+from nrdp.scheduler.decisions import DRY_S
 from nrdp.scheduler.loop import PlaybackEngine
+from nrdp.scheduler.monitor import TICK, Monitor
 from nrdp.scheduler.tracks import select_tracks
 from nrdp.state import PlayerEvent, PlayerState
 from nrdp.testing import VirtualClock
@@ -130,6 +132,43 @@ async def test_realtime_playback_stalls_and_recovers_when_media_is_late(local_oc
     assert started and len(ended) == len(started)
     assert all(e.duration > 0 for e in ended)
     assert clock.now() > nb.FRAMES / nb.FPS  # it played in (virtual) real time, with stalls
+
+
+async def test_the_monitor_sleeps_while_playing_instead_of_every_tick(local_oca, nb, monkeypatch):
+    """While playing, the monitor wakes when a track could first run dry or a frame count is
+    due (each wake-up of the loop costs CPU), not every ``TICK``."""
+    steps: list[float] = []
+    step = Monitor.step
+
+    def counted(self: Monitor) -> None:
+        steps.append(self.engine.clock.now())
+        step(self)
+
+    monkeypatch.setattr(Monitor, "step", counted)
+    srv, _seen, _delay, mpd = local_oca
+    cfg = PlayerConfig(buffer=BufferConfig(start=0.5, rebuffer=0.5, target=4.0, max_ahead=8.0))
+    clock, events = VirtualClock(), list[Event]()
+    engine = await run_engine(srv, mpd, cfg, HashSink(read_frame_id), events, clock=clock)
+    assert engine.state.state is PlayerState.ENDED and engine.frames_dropped == 0
+    assert not [e for e in events if isinstance(e, RebufferStarted)]
+    assert len(steps) < clock.now() / TICK / 4  # 50 a second before
+    reports = [e.at for e in events if isinstance(e, FramesRendered)]
+    assert len(reports) >= int(clock.now() / 0.5) - 1  # the frame counts still every 0.5 s
+
+
+async def test_a_stall_is_caught_within_a_tick_of_the_playhead_reaching_the_media_end(
+    local_oca, nb
+):
+    """The monitor sleeping while playing does not delay a stall: each is caught as the
+    playhead reaches the end of what is buffered (1 s segments, arriving 0.6 s late)."""
+    srv, _seen, _delay, mpd = local_oca
+    late = PlayerConfig(buffer=BufferConfig(start=0.5, rebuffer=0.5, target=1.0, max_ahead=2.0))
+    clock, events = VirtualClock(), list[Event]()
+    await run_engine(srv, mpd, late, HashSink(read_frame_id), events, clock=clock, late=0.6)
+    started = [e for e in events if isinstance(e, RebufferStarted)]
+    assert started
+    for e in started:  # ran dry at a segment's end (audio segments end near the 1 s grid)
+        assert abs(e.position - round(e.position)) <= DRY_S + TICK + 0.01, e
 
 
 @pytest.mark.realtime

@@ -92,7 +92,7 @@ def set_means(rows: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, dict[str
             groups.setdefault(("all", r["player"]), []).append(r)
     for (set_name, player), rs in sorted(groups.items()):
         means: dict[str, float | None] = {"traces": float(len(rs))}
-        for f in (*FIELDS, "sim_qoe_lin", "sim_gap", "sim_audio_qoe_lin"):
+        for f in (*FIELDS, "sim_qoe_lin", "sim_gap", "sim_audio_qoe_lin", "sim_plain_qoe_lin"):
             vals = [float(r[f]) for r in rs if r.get(f) is not None]
             means[f] = round(statistics.fmean(vals), 4) if vals else None
         out.setdefault(set_name, {})[player] = means

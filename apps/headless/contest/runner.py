@@ -56,9 +56,7 @@ def parse_players(spec: str) -> tuple[str, ...]:
             continue
         if item.startswith("nrdp:"):
             if item[5:] not in abr.names():
-                raise UsageError(
-                    f"--players {item}: unknown ABR ({', '.join(abr.names())})"
-                )
+                raise UsageError(f"--players {item}: unknown ABR ({', '.join(abr.names())})")
         elif item not in BROWSERS:
             raise UsageError(f"--players {item}: use nrdp:<abr>, shaka or dashjs")
         out.append(item)
@@ -140,7 +138,11 @@ class Contest:
             sim = simulate(player[5:], trace, self.ladder, self.opts.rtt_ms)
             row["sim"] = sim
             shared = without_audio(trace, self.ladder.audio_kbps)
-            row["sim_audio_qoe_lin"] = simulate(player[5:], shared, self.ladder, self.opts.rtt_ms)[
+            algo, rtt = player[5:], self.opts.rtt_ms
+            row["sim_audio_qoe_lin"] = simulate(algo, shared, self.ladder, rtt, plain=True)[
+                "qoe_lin"
+            ]
+            row["sim_plain_qoe_lin"] = simulate(algo, trace, self.ladder, rtt, plain=True)[
                 "qoe_lin"
             ]
             row["sim_qoe_lin"] = sim["qoe_lin"]

@@ -48,6 +48,8 @@ def browser_row(state: Mapping[str, Any], title_s: float) -> dict[str, Any]:
     row = _summary(rates, stall_s, len(stalls), title_s if state.get("ended") else 0.0)
     startup = state.get("startup")
     row["startup_s"] = round(float(startup), 3) if startup is not None else None
+    play_api = state.get("playApi")
+    row["play_api_s"] = round(float(play_api), 3) if play_api is not None else None
     row["ended"] = bool(state.get("ended"))
     row["error"] = state.get("error") or (
         f"timed out at {samples[-1][2]:.1f} s of media"

@@ -20,7 +20,7 @@ from apps.headless.contest.browser import (
     PageLogin,
     browser_missing,
 )
-from apps.headless.contest.metrics import browser_row, nrdp_row, set_means
+from apps.headless.contest.metrics import browser_row, nrdp_row, rel_gap, set_means
 from apps.headless.contest.title import TitleLadder, read_title, simulate, without_audio
 from apps.headless.faults import load_trace
 from apps.headless.netem.link import EmulatedLink, LinkSpec, open_link
@@ -155,6 +155,8 @@ class Contest:
             row["sim_qoe_lin"] = sim["qoe_lin"]
             if row.get("qoe_lin") is not None:
                 row["sim_gap"] = round(row["qoe_lin"] - sim["qoe_lin"], 4)
+            row["sim_rel_gap"] = rel_gap(row.get("qoe_lin"), sim["qoe_lin"])
+            row["sim_plain_rel_gap"] = rel_gap(row.get("qoe_lin"), row["sim_plain_qoe_lin"])
         return row
 
 

@@ -71,12 +71,15 @@ def test_browser_row_counts_the_last_download_of_each_segment() -> None:
     assert row["rebuffer_ratio"] == pytest.approx(0.5 / 4.5, abs=1e-4)
 
 
+_LINK = {"bytes": 1000, "ttfb_s": 0.05, "download_s": 0.2}
+
+
 def test_nrdp_row_uses_video_segments_only() -> None:
     report = {
         "segments": [
-            {"t": 0.1, "track": "audio", "bitrate_kbps": 128.0},
-            {"t": 0.2, "track": "video", "bitrate_kbps": 300.0},
-            {"t": 2.2, "track": "video", "bitrate_kbps": 300.0},
+            {"t": 0.1, "track": "audio", "bitrate_kbps": 128.0, **_LINK},
+            {"t": 0.2, "track": "video", "bitrate_kbps": 300.0, **_LINK},
+            {"t": 2.2, "track": "video", "bitrate_kbps": 300.0, **_LINK},
         ],
         "stall_s": 0.0,
         "stall_count": 0,
@@ -89,6 +92,14 @@ def test_nrdp_row_uses_video_segments_only() -> None:
     row = nrdp_row(report)
     assert row["qoe_lin"] == 0.3 and row["chunks"] == 2 and row["startup_s"] == 0.9
     assert row["error"] is None and row["timeline"]["buffer"] == [[0.2, 2.0]]
+    assert row["timeline"]["segments"][0] == [0.1, "audio", 1000, 0.05, 0.2]  # audio kept
+
+
+def test_rel_gap() -> None:
+    from apps.headless.contest.metrics import rel_gap
+
+    assert rel_gap(0.9, 1.0) == 0.1 and rel_gap(-0.5, -1.0) == 0.5
+    assert rel_gap(None, 1.0) is None and rel_gap(1.0, 0.0) is None
 
 
 def test_set_means_skip_failed_rows() -> None:

@@ -112,7 +112,8 @@ def test_set_means_skip_failed_rows() -> None:
     assert means["fcc"]["a"]["qoe_lin"] == 0.75 and means["all"]["a"]["traces"] == 2
 
 
-def test_title_ladder_and_simulation(tmp_path: Path) -> None:
+def _title(tmp_path: Path) -> Path:
+    """A packaged title's folder: the MPD and two rungs of three equal segments."""
     title = tmp_path / "t-x"
     title.mkdir()
     (title / "manifest.mpd").write_text(MPD)
@@ -120,6 +121,11 @@ def test_title_ladder_and_simulation(tmp_path: Path) -> None:
         (title / rep).mkdir()
         for n in (1, 2, 3):
             (title / rep / f"seg-{n}.m4s").write_bytes(b"\0" * size)
+    return title
+
+
+def test_title_ladder_and_simulation(tmp_path: Path) -> None:
+    title = _title(tmp_path)
     ladder = read_title(title)
     assert ladder.rep_ids == ("v240", "v360") and ladder.kbps == (300.0, 800.0)
     assert ladder.segment_s == 2.0 and ladder.sizes == ((75_000,) * 3, (200_000,) * 3)
@@ -158,3 +164,24 @@ def test_browser_row_counts_an_open_stall_and_flags_a_timeout() -> None:
     row = browser_row(state, 4.0)
     assert row["rebuffer_s"] == 10.0 and row["stall_count"] == 1
     assert row["error"] == "timed out at 2.0 s of media"
+
+
+def test_simgap_resimulates_a_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from apps.headless.contest import simgap
+
+    title = _title(tmp_path)
+    (tmp_path / "fcc").mkdir()
+    (tmp_path / "fcc" / "a.txt").write_text("0 2000\n10 2000\n")
+    rows = [
+        {"set": "fcc", "trace": "a.txt", "player": "nrdp:bb", "qoe_lin": 0.3, "error": None},
+        {"set": "fcc", "trace": "gone.txt", "player": "nrdp:bb", "qoe_lin": 0.3, "error": None},
+        {"set": "fcc", "trace": "a.txt", "player": "shaka", "qoe_lin": 0.3, "error": None},
+    ]
+    (tmp_path / "r.json").write_text(json.dumps({"rtt_ms": 40, "rows": rows}))
+    argv = [str(tmp_path / "r.json"), "--title-dir", str(title), "--traces", str(tmp_path)]
+    assert simgap.main(argv) == 0
+    table = json.loads(capsys.readouterr().out)
+    assert list(table) == ["nrdp:bb"] and table["nrdp:bb"]["rows"] == 1
+    assert table["nrdp:bb"]["model_rel"] >= 0 and table["nrdp:bb"]["plain_abs"] >= 0

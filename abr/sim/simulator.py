@@ -35,6 +35,9 @@ class SimConfig:
     - ``startup_threshold_s``: playback starts once this much is buffered (None = one segment).
     - ``first_rung``: rung forced for the first segment (Pensieve forces rung 1), None = ask.
     - ``abandon``: give up a download that would stall when a lower rung would finish sooner.
+    - ``sizes_known``: the algorithm sees the upcoming segments' sizes (False: none, so it
+      plans with nominal sizes, bitrate x duration, as a player reading an MPD without a
+      segment index does).
     - ``link``: a :class:`~abr.sim.linkmodel.LinkModel` (per-request RTT that runs the
       trace's clock, an audio track sharing the link, slow start after idle) instead of
       ``latency_s`` and an instant trace rate; None = the plain model.
@@ -52,6 +55,7 @@ class SimConfig:
     abandon: bool = False
     history: int = 20
     link: LinkModel | None = None
+    sizes_known: bool = True
 
     def validate(self) -> None:
         if self.link is not None:
@@ -205,7 +209,7 @@ def run(algo: AbrAlgorithm, trace: Trace, video: Video, cfg: SimConfig = PENSIEV
                 ladder=ladder,
                 segment_index=i,
                 segments_left=n - i,
-                upcoming_sizes=rows[i:],
+                upcoming_sizes=rows[i:] if cfg.sizes_known else (),
                 samples=tuple(samples[-cfg.history :]),
                 last_decision=last,
                 buffer_cap_s=cfg.buffer_cap_s,

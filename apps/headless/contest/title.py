@@ -82,15 +82,18 @@ def without_audio(trace: Trace, audio_kbps: float) -> Trace:
 def player_model(rtt_ms: float, audio_kbps: float) -> SimConfig:
     """The simulator set up as our player on the emulated link: playback starts at
     ``BufferConfig.start`` buffered, requests wait until a segment fits under
-    ``BufferConfig.target``, and the link model (``abr.sim.LinkModel``) charges the RTT on
-    the trace's clock per request, carries the audio track alongside each video segment
-    (its downloads also feed the estimator) and restarts slow start after idle."""
+    ``BufferConfig.target``, the algorithm plans with nominal segment sizes (bitrate x
+    duration: the player knows no actual sizes), and the link model
+    (``abr.sim.LinkModel``) charges the RTT on the trace's clock per request, carries the
+    audio track alongside each video segment (its downloads also feed the estimator) and
+    restarts slow start after idle."""
     buffer = nrdp.BufferConfig()
     return SimConfig(
         first_rung=None,
         startup_threshold_s=buffer.start,
         buffer_cap_s=buffer.target,
         cap_mode="before",
+        sizes_known=False,  # the player reads no segment index: it plans with nominal sizes
         link=LinkModel(rtt_s=rtt_ms / 1000.0, audio_kbps=audio_kbps),
     )
 

@@ -91,3 +91,17 @@ def test_the_model_lowers_the_prediction_on_a_tight_link(envivio: Video) -> None
     model = replace(base, link=LinkModel(rtt_s=0.04, audio_kbps=128.0))
     modelled = metrics(run(registry.create("robustmpc"), trace, envivio, model)).qoe_lin
     assert modelled < plain
+
+
+class _SizesSeen(_Recorder):
+    def choose(self, obs: Observation) -> Decision:
+        self.seen.append(len(obs.upcoming_sizes))
+        return Decision(0)
+
+
+def test_sizes_known_false_hides_the_segment_sizes(envivio: Video) -> None:
+    trace = Trace("flat", (0.0, 1000.0), (3000.0, 3000.0))
+    known, nominal = _SizesSeen(), _SizesSeen()
+    run(known, trace, envivio, SimConfig(first_rung=None, segments=5))
+    run(nominal, trace, envivio, SimConfig(first_rung=None, segments=5, sizes_known=False))
+    assert known.seen == [5, 4, 3, 2, 1] and nominal.seen == [0] * 5

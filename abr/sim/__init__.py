@@ -4,6 +4,7 @@ The names below are the simulator's public API (what the apps may use); the subm
 implementation.
 """
 
+from abr.sim.linkmodel import LinkModel
 from abr.sim.qoe import SessionMetrics, metrics, qoe, qoe_hd, qoe_lin, qoe_log
 from abr.sim.simulator import PENSIEVE, SABRE, ChunkRecord, SessionLog, SimConfig, run
 from abr.sim.traces import FORMATS, Trace, parse_trace
@@ -14,6 +15,7 @@ __all__ = [
     "PENSIEVE",
     "SABRE",
     "ChunkRecord",
+    "LinkModel",
     "SessionLog",
     "SessionMetrics",
     "SimConfig",

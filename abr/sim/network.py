@@ -50,6 +50,10 @@ class TraceLink:
         other.ptr, other.t = self.ptr, self.t
         return other
 
+    def rate_bytes_s(self) -> float:
+        """Payload bytes per second at the current position."""
+        return self._bps[self.ptr]
+
     def _next_interval(self) -> None:
         self.t = self._times[self.ptr]
         self.ptr += 1

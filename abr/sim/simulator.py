@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 
 from abr.base import AbrAlgorithm
 from abr.errors import SimulatorConfigError
+from abr.sim.linkmodel import LinkModel
 from abr.sim.network import TraceLink
 from abr.sim.traces import Trace
 from abr.sim.video import Video
@@ -34,6 +35,12 @@ class SimConfig:
     - ``startup_threshold_s``: playback starts once this much is buffered (None = one segment).
     - ``first_rung``: rung forced for the first segment (Pensieve forces rung 1), None = ask.
     - ``abandon``: give up a download that would stall when a lower rung would finish sooner.
+    - ``sizes_known``: the algorithm sees the upcoming segments' sizes (False: none, so it
+      plans with nominal sizes, bitrate x duration, as a player reading an MPD without a
+      segment index does).
+    - ``link``: a :class:`~abr.sim.linkmodel.LinkModel` (per-request RTT that runs the
+      trace's clock, an audio track sharing the link, slow start after idle) instead of
+      ``latency_s`` and an instant trace rate; None = the plain model.
     """
 
     latency_s: float = 0.08
@@ -47,8 +54,12 @@ class SimConfig:
     sleep_step_s: float = 0.5
     abandon: bool = False
     history: int = 20
+    link: LinkModel | None = None
+    sizes_known: bool = True
 
     def validate(self) -> None:
+        if self.link is not None:
+            self.link.validate()
         if not (self.latency_s >= 0 and math.isfinite(self.latency_s)):
             raise SimulatorConfigError("latency_s must be >= 0", setting="latency_s")
         if not 0 < self.payload_fraction <= 1:
@@ -156,7 +167,11 @@ def run(algo: AbrAlgorithm, trace: Trace, video: Video, cfg: SimConfig = PENSIEV
     rows = video.rows()[:n]
     threshold = seg if cfg.startup_threshold_s is None else cfg.startup_threshold_s
     link = TraceLink(trace, cfg.payload_fraction)
-    lat = cfg.latency_s
+    model = cfg.link
+    lat = cfg.latency_s if model is None else model.rtt_s
+    advances = cfg.latency_advances_trace or model is not None
+    companion = 0.0 if model is None else model.companion_bytes(seg)
+    window, last_end = 0.0, -math.inf
     top = ladder.top
 
     buffer = 0.0
@@ -194,7 +209,7 @@ def run(algo: AbrAlgorithm, trace: Trace, video: Video, cfg: SimConfig = PENSIEV
                 ladder=ladder,
                 segment_index=i,
                 segments_left=n - i,
-                upcoming_sizes=rows[i:],
+                upcoming_sizes=rows[i:] if cfg.sizes_known else (),
                 samples=tuple(samples[-cfg.history :]),
                 last_decision=last,
                 buffer_cap_s=cfg.buffer_cap_s,
@@ -210,7 +225,7 @@ def run(algo: AbrAlgorithm, trace: Trace, video: Video, cfg: SimConfig = PENSIEV
         abandoned_bytes = 0.0
         abandoned_rung: int | None = None
         spent = 0.0
-        if cfg.latency_advances_trace:
+        if advances:
             link.advance(lat)
         if cfg.abandon and playing:
             verdict = _abandon_check(link, rows[i][rung], buffer, lat, rows[i], rung)
@@ -220,12 +235,17 @@ def run(algo: AbrAlgorithm, trace: Trace, video: Video, cfg: SimConfig = PENSIEV
                 abandoned_rung = rung
                 rung = new
                 decision = Decision(new, f"abandoned rung {abandoned_rung}; " + decision.reason)
-                if cfg.latency_advances_trace:
+                if advances:
                     link.advance(lat)
                 spent += lat
         size = rows[i][rung]
-        transfer = spent + link.download(size)
+        if model is None:
+            transfer = spent + link.download(size)
+        else:
+            moved = model.transfer(link, size + companion, window, request_at - last_end)
+            transfer, window = spent + moved.seconds, moved.window
         delay = lat + transfer
+        last_end = wall + delay
         wall += delay
         if playing:
             stall = max(delay - buffer, 0.0)
@@ -245,6 +265,11 @@ def run(algo: AbrAlgorithm, trace: Trace, video: Video, cfg: SimConfig = PENSIEV
             buffer -= sleep
             link.advance(sleep)
             wall += sleep
+        if model is not None and model.audio_samples and companion > 0:
+            audio_s = model.audio_share_s(size, transfer, seg)
+            samples.append(
+                ThroughputSample(int(companion), lat, audio_s, request_at + lat + audio_s)
+            )
         samples.append(ThroughputSample(size, lat, transfer, wall - sleep))
         chunks.append(
             ChunkRecord(

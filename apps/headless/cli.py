@@ -36,7 +36,16 @@ from apps.headless.backend import (
     titles_to_package,
 )
 from apps.headless.faults import ControlClient, ControlError, load_trace
-from apps.headless.options import OptionError, PlayOptions, add_play_flags, flag_of, from_flags
+from apps.headless.options import (
+    NetworkOptions,
+    OptionError,
+    PlayOptions,
+    add_network_flags,
+    add_play_flags,
+    flag_of,
+    from_flags,
+    network_from_flags,
+)
 from apps.headless.progress import (
     LoadProgress,
     PackagingProgress,
@@ -109,14 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     play.add_argument("--license-url", metavar="URL", help="ClearKey license server (--mpd)")
     add_play_flags(play)  # the play options' flags (apps/headless/options.py)
     play.add_argument("--trace", type=Path, metavar="FILE", help="throughput trace for the OCAs")
-    play.add_argument("--trace-format", choices=("kbps", "cooked", "mahimahi"))
-    play.add_argument(
-        "--netem",
-        type=Path,
-        metavar="TRACE",
-        help="play in a network namespace behind a tc-shaped link following TRACE (root)",
-    )
-    play.add_argument("--rtt", type=float, default=0.0, metavar="MS", help="--netem link RTT")
+    add_network_flags(play)  # --netem, --rtt, --trace-format (apps/headless/options.py)
     play.add_argument("--report", type=Path, metavar="OUT.json")
     play.add_argument("--junit", type=Path, metavar="OUT.xml")
     play.add_argument("--plot", type=Path, metavar="OUT.png")
@@ -133,6 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
     ld.add_argument("--decode", action=argparse.BooleanOptionalAction, default=True)
     ld.add_argument("--trace-set", type=Path, metavar="DIR")
     add_play_flags(ld, only=LOAD_OPTIONS)
+    add_network_flags(ld)  # every session behind the one emulated link
     ld.add_argument(
         "--accounts",
         choices=("balanced", "random", "shared"),
@@ -371,9 +374,19 @@ def _play_options(
         raise UsageError(f"{flag_of(exc.option) if exc.option else 'option'}: {exc}") from None
 
 
+def _network_options(args: argparse.Namespace) -> NetworkOptions | None:
+    """``--netem``/``--rtt``/``--trace-format`` checked (a bad value is a usage error)."""
+    try:
+        return network_from_flags(args)
+    except OptionError as exc:
+        flag = {"trace": "--netem", "rtt_ms": "--rtt", "trace_format": "--trace-format"}
+        raise UsageError(f"{flag.get(exc.option, '--netem')}: {exc}") from None
+
+
 def _check_play_args(args: argparse.Namespace) -> None:
     """Refuse bad play arguments before a backend starts (packaging can take minutes)."""
     _play_options(args, args.title)
+    _network_options(args)
     if args.trace is not None:
         load_trace(args.trace, args.trace_format)
     if (args.key or args.license_url) and not args.mpd:
@@ -433,6 +446,8 @@ async def _play(args: argparse.Namespace, info: BackendInfo, out: Console, err: 
                     session = PlaySession(device, opts, on_tick=bar.update)
                     await session.run()
                 report = session_report(session)
+                if getattr(args, "netem_echo", None) is not None:
+                    report["network"] = args.netem_echo
                 first = session.sink.first_frame_at
                 if first is not None and not args.quiet:
                     err.print(_first_frame_line(first))
@@ -460,8 +475,11 @@ async def _play(args: argparse.Namespace, info: BackendInfo, out: Console, err: 
 
 
 async def _scenarios(
-    args: argparse.Namespace, info: BackendInfo, out: Console, err: Console
+    args: argparse.Namespace, info: BackendInfo, out: Console, err: Console, link: Any = None
 ) -> int:
+    """Every scenario in order; one with ``network:`` runs inside ``link``'s namespace."""
+    from apps.headless.networked import run_networked_scenario
+
     files = scenario_files(args.target)
     scenarios = [load_scenario(f) for f in files]
     if args.speed:
@@ -470,7 +488,10 @@ async def _scenarios(
     async with ControlClient(info.control_url, info.oca_ids, info.control_token) as control:
         runner = ScenarioRunner(info, control)
         for sc in scenarios:
-            case = await runner.run(sc)
+            if sc.network is not None:
+                case = await asyncio.to_thread(run_networked_scenario, info, sc, link)
+            else:
+                case = await runner.run(sc)
             cases.append(case)
             if not args.quiet:
                 color = {"passed": "green", "failed": "red", "error": "yellow"}[case.status]
@@ -565,7 +586,10 @@ async def _load(args: argparse.Namespace, info: BackendInfo, out: Console, err: 
                 timeout=opts.timeout,
                 ramp=args.ramp,
                 scheduler=args.scheduler,
+                on_start=getattr(args, "netem_begin", None),
             )
+    if getattr(args, "netem_echo", None) is not None:
+        doc["run"]["network"] = {**args.netem_echo, "shared_by": args.sessions}
     if args.report:
         write_json(args.report, doc)
     agg, run = doc["aggregate"], doc["run"]
@@ -601,25 +625,45 @@ def _check_load_args(args: argparse.Namespace) -> None:
         raise UsageError("--kill-every and --sample-every must be > 0")
     if args.accounts == "balanced" and (args.backend or args.endpoints):
         raise UsageError("--accounts balanced needs the embedded backend (its cell allocation)")
+    if _network_options(args) is not None and (args.scheduler or args.chaos is not None):
+        raise UsageError("--netem runs the sessions in this process: no --scheduler or --chaos")
 
 
 # ---------------------------------------------------------------------- netem
 
 
 def _run_netem(args: argparse.Namespace, runner: Any, out: Console, err: Console) -> int:
-    """``play --netem``: the link first (the embedded backend binds to its host side),
-    then the player on a thread inside the link's namespace."""
-    from apps.headless.netem.run import netem_run
+    """``play``/``load --netem``: the link first (the embedded backend binds to its host
+    side), then the command on a thread inside the link's namespace. ``load`` starts the
+    trace when its sessions start (``args.netem_begin``); the reports say which link
+    (``args.netem_echo``)."""
+    from apps.headless.netem.run import link_echo, netem_run
 
+    network = _network_options(args)
+    assert network is not None
     if args.backend or args.endpoints:
         raise UsageError("--netem needs the embedded backend (it binds to the emulated link)")
-    if args.rtt < 0:
-        raise UsageError("--rtt must be >= 0")
-    with (
-        netem_run(args.netem, args.rtt, args.trace_format) as net,
-        _backend(args, err, host=net.host_ip) as info,
-    ):
-        return int(net.run(lambda: runner(args, info, out, err)))
+    with netem_run(network) as net, _backend(args, err, host=net.host_ip) as info:
+        args.netem_begin = net.begin
+        args.netem_echo = link_echo(net.link, network)
+        deferred = args.command == "load"
+        return int(net.run(lambda: runner(args, info, out, err), deferred=deferred))
+
+
+def _run_scenarios(args: argparse.Namespace, out: Console, err: Console) -> int:
+    """``scenario``: behind one emulated link when a file has ``network:`` (root)."""
+    from apps.headless.networked import scenario_networks
+
+    networks = scenario_networks([load_scenario(f) for f in scenario_files(args.target)])
+    if not networks:
+        with _backend(args, err) as info:
+            return asyncio.run(_scenarios(args, info, out, err))
+    from apps.headless.netem.run import netem_link
+
+    if args.backend or args.endpoints:
+        raise UsageError("network: needs the embedded backend (it binds to the emulated link)")
+    with netem_link(networks) as link, _backend(args, err, host=link.host_ip) as info:
+        return asyncio.run(_scenarios(args, info, out, err, link))
 
 
 # ---------------------------------------------------------------------- main
@@ -651,7 +695,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             from apps.headless.contest.cli import run_contest_command
 
             return run_contest_command(args, out, err)
-        runner = {"play": _play, "scenario": _scenarios, "load": _load}[args.command]
+        if args.command == "scenario":
+            return _run_scenarios(args, out, err)
+        runner = {"play": _play, "load": _load}[args.command]
         if getattr(args, "netem", None) is not None:
             return _run_netem(args, runner, out, err)
         with _backend(args, err) as info:

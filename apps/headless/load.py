@@ -21,7 +21,7 @@ import statistics
 import threading
 import time
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -288,6 +288,7 @@ async def run_load(
     ramp: float = 0.0,
     scheduler: Any = None,
     progress: LoadObserver | None = None,
+    on_start: Callable[[], None] | None = None,
 ) -> dict[str, Any]:
     """Run the sessions; session *i* starts ``i * ramp / sessions`` seconds after the first.
 
@@ -329,6 +330,8 @@ async def run_load(
         for i in range(sessions)
     ]
     meter = CpuMeter()
+    if on_start is not None:  # accounts made: the sessions start now (--netem's trace clock)
+        on_start()
     workers: list[dict[str, Any]] | None = None
     try:
         if scheduler is None:

@@ -15,21 +15,29 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
 import nrdp
 
 __all__ = [
+    "TRACE_FORMATS",
+    "NetworkOptions",
     "Option",
     "OptionError",
     "PlayOptions",
+    "add_network_flags",
     "add_play_flags",
     "echo",
     "from_flags",
     "from_scenario",
+    "network_from_flags",
+    "network_from_scenario",
+    "network_keys",
     "scenario_keys",
 ]
 
@@ -208,8 +216,8 @@ class PlayOptions:
             raise OptionError(_field_of_config(exc.field), str(exc)) from None
 
 
-def _options() -> list[tuple[str, Option]]:
-    return [(f.name, f.metadata["option"]) for f in fields(PlayOptions)]
+def _options(schema: type = PlayOptions) -> list[tuple[str, Option]]:
+    return [(f.name, f.metadata["option"]) for f in fields(schema)]
 
 
 def _field_of_config(config_field: str) -> str:
@@ -294,3 +302,127 @@ def echo(options: PlayOptions) -> dict[str, Any]:
         value = getattr(options, name)
         out[opt.key] = opt.show(value) if opt.show else value
     return out
+
+
+# ---------------------------------------------------------------------- network
+
+TRACE_FORMATS = ("kbps", "cooked", "mahimahi")
+MAX_RTT_MS = 10_000.0
+"""An RTT beyond this is a typo, not a network (the relay would hold ~10 s of packets)."""
+
+
+def _path(value: Any) -> Path:
+    return value if isinstance(value, Path) else Path(str(value))
+
+
+@dataclass(frozen=True)
+class NetworkOptions:
+    """The emulated link a playback runs behind (``--netem`` flags, a scenario's ``network``
+    key; docs/contest.md "Network emulation"): a throughput trace shaping the downlink and
+    an RTT. ``trace`` is resolved (a scenario's relative path against its file's folder)
+    and parsed when the options are built, so a bad file fails before any link exists."""
+
+    trace: Path = field(
+        metadata={
+            "option": Option(
+                help="play in a network namespace behind a tc-shaped link following TRACE (root)",
+                flag="--netem",
+                key="trace",
+                kinds=(str,),
+                metavar="TRACE",
+                parse=_path,
+                show=str,
+            )
+        }
+    )
+    rtt_ms: float = _opt(
+        0.0,
+        help="the emulated link's round-trip time (--netem)",
+        flag="--rtt",
+        key="rtt_ms",
+        metavar="MS",
+    )
+    trace_format: str | None = _opt(
+        None,
+        help="format of the trace files (guessed when not given)",
+        flag="--trace-format",
+        key="trace_format",
+        kinds=(str,),
+        choices=TRACE_FORMATS,
+    )
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.rtt_ms, int | float) or isinstance(self.rtt_ms, bool):
+            raise OptionError("rtt_ms", "rtt_ms must be a number")
+        if not (math.isfinite(self.rtt_ms) and 0 <= self.rtt_ms <= MAX_RTT_MS):
+            raise OptionError("rtt_ms", f"rtt_ms must be within 0..{MAX_RTT_MS:.0f} ms")
+        if self.trace_format is not None and self.trace_format not in TRACE_FORMATS:
+            raise OptionError("trace_format", f"trace_format must be one of {TRACE_FORMATS}")
+        self.load_trace()  # a missing or malformed trace fails here, naming the file
+
+    def load_trace(self) -> Any:
+        """The parsed trace (``abr.sim.Trace``); a bad file is an OptionError on ``trace``."""
+        from abr import TraceFormatError
+        from apps.headless.backend import UsageError
+        from apps.headless.faults import load_trace
+
+        try:
+            return load_trace(self.trace, self.trace_format)
+        except UsageError as exc:
+            raise OptionError("trace", str(exc)) from None
+        except TraceFormatError as exc:
+            raise OptionError("trace", f"trace {self.trace}: {exc}") from None
+
+    def echo(self) -> dict[str, Any]:
+        """Under the scenario keys: what a report says about the link it ran behind."""
+        return {
+            opt.key: opt.show(getattr(self, n)) if opt.show else getattr(self, n)
+            for n, opt in _options(NetworkOptions)
+            if opt.key
+        }
+
+
+def add_network_flags(parser: argparse.ArgumentParser) -> None:
+    """``--netem TRACE``, ``--rtt MS``, ``--trace-format F`` (dests ``netem``, ``rtt``,
+    ``trace_format``); ``--trace-format`` also names the format of ``play --trace``."""
+    dests = {"trace": "netem", "rtt_ms": "rtt", "trace_format": "trace_format"}
+    for name, opt in _options(NetworkOptions):
+        assert opt.flag is not None
+        kind: Any = float if opt.kinds == NUM else (Path if name == "trace" else None)
+        parser.add_argument(
+            opt.flag,
+            dest=dests[name],
+            type=kind,
+            choices=opt.choices,
+            metavar=opt.metavar,
+            help=opt.help,
+            default=0.0 if name == "rtt_ms" else None,
+        )
+
+
+def network_from_flags(args: argparse.Namespace) -> NetworkOptions | None:
+    """The link ``--netem`` asks for (None without it); raises :class:`OptionError`."""
+    if getattr(args, "netem", None) is None:
+        return None
+    return NetworkOptions(trace=args.netem, rtt_ms=args.rtt, trace_format=args.trace_format)
+
+
+def network_keys() -> dict[str, Option]:
+    """Scenario ``network`` key -> its option (``trace`` is required)."""
+    return {opt.key: opt for _, opt in _options(NetworkOptions) if opt.key is not None}
+
+
+def network_from_scenario(args: Mapping[str, Any], base: Path) -> NetworkOptions:
+    """A scenario's ``network`` mapping; a relative trace path is against ``base``."""
+    values: dict[str, Any] = {}
+    for name, opt in _options(NetworkOptions):
+        if opt.key is not None and opt.key in args:
+            raw = args[opt.key]
+            values[name] = opt.parse(raw) if opt.parse else raw
+    if "trace" not in values:
+        raise OptionError("trace", "network: missing required key 'trace'")
+    values["trace"] = (base / values["trace"]).resolve()
+    try:
+        return NetworkOptions(**values)
+    except TypeError as exc:
+        raise OptionError("", f"bad network value: {exc}") from None

@@ -16,7 +16,15 @@ from typing import Any
 import yaml
 
 from apps.headless.faults import PLAN_FIELDS, SERVICES
-from apps.headless.options import OptionError, from_scenario, key_of, scenario_keys
+from apps.headless.options import (
+    NetworkOptions,
+    OptionError,
+    from_scenario,
+    key_of,
+    network_from_scenario,
+    network_keys,
+    scenario_keys,
+)
 from apps.headless.safe_load import SafeLoadError, compose
 
 __all__ = ["STEPS", "Scenario", "ScenarioFormatError", "Step", "load_scenario", "scenario_files"]
@@ -106,7 +114,14 @@ STEPS: dict[str, dict[str, _Arg]] = {
         "min_frames": (INT, False, None),
     },
 }
-_TOP = {"name": STR, "description": STR, "speed": STR, "tags": (list,), "steps": (list,)}
+_TOP = {
+    "name": STR,
+    "description": STR,
+    "speed": STR,
+    "tags": (list,),
+    "steps": (list,),
+    "network": (dict,),
+}
 
 
 class ScenarioFormatError(Exception):
@@ -135,6 +150,8 @@ class Scenario:
     description: str
     speed: str
     steps: tuple[Step, ...]
+    network: NetworkOptions | None = None
+    """The emulated link the scenario runs behind (``network:``; root), or None."""
 
 
 def _line(node: yaml.Node) -> int:
@@ -221,6 +238,42 @@ def _parse_step(path: Path, node: yaml.Node, loader: yaml.SafeLoader) -> Step:
     return Step(name, args, line, arg_lines)
 
 
+def _parse_network(path: Path, node: yaml.Node, loader: yaml.SafeLoader) -> NetworkOptions:
+    """``network: {trace: FILE, rtt_ms: MS, trace_format: F}``, checked key by key with the
+    play options' network schema (a bad value names its line)."""
+    if not isinstance(node, yaml.MappingNode):
+        raise ScenarioFormatError(path, _line(node), "network: a mapping {trace, rtt_ms, ...}")
+    spec = network_keys()
+    args: dict[str, Any] = {}
+    lines: dict[str, int] = {}
+    for k_node, v_node in node.value:
+        key = loader.construct_object(k_node)
+        if key not in spec:
+            known = ", ".join(sorted(spec))
+            raise ScenarioFormatError(
+                path, _line(k_node), f"network: unknown key {key!r} (known: {known})"
+            )
+        value = loader.construct_object(v_node, deep=True)
+        opt = spec[key]
+        if not _type_ok(value, opt.kinds):
+            raise ScenarioFormatError(
+                path, _line(v_node), f"network.{key}: expected a {_tname(opt.kinds)}, got {value!r}"
+            )
+        if opt.choices is not None and value not in opt.choices:
+            raise ScenarioFormatError(
+                path, _line(v_node), f"network.{key}: must be one of {list(opt.choices)}"
+            )
+        args[key] = value
+        lines[key] = _line(v_node)
+    try:
+        return network_from_scenario(args, path.parent)
+    except OptionError as exc:
+        key = exc.option if exc.option in spec else ""
+        raise ScenarioFormatError(
+            path, lines.get(key, _line(node)), f"network.{key}: {exc}"
+        ) from None
+
+
 def load_scenario(path: Path) -> Scenario:
     """Read and validate one scenario file (``.yaml``, ``.yml`` or ``.json``)."""
     try:
@@ -245,6 +298,9 @@ def load_scenario(path: Path) -> Scenario:
         if key == "steps":
             steps_node = v_node
             continue
+        if key == "network":
+            top[key] = _parse_network(path, v_node, loader)
+            continue
         value = loader.construct_object(v_node, deep=True)
         if not _type_ok(value, _TOP[key]):
             raise ScenarioFormatError(path, _line(v_node), f"{key}: wrong type")
@@ -262,6 +318,7 @@ def load_scenario(path: Path) -> Scenario:
         description=str(top.get("description", "")),
         speed=speed,
         steps=steps,
+        network=top.get("network"),
     )
 
 

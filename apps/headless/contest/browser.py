@@ -11,11 +11,11 @@ import stat
 import tempfile
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["PAGE_ORIGIN", "BrowserPlayer", "browser_missing", "tools_dir"]
+__all__ = ["PAGE_ORIGIN", "BrowserPlayer", "PageLogin", "browser_missing", "tools_dir"]
 
 PAGE_ORIGIN = "http://contest.localhost:8000"
 """The page's origin (served by Playwright's request routing, never over the network;
@@ -67,6 +67,18 @@ def _nothing() -> None:
     pass
 
 
+@dataclass(frozen=True)
+class PageLogin:
+    """What the page needs to ask the Play API itself, over its own (shaped) network: the
+    gateway, the account and the title. The password goes to the page once, as an argument
+    of its ``start()``, and is kept in no report, log or repr."""
+
+    gateway_url: str
+    email: str
+    password: str = field(repr=False)
+    title: str
+
+
 @dataclass
 class BrowserPlayer:
     """One browser session: ``kind`` ``shaka`` or ``dashjs``, default ABR settings."""
@@ -85,10 +97,11 @@ class BrowserPlayer:
         return str(path)
 
     async def play(
-        self, mpd_url: str, token: str, timeout_s: float, on_start: Callable[[], None] = _nothing
+        self, login: PageLogin, timeout_s: float, on_start: Callable[[], None] = _nothing
     ) -> dict[str, Any]:
-        """Play to the end (or ``timeout_s``); ``on_start`` runs just before the player's
-        ``load`` (the contest starts the link's trace there)."""
+        """Log in, ask the Play API and play to the end (or ``timeout_s``), all from the
+        page; ``on_start`` runs just before the page's login (the contest starts the link's
+        trace there, as it does before our player's login)."""
         from playwright.async_api import async_playwright
 
         with tempfile.TemporaryDirectory(prefix="nrdp-contest-") as tmp:
@@ -97,12 +110,12 @@ class BrowserPlayer:
                     executable_path=self._wrapper(Path(tmp)), args=CHROMIUM_ARGS, headless=True
                 )
                 try:
-                    return await self._session(browser, mpd_url, token, timeout_s, on_start)
+                    return await self._session(browser, login, timeout_s, on_start)
                 finally:
                     await browser.close()
 
     async def _session(
-        self, browser: Any, mpd: str, token: str, timeout_s: float, on_start: Callable[[], None]
+        self, browser: Any, login: PageLogin, timeout_s: float, on_start: Callable[[], None]
     ) -> dict[str, Any]:
         page = await browser.new_page()
         await page.route(f"{PAGE_ORIGIN}/**", self._serve_page)
@@ -128,7 +141,8 @@ class BrowserPlayer:
         await page.goto(f"{PAGE_ORIGIN}/page.html")
         on_start()
         t0 = time.monotonic()
-        await page.evaluate("([k, u, t]) => setup(k, u, t)", [self.kind, mpd, token])
+        args = [self.kind, login.gateway_url, login.email, login.password, login.title]
+        await page.evaluate("([k, g, e, p, t]) => start(k, g, e, p, t)", args)
         state: dict[str, Any] = {}
         while time.monotonic() - t0 < timeout_s:
             await asyncio.sleep(0.5)

@@ -48,6 +48,8 @@ def browser_row(state: Mapping[str, Any], title_s: float) -> dict[str, Any]:
     row = _summary(rates, stall_s, len(stalls), title_s if state.get("ended") else 0.0)
     startup = state.get("startup")
     row["startup_s"] = round(float(startup), 3) if startup is not None else None
+    play_api = state.get("playApi")
+    row["play_api_s"] = round(float(play_api), 3) if play_api is not None else None
     row["ended"] = bool(state.get("ended"))
     row["error"] = state.get("error") or (
         f"timed out at {samples[-1][2]:.1f} s of media"
@@ -78,8 +80,30 @@ def nrdp_row(report: Mapping[str, Any]) -> dict[str, Any]:
         "buffer": [
             [p["t"], round(p["buffer_s"], 3)] for p in report.get("timeline", []) if "buffer_s" in p
         ],
+        # every download (audio too) with its link timing: what a link model is checked on
+        "segments": [
+            [s["t"], s["track"], s["bytes"], s["ttfb_s"], s["download_s"]]
+            for s in report.get("segments", [])
+        ],
     }
     return row
+
+
+SIM_FIELDS = (
+    "sim_qoe_lin",
+    "sim_gap",
+    "sim_rel_gap",
+    "sim_plain_qoe_lin",
+    "sim_plain_rel_gap",
+    "sim_audio_qoe_lin",
+)
+
+
+def rel_gap(real: float | None, sim: float | None) -> float | None:
+    """|real - sim| / |sim| (the contest's sim-to-real target: within 0.1 on average)."""
+    if real is None or sim is None or sim == 0:
+        return None
+    return round(abs(real - sim) / abs(sim), 4)
 
 
 def set_means(rows: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, dict[str, float | None]]]:
@@ -92,7 +116,7 @@ def set_means(rows: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, dict[str
             groups.setdefault(("all", r["player"]), []).append(r)
     for (set_name, player), rs in sorted(groups.items()):
         means: dict[str, float | None] = {"traces": float(len(rs))}
-        for f in (*FIELDS, "sim_qoe_lin", "sim_gap", "sim_audio_qoe_lin"):
+        for f in (*FIELDS, *SIM_FIELDS):
             vals = [float(r[f]) for r in rs if r.get(f) is not None]
             means[f] = round(statistics.fmean(vals), 4) if vals else None
         out.setdefault(set_name, {})[player] = means

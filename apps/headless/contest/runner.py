@@ -14,9 +14,13 @@ import abr
 import nrdp
 from apps.embedded import BackendConfig, catalog_titles
 from apps.headless.backend import BackendInfo, EmbeddedBackend, UsageError
-from apps.headless.contest.browser import PAGE_ORIGIN, BrowserPlayer, browser_missing
-from apps.headless.contest.metrics import browser_row, nrdp_row, set_means
-from apps.headless.contest.playapi import page_playback
+from apps.headless.contest.browser import (
+    PAGE_ORIGIN,
+    BrowserPlayer,
+    PageLogin,
+    browser_missing,
+)
+from apps.headless.contest.metrics import browser_row, nrdp_row, rel_gap, set_means
 from apps.headless.contest.title import TitleLadder, read_title, simulate, without_audio
 from apps.headless.faults import load_trace
 from apps.headless.netem.link import EmulatedLink, LinkSpec, open_link
@@ -56,9 +60,7 @@ def parse_players(spec: str) -> tuple[str, ...]:
             continue
         if item.startswith("nrdp:"):
             if item[5:] not in abr.names():
-                raise UsageError(
-                    f"--players {item}: unknown ABR ({', '.join(abr.names())})"
-                )
+                raise UsageError(f"--players {item}: unknown ABR ({', '.join(abr.names())})")
         elif item not in BROWSERS:
             raise UsageError(f"--players {item}: use nrdp:<abr>, shaka or dashjs")
         out.append(item)
@@ -107,14 +109,17 @@ class Contest:
                 lambda: _nrdp_session(self.info, self.opts.title, player[5:], self.opts.timeout_s)
             )
             return nrdp_row(report)
-        page = asyncio.run(page_playback(self.info, self.opts.title))
+        if not self.info.email or not self.info.password:
+            raise UsageError("the contest backend has no demo login for the page")
+        login = PageLogin(
+            self.info.gateway_url, str(self.info.email), str(self.info.password), self.opts.title
+        )
         browser = BrowserPlayer(player, self.link.netns, self.ladder.bandwidth_of)
         shaper: list[Any] = []
         try:
             state = asyncio.run(
                 browser.play(
-                    page.mpd_url,
-                    page.token,
+                    login,
                     self.opts.timeout_s,
                     on_start=lambda: shaper.append(net.start_shaping()),
                 )
@@ -140,12 +145,18 @@ class Contest:
             sim = simulate(player[5:], trace, self.ladder, self.opts.rtt_ms)
             row["sim"] = sim
             shared = without_audio(trace, self.ladder.audio_kbps)
-            row["sim_audio_qoe_lin"] = simulate(player[5:], shared, self.ladder, self.opts.rtt_ms)[
+            algo, rtt = player[5:], self.opts.rtt_ms
+            row["sim_audio_qoe_lin"] = simulate(algo, shared, self.ladder, rtt, plain=True)[
+                "qoe_lin"
+            ]
+            row["sim_plain_qoe_lin"] = simulate(algo, trace, self.ladder, rtt, plain=True)[
                 "qoe_lin"
             ]
             row["sim_qoe_lin"] = sim["qoe_lin"]
             if row.get("qoe_lin") is not None:
                 row["sim_gap"] = round(row["qoe_lin"] - sim["qoe_lin"], 4)
+            row["sim_rel_gap"] = rel_gap(row.get("qoe_lin"), sim["qoe_lin"])
+            row["sim_plain_rel_gap"] = rel_gap(row.get("qoe_lin"), row["sim_plain_qoe_lin"])
         return row
 
 

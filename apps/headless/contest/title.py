@@ -9,11 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import abr
+import nrdp
 from abr import Ladder
-from abr.sim import SimConfig, Trace, Video, metrics, run
+from abr.sim import LinkModel, SimConfig, Trace, Video, metrics, run
 from manifest import parse_mpd
 
-__all__ = ["TitleLadder", "read_title", "simulate", "without_audio"]
+__all__ = ["TitleLadder", "player_model", "read_title", "simulate", "without_audio"]
 
 _SEG = re.compile(r"seg-(\d+)\.m4s")
 
@@ -78,11 +79,35 @@ def without_audio(trace: Trace, audio_kbps: float) -> Trace:
     return replace(trace, kbps=kbps, name=f"{trace.name}-audio")
 
 
-def simulate(algorithm: str, trace: Trace, title: TitleLadder, rtt_ms: float) -> dict[str, Any]:
-    """``abr.sim`` on the same trace and ladder: the per-request latency is the link's RTT
-    (one round trip per segment request on a kept-alive connection); the first rung is
-    the algorithm's own choice, as in the real player."""
-    cfg = SimConfig(latency_s=rtt_ms / 1000.0, first_rung=None)
+def player_model(rtt_ms: float, audio_kbps: float) -> SimConfig:
+    """The simulator set up as our player on the emulated link: playback starts at
+    ``BufferConfig.start`` buffered, requests wait until a segment fits under
+    ``BufferConfig.target``, the algorithm plans with nominal segment sizes (bitrate x
+    duration: the player knows no actual sizes), and the link model
+    (``abr.sim.LinkModel``) charges the RTT on the trace's clock per request, carries the
+    audio track alongside each video segment (its downloads also feed the estimator) and
+    restarts slow start after idle."""
+    buffer = nrdp.BufferConfig()
+    return SimConfig(
+        first_rung=None,
+        startup_threshold_s=buffer.start,
+        buffer_cap_s=buffer.target,
+        cap_mode="before",
+        sizes_known=False,  # the player reads no segment index: it plans with nominal sizes
+        link=LinkModel(rtt_s=rtt_ms / 1000.0, audio_kbps=audio_kbps),
+    )
+
+
+def simulate(
+    algorithm: str, trace: Trace, title: TitleLadder, rtt_ms: float, *, plain: bool = False
+) -> dict[str, Any]:
+    """``abr.sim`` on the same trace and ladder, the first rung the algorithm's own choice
+    as in the real player: :func:`player_model` (default), or with ``plain`` the plain
+    simulator (the RTT as a fixed latency per request, no audio, the trace's rate at once)."""
+    if plain:
+        cfg = SimConfig(latency_s=rtt_ms / 1000.0, first_rung=None)
+    else:
+        cfg = player_model(rtt_ms, title.audio_kbps)
     log = run(abr.create(algorithm), trace, title.video(), cfg)
     m = metrics(log)
     return {

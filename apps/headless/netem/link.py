@@ -66,6 +66,7 @@ class EmulatedLink:
         self.host_ip = f"10.77.{self.subnet}.1"
         self.player_ip = f"10.77.{self.subnet}.2"
         self.kbps = spec.initial_kbps
+        self.rtt_ms = spec.rtt_ms
         self._relay: DelayRelay | None = None
         self._closed = False
 
@@ -168,6 +169,17 @@ class EmulatedLink:
             return
         run(self._tbf("change", kbps))
         self.kbps = kbps
+
+    def set_rtt(self, rtt_ms: float) -> None:
+        """The RTT from now on: the relay's delay on a TUN link; a veth link keeps the RTT
+        it was built with (asking another is a NetemUnavailable: build a TUN link)."""
+        if self._relay is not None:
+            self._relay.one_way_s = rtt_ms / 2000.0
+        elif rtt_ms != self.spec.rtt_ms:
+            raise NetemUnavailable(
+                "a TUN link", f"this {self.kind} link's RTT is fixed at {self.spec.rtt_ms} ms"
+            )
+        self.rtt_ms = rtt_ms
 
     def close(self) -> None:
         if self._closed:

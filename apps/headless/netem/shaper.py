@@ -14,7 +14,9 @@ __all__ = ["TraceShaper"]
 class TraceShaper:
     """``start()`` sets the rate at t=0 and then at every whole second of the schedule
     (``[[time_s, kbps], ...]``, repeating past its end); ``stop()`` ends it. ``applied``
-    keeps ``(t_s, kbps)`` of every change for the report."""
+    keeps ``(t_s, kbps)`` of every change for the report. With a ``gate``, t=0 is when the
+    gate is set (from any thread, e.g. one inside the player's namespace: the ``tc`` calls
+    stay on the shaper's own thread, in the namespace that called ``start()``)."""
 
     def __init__(
         self,
@@ -23,6 +25,7 @@ class TraceShaper:
         *,
         step_s: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
+        gate: threading.Event | None = None,
     ) -> None:
         self.set_rate = set_rate
         self.points = [list(p) for p in points]
@@ -32,11 +35,13 @@ class TraceShaper:
         self.error: BaseException | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self.gate = gate
         self.t0 = 0.0
 
     def start(self) -> None:
-        self.t0 = self.clock()
-        self._apply(0.0)
+        if self.gate is None:
+            self.t0 = self.clock()
+            self._apply(0.0)
         self._thread = threading.Thread(target=self._loop, name="netem-shaper", daemon=True)
         self._thread.start()
 
@@ -46,7 +51,24 @@ class TraceShaper:
             self.set_rate(kbps)
         self.applied.append((round(t, 3), kbps))
 
+    def _opened(self) -> bool:
+        """Wait for the gate (if any) and apply t=0; False when stopped first."""
+        if self.gate is None:
+            return True
+        while not self.gate.wait(0.05):
+            if self._stop.is_set():
+                return False
+        self.t0 = self.clock()
+        try:
+            self._apply(0.0)
+        except BaseException as exc:
+            self.error = exc
+            return False
+        return True
+
     def _loop(self) -> None:
+        if not self._opened():
+            return
         step = 1
         while True:
             wait = self.t0 + step * self.step_s - self.clock()

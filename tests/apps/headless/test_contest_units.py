@@ -71,12 +71,15 @@ def test_browser_row_counts_the_last_download_of_each_segment() -> None:
     assert row["rebuffer_ratio"] == pytest.approx(0.5 / 4.5, abs=1e-4)
 
 
+_LINK = {"bytes": 1000, "ttfb_s": 0.05, "download_s": 0.2}
+
+
 def test_nrdp_row_uses_video_segments_only() -> None:
     report = {
         "segments": [
-            {"t": 0.1, "track": "audio", "bitrate_kbps": 128.0},
-            {"t": 0.2, "track": "video", "bitrate_kbps": 300.0},
-            {"t": 2.2, "track": "video", "bitrate_kbps": 300.0},
+            {"t": 0.1, "track": "audio", "bitrate_kbps": 128.0, **_LINK},
+            {"t": 0.2, "track": "video", "bitrate_kbps": 300.0, **_LINK},
+            {"t": 2.2, "track": "video", "bitrate_kbps": 300.0, **_LINK},
         ],
         "stall_s": 0.0,
         "stall_count": 0,
@@ -89,6 +92,14 @@ def test_nrdp_row_uses_video_segments_only() -> None:
     row = nrdp_row(report)
     assert row["qoe_lin"] == 0.3 and row["chunks"] == 2 and row["startup_s"] == 0.9
     assert row["error"] is None and row["timeline"]["buffer"] == [[0.2, 2.0]]
+    assert row["timeline"]["segments"][0] == [0.1, "audio", 1000, 0.05, 0.2]  # audio kept
+
+
+def test_rel_gap() -> None:
+    from apps.headless.contest.metrics import rel_gap
+
+    assert rel_gap(0.9, 1.0) == 0.1 and rel_gap(-0.5, -1.0) == 0.5
+    assert rel_gap(None, 1.0) is None and rel_gap(1.0, 0.0) is None
 
 
 def test_set_means_skip_failed_rows() -> None:
@@ -101,7 +112,8 @@ def test_set_means_skip_failed_rows() -> None:
     assert means["fcc"]["a"]["qoe_lin"] == 0.75 and means["all"]["a"]["traces"] == 2
 
 
-def test_title_ladder_and_simulation(tmp_path: Path) -> None:
+def _title(tmp_path: Path) -> Path:
+    """A packaged title's folder: the MPD and two rungs of three equal segments."""
     title = tmp_path / "t-x"
     title.mkdir()
     (title / "manifest.mpd").write_text(MPD)
@@ -109,6 +121,11 @@ def test_title_ladder_and_simulation(tmp_path: Path) -> None:
         (title / rep).mkdir()
         for n in (1, 2, 3):
             (title / rep / f"seg-{n}.m4s").write_bytes(b"\0" * size)
+    return title
+
+
+def test_title_ladder_and_simulation(tmp_path: Path) -> None:
+    title = _title(tmp_path)
     ladder = read_title(title)
     assert ladder.rep_ids == ("v240", "v360") and ladder.kbps == (300.0, 800.0)
     assert ladder.segment_s == 2.0 and ladder.sizes == ((75_000,) * 3, (200_000,) * 3)
@@ -147,3 +164,24 @@ def test_browser_row_counts_an_open_stall_and_flags_a_timeout() -> None:
     row = browser_row(state, 4.0)
     assert row["rebuffer_s"] == 10.0 and row["stall_count"] == 1
     assert row["error"] == "timed out at 2.0 s of media"
+
+
+def test_simgap_resimulates_a_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from apps.headless.contest import simgap
+
+    title = _title(tmp_path)
+    (tmp_path / "fcc").mkdir()
+    (tmp_path / "fcc" / "a.txt").write_text("0 2000\n10 2000\n")
+    rows = [
+        {"set": "fcc", "trace": "a.txt", "player": "nrdp:bb", "qoe_lin": 0.3, "error": None},
+        {"set": "fcc", "trace": "gone.txt", "player": "nrdp:bb", "qoe_lin": 0.3, "error": None},
+        {"set": "fcc", "trace": "a.txt", "player": "shaka", "qoe_lin": 0.3, "error": None},
+    ]
+    (tmp_path / "r.json").write_text(json.dumps({"rtt_ms": 40, "rows": rows}))
+    argv = [str(tmp_path / "r.json"), "--title-dir", str(title), "--traces", str(tmp_path)]
+    assert simgap.main(argv) == 0
+    table = json.loads(capsys.readouterr().out)
+    assert list(table) == ["nrdp:bb"] and table["nrdp:bb"]["rows"] == 1
+    assert table["nrdp:bb"]["model_rel"] >= 0 and table["nrdp:bb"]["plain_abs"] >= 0

@@ -73,3 +73,38 @@ def test_netem_refuses_an_external_backend(
     trace.write_text("0 1000\n1 2000\n")
     assert main(["play", "--netem", str(trace), "--backend", "http://127.0.0.1:9"]) == 2
     assert "embedded backend" in capsys.readouterr().err
+
+
+def test_without_privilege_scenario_network_and_load_netem_exit_2(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from apps.headless.cli import main
+
+    (tmp_path / "t.txt").write_text("0 1000\n1 2000\n")
+    (tmp_path / "net.yaml").write_text("network: {trace: t.txt, rtt_ms: 40}\nsteps: [stop]\n")
+    monkeypatch.setattr(sysnet, "_has_cap_net_admin", lambda: False)
+    data = ["--data-dir", str(tmp_path / "d")]
+    assert main(["scenario", str(tmp_path / "net.yaml"), *data]) == 2
+    assert "CAP_NET_ADMIN" in capsys.readouterr().err
+    assert main(["load", "--netem", str(tmp_path / "t.txt"), "--rtt", "40", *data]) == 2
+    assert "CAP_NET_ADMIN" in capsys.readouterr().err
+    assert not (tmp_path / "d").exists()  # refused before any backend started
+
+
+@pytest.fixture
+def trace(tmp_path: Path) -> Path:
+    (tmp_path / "t.txt").write_text("0 1000\n1 2000\n")
+    return tmp_path / "t.txt"
+
+
+def test_load_netem_flags_are_checked_before_anything_starts(
+    trace: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from apps.headless.cli import main
+
+    assert main(["load", "--netem", str(trace), "--rtt", "-1"]) == 2
+    assert "--rtt" in capsys.readouterr().err
+    assert main(["load", "--netem", str(trace.parent / "none.txt")]) == 2
+    assert "--netem" in capsys.readouterr().err
+    assert main(["load", "--netem", str(trace), "--scheduler", "tcp://127.0.0.1:9"]) == 2
+    assert "--scheduler" in capsys.readouterr().err

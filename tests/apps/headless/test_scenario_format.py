@@ -28,6 +28,13 @@ BAD = [
         "unknown step",
     ),
     ("syntax.json", '{"steps": [\n  {"play": }\n]}\n', 2, "invalid JSON"),
+    ("net_rtt.yaml", "network:\n  trace: t.txt\n  rtt_ms: -5\nsteps: [stop]\n", 3, "rtt_ms"),
+    ("net_key.yaml", "network: {trace: t.txt, delay: 3}\nsteps: [stop]\n", 1, "unknown key"),
+    ("net_fmt.yaml", "network:\n  trace: t.txt\n  trace_format: csv\nsteps: [stop]\n", 3, "one of"),
+    ("net_file.yaml", "network:\n  trace: nowhere.txt\nsteps: [stop]\n", 2, "cannot read trace"),
+    ("net_trace.yaml", "network: {rtt_ms: 40}\nsteps: [stop]\n", 1, "'trace'"),
+    ("net_type.yaml", "network:\n  rtt_ms: fast\n  trace: t\nsteps: [stop]\n", 2, "a number"),
+    ("net_map.yaml", "network: [t.txt]\nsteps: [stop]\n", 1, "a mapping"),
 ]
 
 
@@ -87,3 +94,29 @@ def test_unknown_abr_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert f"{path}:4:" in capsys.readouterr().err
     assert main(["play", "t-ocean", "--abr", "magic", "--backend", "http://127.0.0.1:9"]) == 2
     assert "unknown algorithm 'magic'" in capsys.readouterr().err
+
+
+def test_network_key_parses_with_its_trace_beside_the_file(tmp_path: Path) -> None:
+    (tmp_path / "traces").mkdir()
+    (tmp_path / "traces" / "step.txt").write_text("0 1000\n4 250\n")
+    path = tmp_path / "net.yaml"
+    path.write_text("network: {trace: traces/step.txt, rtt_ms: 40}\nsteps: [stop]\n")
+    net = load_scenario(path).network
+    assert net is not None and net.rtt_ms == 40 and net.trace == tmp_path / "traces" / "step.txt"
+    assert net.echo() == {"trace": str(net.trace), "rtt_ms": 40, "trace_format": None}
+    assert load_scenario(_write(tmp_path, "plain.yaml", "steps: [stop]\n")).network is None
+
+
+def _write(folder: Path, name: str, text: str) -> Path:
+    (folder / name).write_text(text)
+    return folder / name
+
+
+def test_a_malformed_network_trace_names_the_trace_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _write(tmp_path, "bad.txt", "0 1000\n1 lots\n")
+    path = _write(tmp_path, "net.yaml", "name: x\nnetwork:\n  trace: bad.txt\nsteps: [stop]\n")
+    assert main(["scenario", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert f"{path}:3:" in err and "bad.txt: [9001] bad:2:" in err

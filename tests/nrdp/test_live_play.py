@@ -387,8 +387,8 @@ async def test_latency_below_target_slows_down(live_backend) -> None:
     sink.assert_paced_at(0.95)
     assert all(0.95 <= e.rate <= 1.0 for e in samples)
     assert samples[-1].latency_s >= samples[0].latency_s + 1.2  # 30 s at -5 %..-2 %
-    # at the very edge a segment may come in just late before the first tick; once slowed
-    # down, the buffer only grows
-    assert not [e for e in s.of(RebufferStarted) if e.at >= sink.rate_at[0]], stats
+    # at the very edge a segment may come in just late before the slow-down has had time to
+    # act (at -5 % it gains 50 ms a second); a second after it the buffer only grows
+    assert not [e for e in s.of(RebufferStarted) if e.at >= sink.rate_at[0] + 1.0], stats
     assert stats.edge_jumps == 0
     assert_frames_in_order(sink)

@@ -58,7 +58,9 @@ class PlayerTracks:
             self._changed("audio", None, self._audio_id)
 
         async def fetch(path: str) -> bytes:
-            result = await engine.downloader.fetch(path, deadline_s=SUBTITLE_FETCH_DEADLINE_S)
+            result = await engine.downloader.fetch(
+                path, deadline_s=SUBTITLE_FETCH_DEADLINE_S, hard_deadline=True
+            )
             return result.data
 
         def failed(err: SdkError, track_id: str) -> None:

@@ -142,6 +142,7 @@ class Downloader:
         decorate: UrlDecorator | None = None,
         lower_tracks: int = 0,
         deadline_s: float | None = None,
+        hard_deadline: bool = False,
     ) -> DownloadResult:
         """The bytes of ``path`` (relative to each OCA's base URL), ``byte_range`` only if given.
 
@@ -150,14 +151,16 @@ class Downloader:
         reports by raising the error for the caller to downswitch. Every response is held
         to the progress rule (:mod:`nrdp.delivery.progress`) and, with ``deadline_s``, must
         end within that many seconds of its request (what the buffer can afford, see
-        :mod:`nrdp.delivery.deadlines`); a trip fails over and resumes by Range.
+        :mod:`nrdp.delivery.deadlines`); a trip fails over and resumes by Range. With no
+        location left the deadline is dropped (a stall beats giving up on media), unless
+        ``hard_deadline``: then the trip is the caller's typed error (it goes without).
 
         Every error raised after the policy was asked carries its decision as
         ``err.decision`` (:class:`Retry`, :class:`Fallback` or :class:`Fatal`), so the
         caller acts on it (e.g. Fallback TRACK: a lower rung) instead of re-deriving it.
         """
         resume = RangeResume(byte_range)
-        history = FetchHistory(deadline_s=deadline_s)
+        history = FetchHistory(deadline_s=deadline_s, hard_deadline=hard_deadline)
         while True:
             oca = await self._next_location(history)
             start_offset = resume.next_offset

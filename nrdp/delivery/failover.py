@@ -43,7 +43,10 @@ class FetchHistory:
     """One download's responses, OCAs tried and failures so far."""
 
     deadline_s: float | None = None
-    """The per-response deadline still in force (dropped when nothing faster is left)."""
+    """The per-response deadline still in force (dropped when nothing faster is left,
+    unless ``hard_deadline``)."""
+    hard_deadline: bool = False
+    """The caller would rather go without than wait past the deadline (subtitles)."""
     attempts: list[Attempt] = field(default_factory=list)
     failovers: list[tuple[str, str, str]] = field(default_factory=list)
     tried: list[str] = field(default_factory=list)
@@ -119,7 +122,11 @@ class FailureHandler:
         self, err: SdkError, oca: Oca, decision: Retry, history: FetchHistory, now: float
     ) -> None:
         self.selector.report_failure(oca.id, classify(err), now, exclude=False)
-        if _missed_deadline(err) and history.errors < self.max_attempts:
+        if (
+            _missed_deadline(err)
+            and not history.hard_deadline
+            and history.errors < self.max_attempts
+        ):
             history.deadline_s = None  # nowhere faster to go: a stall beats giving up
             return
         if history.errors >= self.max_attempts or isinstance(err, ThroughputTooLow):

@@ -1,5 +1,6 @@
 """One presenter per track: decodes queued segments off the loop, just ahead of
-presentation, and hands each frame to the sink when its time comes.
+presentation, and hands each frame to the sink when its time comes (audio in batches, up to
+``AUDIO_LEAD_S`` ahead, as a device buffer is filled).
 
 Video is streamed in parts (the first frame alone), with at most ``AHEAD_FRAMES`` pictures
 of a segment decoded and not yet presented, and the next segment already decoding its first
@@ -124,7 +125,8 @@ class Source:
 
 
 class Presenter:
-    """Presents one track's queued segments in order, each frame at its time."""
+    """Presents one track's queued segments in order, each frame at its time (audio up to
+    :data:`AUDIO_LEAD_S` before it)."""
 
     def __init__(self, engine: PlaybackEngine, track: TrackRuntime, tg: asyncio.TaskGroup):
         self.engine = engine

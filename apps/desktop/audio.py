@@ -52,6 +52,7 @@ class AudioOutput(QObject):
         self._io: Any = None
         self._format: tuple[int, int] | None = None
         self._first_pts: float | None = None
+        self._pending = bytearray()  # PCM in order, not yet taken by the device
         self._paused = False
         self.failure: str | None = None  # the device would not open: system clock instead
         self.volume = 1.0
@@ -110,12 +111,31 @@ class AudioOutput(QObject):
         if self._first_pts is None:
             self._first_pts = frame.pts
         if self._io is not None:
-            self._io.write(to_int16_interleaved(frame.pcm))
+            self._pending += to_int16_interleaved(frame.pcm)
+            self._drain()
+
+    def _drain(self) -> None:
+        """Write as much queued PCM as the device has room for, whole sample frames, and
+        keep the rest in order for the next call: the SDK hands audio over up to 0.2 s ahead
+        (``nrdp.scheduler.presenter.AUDIO_LEAD_S``), which may exceed a device's buffer, and
+        a push-mode ``QAudioSink`` drops what does not fit."""
+        if self._io is None or self._sink is None or self._format is None or not self._pending:
+            return
+        frame_bytes = self._format[1] * BYTES_PER_SAMPLE
+        room = min(len(self._pending), int(self._sink.bytesFree()))
+        room -= room % frame_bytes
+        if room <= 0:
+            return
+        written = int(self._io.write(bytes(self._pending[:room])))
+        if written > 0:
+            del self._pending[:written]
 
     def position(self) -> float | None:
         """Media time of the sample the device plays now (the master clock), or ``None``
         (no audio yet, the device failed, or it ran out of audio: starved or the audio
-        ended; video then runs on the SDK's own clock, which takes over at once)."""
+        ended; video then runs on the SDK's own clock, which takes over at once). Read on a
+        fast UI timer, it also tops the device up with audio queued ahead."""
+        self._drain()
         if self._sink is None or self._first_pts is None or self._format is None:
             return None
         if self.failure is not None:
@@ -156,3 +176,4 @@ class AudioOutput(QObject):
             self._sink.stop()
             self._sink.deleteLater()
         self._sink = self._io = self._format = self._first_pts = None
+        self._pending.clear()

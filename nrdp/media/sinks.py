@@ -2,7 +2,9 @@
 
 A sink is the one interface an app implements to show media (the Qt app's video widget is a
 sink). The player calls it on the event loop's thread, in presentation order, when each
-frame's presentation time comes (or at once when the player runs as fast as possible).
+video frame's presentation time comes; audio frames come in small batches up to
+``AUDIO_LEAD_S`` (0.2 s) before their time, as a device buffer is filled ahead (or all at
+once when the player runs as fast as possible).
 Frames are immutable values that may cross threads: pixel arrays are read-only copies.
 """
 
@@ -105,6 +107,16 @@ class AudioFrame:
 @runtime_checkable
 class Sink(Protocol):
     """What an app implements. ``wants_pixels`` asks the decoder for RGB arrays (costly).
+
+    Timing: ``on_video`` is called when the frame's time comes on the presentation clock
+    (or the master clock). ``on_audio`` is called in order, each frame once, but up to
+    ``nrdp.scheduler.presenter.AUDIO_LEAD_S`` (0.2 s of media time) before the frame's time,
+    several frames per call of the loop: a sink queues the samples to its device, whose
+    clock (not the hand-over instant) decides when they sound. The first audio frame after a
+    load, seek or Period start, and any while the presentation clock waits (first picture,
+    next Period), come at their time, so a device starts in step with video; a sink that
+    starts a clock of its own at the first frame stays in step. A pause stops the hand-over
+    but what was handed over ahead stays queued (a device sink suspends, keeping it).
 
     A sink may also set ``wants_digests = True`` (optional, not part of the protocol's
     members): the decoder then computes each frame's ``digest`` in its worker thread instead

@@ -1,5 +1,6 @@
 """One presenter per track: decodes queued segments off the loop, just ahead of
-presentation, and hands each frame to the sink when its time comes.
+presentation, and hands each frame to the sink when its time comes (audio in batches, up to
+``AUDIO_LEAD_S`` ahead, as a device buffer is filled).
 
 Video is streamed in parts (the first frame alone), with at most ``AHEAD_FRAMES`` pictures
 of a segment decoded and not yet presented, and the next segment already decoding its first
@@ -26,7 +27,15 @@ from nrdp.state import PlayerState
 if TYPE_CHECKING:
     from nrdp.scheduler.loop import PlaybackEngine
 
-__all__ = ["AHEAD_FRAMES", "PART_FRAMES", "VERIFY_FRAMES", "Presenter", "shift_frame"]
+__all__ = [
+    "AHEAD_FRAMES",
+    "AUDIO_LEAD_S",
+    "AUDIO_REFILL_S",
+    "PART_FRAMES",
+    "VERIFY_FRAMES",
+    "Presenter",
+    "shift_frame",
+]
 
 PART_FRAMES = 8
 """Video frames handed from the decoder to the presenter at a time (after the first alone)."""
@@ -41,6 +50,16 @@ may already have decoded without complaint, so those pictures must not reach the
 Once a key decoded that many frames cleanly its segments stream from the first frame."""
 POLL_S = 0.05
 """Longest wait on the clock before a presenter looks at the state again."""
+AUDIO_LEAD_S = 0.2
+"""How far (media seconds) ahead of its time an audio frame may be handed to the sink once
+audio plays on a running clock, as a player writes audio into a device buffer ahead of time
+(the device's clock, not the hand-over instant, decides when it sounds). Handing audio over
+in batches cuts the loop's wake-ups (each ~0.1 ms of CPU) from one per AAC frame (47 a
+second) to about 7. Video is still handed over at its time."""
+AUDIO_REFILL_S = 0.05
+"""The audio presenter sleeps until its next frame is due within this long, then hands
+over everything due within :data:`AUDIO_LEAD_S` (~150 ms of audio per wake-up); the margin
+covers a late timer and the live catch-up rate."""
 
 
 def shift_frame(frame: Any, offset: float) -> Any:
@@ -106,13 +125,16 @@ class Source:
 
 
 class Presenter:
-    """Presents one track's queued segments in order, each frame at its time."""
+    """Presents one track's queued segments in order, each frame at its time (audio up to
+    :data:`AUDIO_LEAD_S` before it)."""
 
     def __init__(self, engine: PlaybackEngine, track: TrackRuntime, tg: asyncio.TaskGroup):
         self.engine = engine
         self.track = track
         self.tg = tg
         self.video = track.kind is TrackKind.VIDEO
+        self._handed_pts: float | None = None
+        """The last audio frame's time handed over (the first one goes at its time)."""
 
     async def run(self) -> None:
         track = self.track
@@ -126,6 +148,8 @@ class Presenter:
                 if source is None:
                     item = await self._next_item()
                     source = self._open(item) if item is not None else None
+            if self._handed_pts is not None:  # audio handed ahead: end at the last one's time
+                await self._until(self._handed_pts, early=False)
         finally:  # cancelled (seek, stop, error): stop the decoders, leave no worker behind
             if source is not None:
                 try:
@@ -220,6 +244,8 @@ class Presenter:
                 return False
             track.presented_to = frame.pts + frame.duration
             self._hand_over(frame)
+            if not self.video:
+                self._handed_pts = frame.pts
         return True
 
     def _hand_over(self, frame: Any) -> None:
@@ -239,9 +265,18 @@ class Presenter:
             engine.first_frame_at = engine.clock.now()
         track.presented += 1
 
-    async def _until(self, pts: float) -> None:
+    def _lead(self) -> float:
+        """How long before its time the next frame may be handed over: audio, once its
+        first frame went at its time and while the presentation clock runs (not while it
+        waits for the first picture or the next Period), else nothing."""
+        if self.video or self._handed_pts is None or not self.engine.pclock.running:
+            return 0.0
+        return AUDIO_LEAD_S
+
+    async def _until(self, pts: float, *, early: bool = True) -> None:
         """Wait until a frame at ``pts`` may be shown (playing, and its time has come on
-        the presentation clock, or for video on the master clock if there is one)."""
+        the presentation clock, or for video on the master clock if there is one; audio
+        may go up to :data:`AUDIO_LEAD_S` ahead unless ``early`` is false)."""
         engine = self.engine
         while True:
             playing = engine.state.state is PlayerState.PLAYING
@@ -249,11 +284,14 @@ class Presenter:
                 return
             if playing:
                 now = engine.video_clock() if self.video else engine.pclock.position()
-                if pts - now <= 0:
+                lead = self._lead() if early else 0.0
+                if pts - now <= lead:
                     return
-                # media time runs at the presentation clock's rate (live catch-up nudge)
-                wait = engine.pclock.clock_seconds(pts - now)
-                await engine.clock.sleep(min(wait, POLL_S))
+                # media time runs at the presentation clock's rate (live catch-up nudge);
+                # audio sleeps until the frame is almost due, then hands a batch over
+                media_s = pts - now - AUDIO_REFILL_S if lead else pts - now
+                wait = engine.pclock.clock_seconds(media_s)
+                await engine.clock.sleep(min(wait, lead or POLL_S))
             else:
                 engine.state_changed.clear()
                 await wait_event(engine.clock, engine.state_changed, POLL_S)

@@ -138,3 +138,83 @@ def test_a_device_that_fails_to_open_falls_back_to_the_system_clock(qtbot, decod
         assert out.position() is None
     finally:
         window.session.close()
+
+
+# -- audio handed over ahead (the SDK's AUDIO_LEAD_S) ---------------------------------------
+
+
+class SmallDevice:
+    """A push-mode device with a small buffer: takes only what fits (a real ``QAudioSink``
+    drops the rest), plays when the test says."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.buffered = bytearray()
+        self.played = bytearray()
+
+    def bytesFree(self) -> int:  # Qt's names
+        return self.size - len(self.buffered)
+
+    def bufferSize(self) -> int:
+        return self.size
+
+    def write(self, data: bytes) -> int:
+        n = min(len(data), self.bytesFree())
+        self.buffered += data[:n]
+        return n
+
+    def processedUSecs(self) -> int:  # what it was given, as Qt counts it
+        return (len(self.played) + len(self.buffered)) * 1_000_000 // (48_000 * 4)
+
+    def state(self) -> str:
+        return "active"
+
+    def stop(self) -> None:
+        self.buffered.clear()
+
+    def deleteLater(self) -> None:
+        pass
+
+    def play(self, nbytes: int) -> None:
+        self.played += self.buffered[:nbytes]
+        del self.buffered[:nbytes]
+
+
+class SmallDeviceAudio(AudioOutput):
+    """The real output's queueing and clock against :class:`SmallDevice`."""
+
+    def __init__(self, device: SmallDevice) -> None:
+        super().__init__(enabled=False)
+        self.fake = device
+        self._device = device
+        self._mm = type("mm", (), {"QAudio": type("QAudio", (), {"State": type("S", (), {})})})
+        self._mm.QAudio.State.IdleState = "idle"
+
+    def _open(self, rate: int, channels: int) -> None:
+        self._sink = self._io = self.fake
+        self._format = (rate, channels)
+
+
+def test_audio_queued_ahead_plays_in_order_and_leaves_the_device_clock_alone():
+    frame_bytes = 1024 * 4  # 1024 stereo int16 samples
+    device = SmallDevice(size=3 * frame_bytes + 6)  # room for 3 frames (and half a sample)
+    out = SmallDeviceAudio(device)
+    frames = []
+    for i in range(10):  # ~213 ms handed over at once: more than the device holds
+        pcm = np.full((2, 1024), (i + 1) / 20, np.float32)
+        pcm.setflags(write=False)
+        frames.append(
+            nrdp.AudioFrame(5.0 + i * 1024 / 48_000, 1024 / 48_000, 48_000, 1024, 2, 1, "d", pcm)
+        )
+        out.play(frames[-1])
+    assert len(device.buffered) == 3 * frame_bytes + 4  # whole samples only, nothing lost
+    assert out.position() == 5.0  # queued ahead, not played: the master clock has not moved
+    while device.buffered:
+        device.play(frame_bytes)
+        played_s = len(device.played) / (48_000 * 4)
+        assert out.position() == pytest.approx(5.0 + played_s, abs=1e-5)
+    expected = b"".join(to_int16_interleaved(f.pcm) for f in frames if f.pcm is not None)
+    assert bytes(device.played) == expected  # every sample once, in order
+    out.play(frames[0])
+    out.flush()  # a seek drops what was queued ahead too
+    assert not out._pending

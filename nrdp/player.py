@@ -32,7 +32,13 @@ from nrdp.media.sinks import NullSink, Sink
 from nrdp.playback.play_api import PlaybackManifest
 from nrdp.playback.token import PlaybackSession
 from nrdp.player_events import PlayerEvents
-from nrdp.player_live import LIVE_404_RETRIES, PlayerLive, edge_position, live_window, seek_target
+from nrdp.player_live import (
+    LIVE_404_RETRIES,
+    edge_position,
+    live_window,
+    open_live,
+    seek_target,
+)
 from nrdp.player_open import make_session, open_source, start_steering
 from nrdp.player_session import PlayerSession
 from nrdp.player_tracks import PlayerTracks
@@ -137,29 +143,21 @@ class Player:
         engine, opened = session.engine, session.opened
         engine.state = self._idle
         engine.set_master_clock(self._master)
-        if opened.live:
-            try:
-                session.live = await PlayerLive.open(
-                    self._device,
-                    self.config,
-                    session,
-                    self._events,
-                    self.seek,
-                    self.wall,
-                    self.sink,
-                )
-                start = session.live.start_position(start, live_offset)
-            except BaseException as err:  # nothing of a failed load keeps running
-                await session.close_tasks()
-                session.pipeline.close()
-                if isinstance(err, SdkError):
-                    self._load_error = err
-                    self._events.fail(self._idle, err)
-                raise
+        if opened.live:  # a failure closes the session and ends the load in ERROR
+            start = await open_live(
+                (self._device, self.config, session, self._events),
+                (self.seek, self.wall, self.sink),
+                (start, live_offset),
+                self._fail_load,
+            )
         engine.reset_for(start or 0.0)
         self._session = session
         self._tracks.start(engine, opened.periods[0].catalog)
         session.run(start_steering(self._device, self.config, opened, self._events))
+
+    def _fail_load(self, err: SdkError) -> None:
+        self._load_error = err
+        self._events.fail(self._idle, err)
 
     async def _open(self, source: str | DashSource, profile_id: str | None) -> PlayerSession:
         """The opened source's session, not started; a typed error ends the load in ERROR."""
@@ -174,8 +172,7 @@ class Player:
                 self.manifest = opened.playback
             return make_session(dev, self.config, opened, self.sink, self._events)
         except SdkError as err:
-            self._load_error = err
-            self._events.fail(self._idle, err)
+            self._fail_load(err)
             raise
 
     @property

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
+from mediacore.errors import SdkError
 from nrdp.config import PlayerConfig
 from nrdp.live.availability import NotFoundPolicy
 from nrdp.live.timeline import LiveTimeline
@@ -29,7 +30,14 @@ if TYPE_CHECKING:
     from nrdp.player_events import PlayerEvents
     from nrdp.player_session import PlayerSession
 
-__all__ = ["LIVE_404_RETRIES", "PlayerLive", "edge_position", "live_window", "seek_target"]
+__all__ = [
+    "LIVE_404_RETRIES",
+    "PlayerLive",
+    "edge_position",
+    "live_window",
+    "open_live",
+    "seek_target",
+]
 
 LIVE_404_RETRIES = 3
 """A live segment still 404 after retries at +0.5, +1 and +2 s past its availability (up to
@@ -99,6 +107,28 @@ class PlayerLive:
         else:
             position = live.timeline.start_position(live.wall(), dvr_offset=offset)
         return aligned(self.engine, position)
+
+
+async def open_live(
+    opening: tuple[Device, PlayerConfig, PlayerSession, PlayerEvents],
+    player: tuple[Callable[[float], Awaitable[None]], Callable[[], float], Sink],
+    wanted: tuple[float | None, float | None],
+    on_error: Callable[[SdkError], None],
+) -> float:
+    """Give ``session`` its live side (:meth:`PlayerLive.open` with ``opening`` and the
+    player's ``seek``, ``wall`` and ``sink``) and return where it starts (``wanted``: the
+    load's ``start`` and ``live_offset``). On any failure nothing of the session keeps
+    running: its tasks and pool are closed, ``on_error`` gets a typed error, and it raises."""
+    device, config, session, events = opening
+    try:
+        session.live = await PlayerLive.open(device, config, session, events, *player)
+        return session.live.start_position(*wanted)
+    except BaseException as err:
+        await session.close_tasks()
+        session.pipeline.close()
+        if isinstance(err, SdkError):
+            on_error(err)
+        raise
 
 
 def aligned(engine: PlaybackEngine, position: float) -> float:

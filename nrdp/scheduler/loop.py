@@ -126,10 +126,7 @@ class PlaybackEngine:
         self.arrived = asyncio.Event()
         self.stall_started: float | None = None
         self.holding = False  # real time, a Period boundary: the clock waits for media
-        self.first_picture_pending = False
-        """Real time, after a start or seek: the clock waits until the first picture is
-        decoded (like a renderer that is ready only with its first frame), so a slow
-        first decode (key check, a busy machine) never makes that picture late."""
+        self.first_picture_pending = False  # real time: the clock waits for it (sync_clock)
         self.periods_played = 0
         self.frames = FrameCounter()
         self.need_keys: Callable[[frozenset[bytes]], Awaitable[KeyStore]] | None = None
@@ -152,6 +149,10 @@ class PlaybackEngine:
         self.wake.set()
 
     def sync_clock(self) -> None:
+        """The presentation clock runs while playing in real time, except when held at a
+        Period boundary or, after a start or seek, until the first picture is decoded (a
+        renderer is ready only with its first frame): a slow first decode (key check, a
+        busy machine) never makes that picture late."""
         playing = self.state.state is PlayerState.PLAYING
         waiting = self.holding or self.first_picture_pending
         if self.config.realtime and playing and not waiting:

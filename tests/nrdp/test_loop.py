@@ -70,7 +70,7 @@ async def local_oca(make_backend, nb):  # type: ignore[no-untyped-def]
     await srv.close()
 
 
-async def run_engine(srv, mpd_bytes, config, sink, events, clock=None, late=0.0):  # type: ignore[no-untyped-def]
+async def run_engine(srv, mpd_bytes, config, sink, events, clock=None, late=0.0, slow_first=0.0):  # type: ignore[no-untyped-def]
     clock = clock if clock is not None else VirtualClock()
     base = str(srv.make_url("/t/"))
     manifest = parse_mpd(mpd_bytes, base + "manifest.mpd")
@@ -81,7 +81,7 @@ async def run_engine(srv, mpd_bytes, config, sink, events, clock=None, late=0.0)
         engine = PlaybackEngine(
             tracks=tracks,
             downloader=LateDownloader(downloader, clock, late) if late else downloader,  # type: ignore[arg-type]
-            pipeline=pipe,
+            pipeline=SlowFirstPicture(pipe, clock, slow_first) if slow_first else pipe,  # type: ignore[arg-type]
             abr=abr.registry.create("throughput"),
             sink=sink,
             config=config,
@@ -216,29 +216,7 @@ async def test_a_slow_first_decode_holds_the_clock_instead_of_dropping_pictures(
     srv, _seen, _delay, mpd = local_oca
     sink, events = HashSink(read_frame_id), []
     cfg = PlayerConfig(buffer=BufferConfig(start=0.5, rebuffer=0.5, target=2.0, max_ahead=3.0))
-    clock = VirtualClock()
-    base = str(srv.make_url("/t/"))
-    manifest = parse_mpd(mpd, base + "manifest.mpd")
-    async with Channel(PlaybackChannelConfig()) as ch:
-        pipe = MediaPipeline()
-        engine = PlaybackEngine(
-            tracks=select_tracks(manifest, DeviceCapabilities()),
-            downloader=Downloader(ch, OcaSelector([Oca("local", base)])),
-            pipeline=SlowFirstPicture(pipe, clock, 1.0),  # type: ignore[arg-type]
-            abr=abr.registry.create("throughput"),
-            sink=sink,
-            config=cfg,
-            clock=clock,
-            emit=events.append,
-            duration=manifest.media_presentation_duration,
-        )
-        engine.process(PlayerEvent.LOAD)
-        engine.reset_for(0.0)
-        engine.process(PlayerEvent.LOADED)
-        try:
-            await asyncio.wait_for(engine.run(), 30)
-        finally:
-            pipe.close()
+    engine = await run_engine(srv, mpd, cfg, sink, events, clock=VirtualClock(), slow_first=1.0)
     assert engine.state.state is PlayerState.ENDED
     assert engine.frames_dropped == 0  # the clock started with the first picture in hand
     assert sink.frame_ids == list(range(nb.FRAMES))
